@@ -1,0 +1,6 @@
+https://fd-gally.netlify.app/hf/**
+ * The -javaagent: the Tao parent handle, transparent Tao channels and @TaoSealed fields.
+ *
+ * <p>Built by the launcher and agent issue.
+ */
+package dev.cloudproxy.tao.agent;

@@ -1,0 +1,6 @@
+https://fd-gally.netlify.app/hf/**
+ * Deterministic measurement of JVM programs: runtime, jars, classpath, main class, options, agent.
+ *
+ * <p>Built by the launcher issue.
+ */
+package dev.cloudproxy.tao.measurement;
