@@ -1,0 +1,134 @@
+package dev.cloudproxy.tao.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Hostile sizes and depths end in a typed error, never a stack overflow, out-of-memory or hang. */
+class LimitsTest {
+    private static final int HUGE = 200_000;
+
+    @Test
+    void deeplyNestedParentheses_areRejected() {
+        String text = "(".repeat(HUGE) + "P()" + ")".repeat(HUGE);
+        assertThat(assertThrows(AuthFormatException.class, () -> Form.parse(text)).getMessage())
+                .contains("nest");
+    }
+
+    @Test
+    void deeplyNestedTermParentheses_areRejected() {
+        String text = "P(" + "(".repeat(HUGE) + "1" + ")".repeat(HUGE) + ")";
+        assertThrows(AuthFormatException.class, () -> Form.parse(text));
+    }
+
+    @Test
+    void longNotChain_isRejected() {
+        assertThrows(AuthFormatException.class, () -> Form.parse("not ".repeat(HUGE) + "P()"));
+    }
+
+    @Test
+    void longSaysChain_isRejected() {
+        assertThrows(AuthFormatException.class, () -> Form.parse("key([aa]) says ".repeat(HUGE / 10) + "P()"));
+    }
+
+    @Test
+    void longImpliesChain_isRejected() {
+        assertThrows(AuthFormatException.class, () -> Form.parse("P() implies ".repeat(HUGE / 10) + "P()"));
+    }
+
+    @Test
+    void deeplyNestedPrincipalKeys_areRejected() {
+        String text = "key(".repeat(HUGE / 10) + "[aa]" + ")".repeat(HUGE / 10);
+        assertThrows(AuthFormatException.class, () -> Term.parse(text));
+    }
+
+    @Test
+    void nestingAtTheLimit_parses_andOneMore_doesNot() throws Exception {
+        int depth = AuthLimits.MAX_DEPTH;
+        String ok = "not ".repeat(depth - 1) + "true";
+        assertThat(Form.parse(ok).toString()).isEqualTo(ok);
+        assertThat(Form.decode(Form.parse(ok).encode())).isEqualTo(Form.parse(ok));
+        assertThrows(AuthFormatException.class, () -> Form.parse("not " + ok));
+    }
+
+    @Test
+    void parenthesizedNestingAtTheLimit_printsAndParsesBack() throws Exception {
+        // The deepest element the limit allows, built so that printing needs a parenthesis per level.
+        Form f = Pred.of("P");
+        for (int i = 1; i < AuthLimits.MAX_DEPTH; i++) {
+            f = i % 2 == 0 ? And.of(f, Pred.of("Q")) : Or.of(f, Pred.of("Q"));
+        }
+        assertThat(Depth.of(f)).isEqualTo(AuthLimits.MAX_DEPTH);
+        assertThat(Form.parse(f.toString())).isEqualTo(f);
+        assertThat(Form.decode(f.encode())).isEqualTo(f);
+    }
+
+    @Test
+    void longExtensionChain_isNotNesting_andParses() throws Exception {
+        String text = "key([aa])" + ".Program([bb])".repeat(10_000);
+        Prin p = Prin.parse(text);
+        assertThat(p.ext().size()).isEqualTo(10_000);
+        assertThat(p.toString()).isEqualTo(text);
+        assertThat(Prin.decode(p.encode())).isEqualTo(p);
+    }
+
+    @Test
+    void oversizedText_isRejectedBeforeParsing() {
+        String text = "P(\"" + "a".repeat(AuthLimits.MAX_TEXT_LENGTH) + "\")";
+        assertThat(assertThrows(AuthFormatException.class, () -> Form.parse(text)).getMessage()).contains("longer than");
+    }
+
+    @Test
+    void oversizedBinary_isRejectedBeforeDecoding() {
+        byte[] in = new byte[AuthLimits.MAX_BINARY_LENGTH + 1];
+        assertThat(assertThrows(AuthFormatException.class, () -> AuthElement.decode(in)).getMessage()).contains("longer than");
+    }
+
+    @Test
+    void deeplyNestedBinary_isRejected() {
+        byte[] in = new byte[HUGE + 2];
+        java.util.Arrays.fill(in, 0, HUGE, (byte) 9); // Not, Not, Not, ...
+        in[HUGE] = 8;
+        in[HUGE + 1] = 1;
+        assertThat(assertThrows(AuthFormatException.class, () -> AuthElement.decode(in)).getMessage()).contains("nests");
+    }
+
+    @Test
+    void hugeDeclaredCounts_doNotAllocate() {
+        // An And claiming 2^62 conjuncts, and a string claiming 2^62 bytes.
+        byte[] and = {10, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x40};
+        assertThrows(AuthFormatException.class, () -> AuthElement.decode(and));
+        byte[] str = {3, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x40};
+        assertThrows(AuthFormatException.class, () -> AuthElement.decode(str));
+    }
+
+    @Test
+    void wideButShallowInput_isFast() {
+        // 100k conjuncts near the size limit: linear time, well under the timeout.
+        String text = "P() and ".repeat(100_000) + "P()";
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            Form f = Form.parse(text);
+            assertThat(((And) f).conjuncts()).hasSize(100_001);
+            assertThat(Form.decode(f.encode())).isEqualTo(f);
+        });
+    }
+
+    @Test
+    void manyEmptyListsInBinary_decodeWithinLimits() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(10);
+        // 100,000 conjuncts, each "true": varint 100000 = a0 8d 06
+        out.write(0xa0);
+        out.write(0x8d);
+        out.write(0x06);
+        for (int i = 0; i < 100_000; i++) {
+            out.write(8);
+            out.write(1);
+        }
+        assertThat(((And) Form.decode(out.toByteArray())).conjuncts()).hasSize(100_000);
+    }
+}
