@@ -1,0 +1,142 @@
+package dev.cloudproxy.tao.cli;
+
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The standard streams and environment a command works with. Commands receive one in their
+ * constructor instead of touching {@code System.in}/{@code System.out}, so tests run them
+ * in-process with captured streams.
+ *
+ * <p>All three streams are UTF-8, whatever the platform's default charset, so that text printed
+ * by one {@code tao} command reads back in another on every JDK and locale.
+ */
+public final class Io {
+    private final InputStream in;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Map<String, String> env;
+    private final WatchedOutputStream watchedOut;
+    private final boolean colorAllowed;
+
+    private Io(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env,
+            WatchedOutputStream watchedOut, boolean colorAllowed) {
+        this.in = Objects.requireNonNull(in, "in");
+        this.out = Objects.requireNonNull(out, "out");
+        this.err = Objects.requireNonNull(err, "err");
+        this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
+        this.watchedOut = watchedOut;
+        this.colorAllowed = colorAllowed;
+    }
+
+    /** The process's own standard streams and environment. */
+    public static Io system() {
+        WatchedOutputStream stdout = new WatchedOutputStream(new FileOutputStream(FileDescriptor.out));
+        PrintWriter out = new PrintWriter(
+                new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16));
+        PrintWriter err = new PrintWriter(
+                new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+        Map<String, String> env = System.getenv();
+        return new Io(System.in, out, err, env, stdout, !env.containsKey("NO_COLOR"));
+    }
+
+    /** Streams supplied by the caller, typically in-memory ones in a test. Help is never colored. */
+    public static Io of(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        return new Io(in, out, err, env, null, false);
+    }
+
+    /** Standard input, as raw bytes (commands decide how to decode it). */
+    public InputStream in() {
+        return in;
+    }
+
+    /** Standard output. */
+    public PrintWriter out() {
+        return out;
+    }
+
+    /** Standard error. */
+    public PrintWriter err() {
+        return err;
+    }
+
+    /** The value of an environment variable, or {@code null} if it is not set. */
+    public String env(String name) {
+        return env.get(name);
+    }
+
+    /**
+     * Whether help may use ANSI colors when standard output is a terminal (never for in-memory
+     * streams, nor when {@code NO_COLOR} is set).
+     */
+    boolean colorAllowed() {
+        return colorAllowed;
+    }
+
+    /**
+     * Whether a write to standard output has failed (for example the reader of a pipe went
+     * away). Cheap enough to ask once per line: it does not flush.
+     */
+    public boolean outputFailed() {
+        return watchedOut != null ? watchedOut.failed : out.checkError();
+    }
+
+    /** Flushes standard output; returns false if any write to it failed. */
+    boolean flushOut() {
+        out.flush();
+        return !out.checkError() && (watchedOut == null || !watchedOut.failed);
+    }
+
+    /**
+     * Remembers that a write failed. {@link PrintWriter} swallows the exception and only reports
+     * it from {@code checkError()}, which flushes; this lets a command stop early without
+     * flushing after every line.
+     */
+    private static final class WatchedOutputStream extends FilterOutputStream {
+        private volatile boolean failed;
+
+        WatchedOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+    }
+}
