@@ -1,4 +1,4 @@
-https://fd-gally.netlify.app/hf/**
+/**
  * The -javaagent: the Tao parent handle, transparent Tao channels and @TaoSealed fields.
  *
  * <p>Built by the launcher and agent issue.

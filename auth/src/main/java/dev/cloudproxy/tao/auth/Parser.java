@@ -51,7 +51,6 @@ final class Parser {
         Parser p = start(text);
         Form f = p.form();
         p.expectEnd();
-        p.checkDepth(Depth.of(f));
         return f;
     }
 
@@ -59,7 +58,6 @@ final class Parser {
         Parser p = start(text);
         Term t = p.term();
         p.expectEnd();
-        p.checkDepth(Depth.of(t));
         return t;
     }
 
@@ -72,10 +70,32 @@ final class Parser {
         return new Parser(text);
     }
 
-    private void checkDepth(int depth) throws AuthFormatException {
+    // ---- depth ----
+
+    /** The depth (see {@link Depth}) of the element the last parse method returned. */
+    private int lastDepth;
+
+    /**
+     * Records the depth of a node just built from parts whose deepest is {@code maxPart} deep, and
+     * refuses it, naming where it starts, if that passes the limit. Nodes are built innermost
+     * first, so the error names the first element that is too deep.
+     */
+    private <T> T node(T node, int maxPart, Token start) throws AuthFormatException {
+        int depth = maxPart + 1;
         if (depth > AuthLimits.MAX_DEPTH) {
-            throw AuthFormatException.atChar(
-                    "input nests more than " + AuthLimits.MAX_DEPTH + " levels deep", in, 0);
+            throw error("input nests more than " + AuthLimits.MAX_DEPTH + " levels deep", start);
+        }
+        lastDepth = depth;
+        return node;
+    }
+
+    /**
+     * Guards the parser's own recursion, which parentheses deepen without deepening the element;
+     * within this bound the stack is safe.
+     */
+    private void enter() throws AuthFormatException {
+        if (++recursion > MAX_RECURSION) {
+            throw error("more than " + MAX_RECURSION + " nested parentheses and operators", cur());
         }
     }
 
@@ -87,42 +107,65 @@ final class Parser {
             if (isWord("forall") || isWord("exists")) {
                 return quantification();
             }
+            Token start = cur();
             Form f = or();
             if (!isWord("implies")) {
                 return f;
             }
+            int antecedent = lastDepth;
             advance();
-            return new Implies(f, form());
+            Form g = form();
+            return node(new Implies(f, g), Math.max(antecedent, lastDepth), start);
         } finally {
             recursion--;
         }
     }
 
     private Form or() throws AuthFormatException {
+        Token start = cur();
         Form f = and();
         if (!isWord("or")) {
             return f;
         }
         // As in CloudProxy, a parenthesized disjunction on the left is extended, not nested.
-        List<Form> parts = f instanceof Or o ? new ArrayList<>(o.disjuncts()) : new ArrayList<>(List.of(f));
+        List<Form> parts;
+        int maxPart;
+        if (f instanceof Or o) {
+            parts = new ArrayList<>(o.disjuncts());
+            maxPart = lastDepth - 1;
+        } else {
+            parts = new ArrayList<>(List.of(f));
+            maxPart = lastDepth;
+        }
         while (isWord("or")) {
             advance();
             parts.add(and());
+            maxPart = Math.max(maxPart, lastDepth);
         }
-        return new Or(parts);
+        return node(new Or(parts), maxPart, start);
     }
 
     private Form and() throws AuthFormatException {
+        Token start = cur();
         Form f = high();
         if (!isWord("and")) {
             return f;
         }
-        List<Form> parts = f instanceof And a ? new ArrayList<>(a.conjuncts()) : new ArrayList<>(List.of(f));
+        List<Form> parts;
+        int maxPart;
+        if (f instanceof And a) {
+            parts = new ArrayList<>(a.conjuncts());
+            maxPart = lastDepth - 1;
+        } else {
+            parts = new ArrayList<>(List.of(f));
+            maxPart = lastDepth;
+        }
         while (isWord("and")) {
             advance();
             parts.add(high());
+            maxPart = Math.max(maxPart, lastDepth);
         }
-        return new And(parts);
+        return node(new And(parts), maxPart, start);
     }
 
     private Form high() throws AuthFormatException {
@@ -140,15 +183,16 @@ final class Parser {
                     switch (t.text()) {
                         case "true" -> {
                             advance();
-                            return Const.TRUE;
+                            return node(Const.TRUE, 0, t);
                         }
                         case "false" -> {
                             advance();
-                            return Const.FALSE;
+                            return node(Const.FALSE, 0, t);
                         }
                         case "not" -> {
                             advance();
-                            return new Not(high());
+                            Form negand = high();
+                            return node(new Not(negand), lastDepth, t);
                         }
                         case "forall", "exists" -> {
                             return quantification();
@@ -172,7 +216,8 @@ final class Parser {
     }
 
     private Form quantification() throws AuthFormatException {
-        boolean forall = cur().text().equals("forall");
+        Token start = cur();
+        boolean forall = start.text().equals("forall");
         advance();
         Token v = cur();
         if (v.kind() != Kind.IDENT) {
@@ -181,25 +226,28 @@ final class Parser {
         advance();
         expect(Kind.COLON, "':'");
         Form body = form();
-        return forall ? new Forall(v.text(), body) : new Exists(v.text(), body);
+        return node(forall ? new Forall(v.text(), body) : new Exists(v.text(), body), lastDepth, start);
     }
 
     /** A predicate, or a term followed by "speaksfor" or "[from] [until] says". */
     private Form termOperation() throws AuthFormatException {
         Term subject;
-        Token t = cur();
-        if (t.kind() == Kind.IDENT) {
+        Token start = cur();
+        if (start.kind() == Kind.IDENT) {
             advance();
             if (nextCharIs('(')) {
-                return new Pred(t.text(), args());
+                List<Term> args = args();
+                return node(new Pred(start.text(), args), lastDepth, start);
             }
-            subject = new TermVar(t.text());
+            subject = node(new TermVar(start.text()), 0, start);
         } else {
             subject = term0();
         }
+        int subjectDepth = lastDepth;
         if (isWord("speaksfor")) {
             advance();
-            return new Speaksfor(subject, term());
+            Term delegator = term();
+            return node(new Speaksfor(subject, delegator), Math.max(subjectDepth, lastDepth), start);
         }
         if (isWord("from") || isWord("until") || isWord("says")) {
             OptionalLong from = optionalTime("from");
@@ -214,7 +262,8 @@ final class Parser {
                 throw error("expected " + options + ", found " + describe(cur()), cur());
             }
             advance();
-            return new Says(subject, from, until, form());
+            Form message = form();
+            return node(new Says(subject, from, until, message), Math.max(subjectDepth, lastDepth), start);
         }
         throw error("expected \"speaksfor\", \"from\", \"until\" or \"says\" after a term, found "
                 + describe(cur()), cur());
@@ -251,19 +300,19 @@ final class Parser {
             switch (t.kind()) {
                 case STR -> {
                     advance();
-                    return new Str((String) t.value());
+                    return node(new Str((String) t.value()), 0, t);
                 }
                 case BYTES -> {
                     advance();
-                    return new Bytes((byte[]) t.value());
+                    return node(new Bytes((byte[]) t.value()), 0, t);
                 }
                 case INT -> {
                     advance();
-                    return new Int((Long) t.value());
+                    return node(new Int((Long) t.value()), 0, t);
                 }
                 case IDENT -> {
                     advance();
-                    return new TermVar(t.text());
+                    return node(new TermVar(t.text()), 0, t);
                 }
                 case WORD -> {
                     if (t.text().equals("ext")) {
@@ -291,21 +340,31 @@ final class Parser {
         }
         advance(cur());
         Term key = term0();
+        int keyDepth = lastDepth;
         expect(Kind.RP, "')'");
-        SubPrin ext = nextCharIs('.') ? subPrin() : SubPrin.EMPTY;
-        return new Prin(type.text(), key, ext);
+        SubPrin ext = SubPrin.EMPTY;
+        int extDepth = 0;
+        if (nextCharIs('.')) {
+            ext = subPrin();
+            extDepth = lastDepth;
+        }
+        return node(new Prin(type.text(), key, ext), Math.max(keyDepth, extDepth), type);
     }
 
     private PrinTail prinTail() throws AuthFormatException {
+        Token start = cur();
         advance(); // "ext"
         if (!nextCharIs('.')) {
             throw error("expected '.' directly after \"ext\": a principal tail needs at least one extension", cur());
         }
-        return new PrinTail(subPrin());
+        SubPrin ext = subPrin();
+        return node(new PrinTail(ext), lastDepth, start);
     }
 
+    /** Extensions; {@link #lastDepth} becomes the depth of their deepest argument (0 if none). */
     private SubPrin subPrin() throws AuthFormatException {
         List<PrinExt> exts = new ArrayList<>();
+        int maxArg = 0;
         do {
             advance(cur()); // the '.'
             Token name = cur();
@@ -317,26 +376,35 @@ final class Parser {
                 throw error("expected '(' directly after extension name " + name.text(), cur());
             }
             exts.add(new PrinExt(name.text(), args()));
+            maxArg = Math.max(maxArg, lastDepth);
         } while (nextCharIs('.'));
+        lastDepth = maxArg;
         return new SubPrin(exts);
     }
 
-    /** "(" [term {"," term}] ")", the opening parenthesis being next. */
+    /**
+     * "(" [term {"," term}] ")", the opening parenthesis being next; {@link #lastDepth} becomes the
+     * depth of the deepest argument (0 if none).
+     */
     private List<Term> args() throws AuthFormatException {
         advance(cur()); // the '('
         List<Term> args = new ArrayList<>();
+        int maxArg = 0;
         if (cur().kind() == Kind.RP) {
             advance();
+            lastDepth = 0;
             return args;
         }
         while (true) {
             args.add(term());
+            maxArg = Math.max(maxArg, lastDepth);
             if (cur().kind() != Kind.COMMA) {
                 break;
             }
             advance();
         }
         expect(Kind.RP, "',' or ')'");
+        lastDepth = maxArg;
         return args;
     }
 
@@ -346,7 +414,7 @@ final class Parser {
             advance();
             n++;
             if (n > MAX_RECURSION) {
-                throw error("more than " + MAX_RECURSION + " nested parentheses", cur());
+                throw error("more than " + MAX_RECURSION + " nested parentheses and operators", cur());
             }
         }
         return n;
@@ -362,12 +430,6 @@ final class Parser {
         Token t = cur();
         if (t.kind() != Kind.EOF) {
             throw error("expected end of input, found " + describe(t), t);
-        }
-    }
-
-    private void enter() throws AuthFormatException {
-        if (++recursion > MAX_RECURSION) {
-            throw error("input nests more than " + AuthLimits.MAX_DEPTH + " levels deep", cur());
         }
     }
 

@@ -83,6 +83,39 @@ class LimitsTest {
     }
 
     @Test
+    void textAtTheLimit_alwaysEncodesWithinTheBinaryLimit() throws Exception {
+        // Three UTF-8 bytes per character is the most text can grow by when encoded.
+        String text = "P(\"" + "\u20ac".repeat(AuthLimits.MAX_TEXT_LENGTH - 5) + "\")";
+        assertThat(text).hasSize(AuthLimits.MAX_TEXT_LENGTH);
+        Form f = Form.parse(text);
+        byte[] bin = f.encode();
+        assertThat(bin.length).isGreaterThan(3 * (AuthLimits.MAX_TEXT_LENGTH - 5));
+        assertThat(Form.decode(bin)).isEqualTo(f);
+    }
+
+    @Test
+    void tooDeepError_namesTheColumnWhereTheLimitIsPassed() {
+        // "not " * 200 + "P()": the not at index 72 is the first whose depth is 129.
+        AuthFormatException e = assertThrows(AuthFormatException.class, () -> Form.parse("not ".repeat(200) + "P()"));
+        assertThat(e.getMessage()).isEqualTo("input nests more than 128 levels deep at column " + (4 * 72 + 1));
+    }
+
+    @Test
+    void tooDeepError_inPrincipalKeys_namesTheColumn() {
+        // key(key(...key([aa])...)): key([aa]) is 2 deep, so the key( at index 72 (of 200) is the first at depth 129.
+        String text = "key(".repeat(199) + "key([aa])" + ")".repeat(199);
+        AuthFormatException e = assertThrows(AuthFormatException.class, () -> Term.parse(text));
+        assertThat(e.getMessage()).isEqualTo("input nests more than 128 levels deep at column " + (4 * 72 + 1));
+    }
+
+    @Test
+    void manyParentheses_reportParenthesesNotDepth() {
+        AuthFormatException e = assertThrows(AuthFormatException.class,
+                () -> Form.parse("(".repeat(1000) + "P()" + ")".repeat(1000)));
+        assertThat(e.getMessage()).contains("parentheses");
+    }
+
+    @Test
     void oversizedBinary_isRejectedBeforeDecoding() {
         byte[] in = new byte[AuthLimits.MAX_BINARY_LENGTH + 1];
         assertThat(assertThrows(AuthFormatException.class, () -> AuthElement.decode(in)).getMessage()).contains("longer than");

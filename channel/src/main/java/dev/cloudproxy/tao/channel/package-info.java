@@ -1,4 +1,4 @@
-https://fd-gally.netlify.app/hf/**
+/**
  * Tao channels: mutually authenticated TLS between programs whose peers learn each other's principal names.
  *
  * <p>Built by the channels issue.

@@ -1,4 +1,4 @@
-https://fd-gally.netlify.app/hf/**
+/**
  * The domain service: the CA that validates attestations, asks the guard and issues program certificates.
  *
  * <p>Built by the domains issue.

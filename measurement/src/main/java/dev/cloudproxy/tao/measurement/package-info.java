@@ -1,4 +1,4 @@
-https://fd-gally.netlify.app/hf/**
+/**
  * Deterministic measurement of JVM programs: runtime, jars, classpath, main class, options, agent.
  *
  * <p>Built by the launcher issue.

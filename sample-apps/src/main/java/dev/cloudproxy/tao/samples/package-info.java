@@ -1,4 +1,4 @@
-https://fd-gally.netlify.app/hf/**
+/**
  * SimpleExample (domain service, server, client) and apps with no Tao code at all.
  *
  * <p>Built by the channels issue.

@@ -1,4 +1,4 @@
-https://fd-gally.netlify.app/hf/**
+/**
  * The host daemon: hosted-program factories, the RPC server, the admin API and stacked hosts.
  *
  * <p>Built by the Linux host issue.
