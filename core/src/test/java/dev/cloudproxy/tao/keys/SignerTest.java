@@ -12,7 +12,13 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class SignerTest {
@@ -88,6 +94,24 @@ class SignerTest {
             assertThat(first).isNotEqualTo(second);
             signer.verifier().verify(MESSAGE, first);
             signer.verifier().verify(MESSAGE, second);
+        }
+    }
+
+    @Test
+    void sign_fromManyThreads_allSignaturesVerify() throws Exception {
+        try (Signer signer = Signer.generate()) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<byte[]>> results = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    results.add(pool.submit(() -> signer.sign(MESSAGE)));
+                }
+                for (Future<byte[]> result : results) {
+                    signer.verifier().verify(MESSAGE, result.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
@@ -316,7 +340,7 @@ class SignerTest {
 
         byte[][] hostile = {
             new byte[0],
-            java.util.Arrays.copyOf(pkix, 90), // truncated
+            Arrays.copyOf(pkix, 90), // truncated
             append(pkix, (byte) 0), // trailing byte
             HEX.parseHex("3039301306072a8648ce3d020106082a8648ce3d030107032200" + "02" + x), // compressed
             HEX.parseHex(prefix + "04" + p + HEX.formatHex(pkix, 59, 91)), // x = p, not reduced
@@ -345,7 +369,7 @@ class SignerTest {
     }
 
     private static byte[] append(byte[] bytes, byte extra) {
-        byte[] out = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        byte[] out = Arrays.copyOf(bytes, bytes.length + 1);
         out[bytes.length] = extra;
         return out;
     }
