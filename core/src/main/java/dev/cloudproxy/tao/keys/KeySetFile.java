@@ -135,13 +135,10 @@ final class KeySetFile {
         long memory = u32(in);
         long iterations = u32(in);
         int parallelism = u8(in);
-        if (memory > Argon2Params.CEILING.memoryKiB() || iterations > Argon2Params.CEILING.iterations()) {
-            throw new InvalidKeySetException("key set asks for more Argon2id work than allowed ("
-                    + Argon2Params.CEILING + " at most)");
-        }
         Argon2Params params;
         try {
-            params = new Argon2Params((int) memory, (int) iterations, parallelism);
+            params = new Argon2Params((int) Math.min(memory, Integer.MAX_VALUE),
+                    (int) Math.min(iterations, Integer.MAX_VALUE), parallelism);
         } catch (IllegalArgumentException e) {
             throw new InvalidKeySetException("key set has invalid Argon2id parameters");
         }
