@@ -1,0 +1,148 @@
+package dev.cloudproxy.tao.soft;
+
+import dev.cloudproxy.tao.AttestRequest;
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.UnsealException;
+import dev.cloudproxy.tao.Unsealed;
+import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.Says;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.keys.Argon2Params;
+import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.seal.SealFormat;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * A root Tao whose trust rests on a key set on disk instead of a TPM: the development root, and
+ * the reference implementation the other Taos are tested against.
+ *
+ * <p>Its name is {@code key([hash of its public key])}, extended by {@link #extendTaoName}. It
+ * signs attestations with that key directly (no delegation: the name is the key's extension),
+ * seals with its AES-256-GCM key in {@link SealFormat} and derives shared secrets with its HKDF
+ * key, binding {@code self} to its full current name and {@code any} to its key principal.
+ *
+ * <p>Nothing here protects the keys from whoever can read the key directory with the password;
+ * that is what a hardware root is for. Thread-safe.
+ */
+public final class SoftTao implements Tao, AutoCloseable {
+    private final Keys keys;
+    private final Prin root;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+    private volatile Prin name;
+
+    private SoftTao(Keys keys, Clock clock) {
+        this.keys = keys;
+        this.root = keys.principal();
+        this.name = root;
+        this.clock = clock;
+    }
+
+    /** Creates fresh keys, saves them in {@code dir} under {@code password}, and opens them. */
+    public static SoftTao create(Path dir, char[] password) throws IOException {
+        return create(dir, password, Argon2Params.DEFAULT);
+    }
+
+    /** As {@link #create(Path, char[])}, with the given password-hashing cost. */
+    public static SoftTao create(Path dir, char[] password, Argon2Params params) throws IOException {
+        Keys keys = Keys.generate();
+        try {
+            keys.save(dir, password, params);
+        } catch (IOException | RuntimeException e) {
+            keys.close();
+            throw e;
+        }
+        return new SoftTao(keys, Clock.systemUTC());
+    }
+
+    /**
+     * Opens the key set in {@code dir}.
+     *
+     * @throws TaoException if the password is wrong or the key set is invalid
+     */
+    public static SoftTao open(Path dir, char[] password) throws IOException, TaoException {
+        return new SoftTao(Keys.load(dir, password), Clock.systemUTC());
+    }
+
+    /** A soft Tao over fresh keys kept only in memory. */
+    public static SoftTao ephemeral() {
+        return new SoftTao(Keys.generate(), Clock.systemUTC());
+    }
+
+    /** A soft Tao over the given keys (it takes ownership and closes them) and clock. */
+    public static SoftTao of(Keys keys, Clock clock) {
+        return new SoftTao(Objects.requireNonNull(keys, "keys"), Objects.requireNonNull(clock, "clock"));
+    }
+
+    /** The key principal this Tao's name starts with. */
+    public Prin rootName() {
+        return root;
+    }
+
+    @Override
+    public Prin getTaoName() {
+        return name;
+    }
+
+    @Override
+    public synchronized void extendTaoName(SubPrin subprin) {
+        name = name.extend(Objects.requireNonNull(subprin, "subprin"));
+    }
+
+    @Override
+    public byte[] getRandomBytes(int n) {
+        if (n < 0 || n > MAX_RANDOM_BYTES) {
+            throw new IllegalArgumentException("random byte count must be 0.." + MAX_RANDOM_BYTES);
+        }
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    @Override
+    public byte[] getSharedSecret(int n, String policy) {
+        return SealFormat.sharedSecret(keys.deriver(), n, policy, name, root);
+    }
+
+    @Override
+    public Attestation attest(AttestRequest request) throws TaoException {
+        Prin current = name;
+        Prin issuer = request.issuer().orElse(current);
+        if (!issuer.isIdenticalOrExtensionOf(current)) {
+            throw new TaoException("cannot attest as " + issuer + ": not this program or a subprincipal of it");
+        }
+        long now = clock.instant().getEpochSecond();
+        long from = request.from().orElse(now);
+        long until = request.until().orElse(Math.addExact(from, AttestRequest.DEFAULT_VALIDITY_SECONDS));
+        Says statement = new Says(issuer, OptionalLong.of(from), OptionalLong.of(until), request.message());
+        return Attestation.sign(keys.signer(), statement);
+    }
+
+    @Override
+    public byte[] seal(byte[] data, String policy) {
+        return SealFormat.seal(keys.crypter(), data, policy, name, root);
+    }
+
+    @Override
+    public Unsealed unseal(byte[] sealed) throws UnsealException {
+        return SealFormat.unseal(keys.crypter(), sealed, name, root);
+    }
+
+    /** Closes the keys; the Tao cannot be used afterwards. */
+    @Override
+    public void close() {
+        keys.close();
+    }
+
+    @Override
+    public String toString() {
+        return "SoftTao[" + name + "]";
+    }
+}

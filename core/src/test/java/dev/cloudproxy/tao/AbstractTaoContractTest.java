@@ -1,0 +1,324 @@
+package dev.cloudproxy.tao;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.attestation.AttestationVerifier;
+import dev.cloudproxy.tao.attestation.VerifiedStatement;
+import dev.cloudproxy.tao.auth.Bytes;
+import dev.cloudproxy.tao.auth.Form;
+import dev.cloudproxy.tao.auth.Int;
+import dev.cloudproxy.tao.auth.Pred;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.auth.Str;
+import dev.cloudproxy.tao.auth.SubPrin;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link Tao} keeps, whatever is underneath: a soft key, a Linux host over RPC,
+ * a stacked host, a TPM. Subclasses say how to make a fresh Tao and how to restart one.
+ */
+public abstract class AbstractTaoContractTest {
+    private static final byte[] SECRET = "attack at dawn".getBytes(StandardCharsets.UTF_8);
+    private static final Form HELLO = Pred.of("Hello", new Str("world"));
+
+    private final List<Tao> opened = new ArrayList<>();
+
+    /** A new Tao with keys of its own. */
+    protected abstract Tao newTao() throws Exception;
+
+    /**
+     * The same Tao after a restart: same keys and name as when it was created (extensions made
+     * since are gone, as for a restarted program).
+     */
+    protected abstract Tao restart(Tao tao) throws Exception;
+
+    /** Releases a Tao made by {@link #newTao} or {@link #restart}. */
+    protected void release(Tao tao) throws Exception {
+        if (tao instanceof AutoCloseable c) {
+            c.close();
+        }
+    }
+
+    /** The verifier that should accept this Tao's attestations (for a root Tao, any verifier). */
+    protected AttestationVerifier verifier() {
+        return AttestationVerifier.create();
+    }
+
+    private Tao tao() throws Exception {
+        Tao t = newTao();
+        opened.add(t);
+        return t;
+    }
+
+    private Tao restarted(Tao t) throws Exception {
+        Tao r = restart(t);
+        opened.add(r);
+        return r;
+    }
+
+    @AfterEach
+    void releaseAll() throws Exception {
+        for (Tao t : opened) {
+            release(t);
+        }
+        opened.clear();
+    }
+
+    private static SubPrin ext(String name, int arg) {
+        return SubPrin.of(PrinExt.of(name, new Int(arg)));
+    }
+
+    // ---- names ----
+
+    @Test
+    void name_isAPrincipalThatParsesBack() throws Exception {
+        Prin name = tao().getTaoName();
+        assertThat(Prin.parse(name.toString())).isEqualTo(name);
+    }
+
+    @Test
+    void extendTaoName_appendsToTheName() throws Exception {
+        Tao t = tao();
+        Prin before = t.getTaoName();
+        t.extendTaoName(ext("Policy", 1));
+        t.extendTaoName(ext("Session", 2));
+        Prin after = t.getTaoName();
+        assertThat(after.isExtensionOf(before)).isTrue();
+        assertThat(after.extensionsBeyond(before)).isEqualTo(ext("Policy", 1).concat(ext("Session", 2)));
+    }
+
+    @Test
+    void twoTaos_haveDifferentNames() throws Exception {
+        assertThat(tao().getTaoName()).isNotEqualTo(tao().getTaoName());
+    }
+
+    // ---- randomness ----
+
+    @Test
+    void randomBytes_haveTheLengthAskedFor_andDiffer() throws Exception {
+        Tao t = tao();
+        assertThat(t.getRandomBytes(0)).isEmpty();
+        byte[] a = t.getRandomBytes(32);
+        byte[] b = t.getRandomBytes(32);
+        assertThat(a).hasSize(32);
+        assertThat(a).isNotEqualTo(b);
+        assertThat(t.getRandomBytes(Tao.MAX_RANDOM_BYTES)).hasSize(Tao.MAX_RANDOM_BYTES);
+    }
+
+    @Test
+    void randomBytes_outOfRange_isRefused() throws Exception {
+        Tao t = tao();
+        assertThrows(IllegalArgumentException.class, () -> t.getRandomBytes(-1));
+        assertThrows(IllegalArgumentException.class, () -> t.getRandomBytes(Tao.MAX_RANDOM_BYTES + 1));
+    }
+
+    // ---- shared secrets ----
+
+    @Test
+    void sharedSecret_isDeterministic_andDependsOnPolicyAndLength() throws Exception {
+        Tao t = tao();
+        byte[] self = t.getSharedSecret(32, Tao.SEAL_POLICY_SELF);
+        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_SELF)).isEqualTo(self);
+        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_ANY)).isNotEqualTo(self);
+        byte[] longer = t.getSharedSecret(64, Tao.SEAL_POLICY_SELF);
+        assertThat(Arrays.copyOf(longer, 32)).isNotEqualTo(self);
+    }
+
+    @Test
+    void sharedSecret_self_changesWithTheName_any_doesNot() throws Exception {
+        Tao t = tao();
+        byte[] self = t.getSharedSecret(32, Tao.SEAL_POLICY_SELF);
+        byte[] any = t.getSharedSecret(32, Tao.SEAL_POLICY_ANY);
+        t.extendTaoName(ext("Policy", 1));
+        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_SELF)).isNotEqualTo(self);
+        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_ANY)).isEqualTo(any);
+    }
+
+    @Test
+    void sharedSecret_differsBetweenTaos() throws Exception {
+        assertThat(tao().getSharedSecret(32, Tao.SEAL_POLICY_ANY)).isNotEqualTo(tao().getSharedSecret(32, Tao.SEAL_POLICY_ANY));
+    }
+
+    @Test
+    void sharedSecret_badArguments_areRefused() throws Exception {
+        Tao t = tao();
+        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(0, Tao.SEAL_POLICY_SELF));
+        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(Tao.MAX_SHARED_SECRET_BYTES + 1, Tao.SEAL_POLICY_SELF));
+        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(32, "few"));
+    }
+
+    @Test
+    void sharedSecret_isStableAcrossRestarts() throws Exception {
+        Tao t = tao();
+        byte[] self = t.getSharedSecret(48, Tao.SEAL_POLICY_SELF);
+        byte[] any = t.getSharedSecret(48, Tao.SEAL_POLICY_ANY);
+        Tao again = restarted(t);
+        assertThat(again.getSharedSecret(48, Tao.SEAL_POLICY_SELF)).isEqualTo(self);
+        assertThat(again.getSharedSecret(48, Tao.SEAL_POLICY_ANY)).isEqualTo(any);
+    }
+
+    // ---- sealing ----
+
+    @Test
+    void seal_thenUnseal_givesTheDataAndPolicyBack() throws Exception {
+        Tao t = tao();
+        for (String policy : List.of(Tao.SEAL_POLICY_SELF, Tao.SEAL_POLICY_ANY)) {
+            try (Unsealed u = t.unseal(t.seal(SECRET, policy))) {
+                assertThat(u.data()).isEqualTo(SECRET);
+                assertThat(u.policy()).isEqualTo(policy);
+            }
+        }
+        try (Unsealed empty = t.unseal(t.seal(new byte[0], Tao.SEAL_POLICY_SELF))) {
+            assertThat(empty.data()).isEmpty();
+        }
+    }
+
+    @Test
+    void seal_isRandomized() throws Exception {
+        Tao t = tao();
+        assertThat(t.seal(SECRET, Tao.SEAL_POLICY_SELF)).isNotEqualTo(t.seal(SECRET, Tao.SEAL_POLICY_SELF));
+    }
+
+    @Test
+    void seal_neverContainsThePlaintext() throws Exception {
+        byte[] blob = tao().seal(SECRET, Tao.SEAL_POLICY_SELF);
+        assertThat(new String(blob, StandardCharsets.ISO_8859_1)).doesNotContain("attack at dawn");
+    }
+
+    @Test
+    void seal_unknownPolicy_isRefused() throws Exception {
+        Tao t = tao();
+        assertThrows(IllegalArgumentException.class, () -> t.seal(SECRET, "few"));
+        assertThrows(IllegalArgumentException.class, () -> t.seal(SECRET, ""));
+    }
+
+    @Test
+    void unseal_self_afterTheNameChanged_fails_any_stillWorks() throws Exception {
+        Tao t = tao();
+        byte[] self = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
+        byte[] any = t.seal(SECRET, Tao.SEAL_POLICY_ANY);
+        t.extendTaoName(ext("Other", 7));
+        UnsealException e = assertThrows(UnsealException.class, () -> t.unseal(self));
+        assertThat(e.getMessage()).isEqualTo("unseal failed");
+        try (Unsealed u = t.unseal(any)) {
+            assertThat(u.data()).isEqualTo(SECRET);
+        }
+    }
+
+    @Test
+    void unseal_byAnotherTao_failsTheSameWay() throws Exception {
+        byte[] blob = tao().seal(SECRET, Tao.SEAL_POLICY_ANY);
+        UnsealException e = assertThrows(UnsealException.class, () -> tao().unseal(blob));
+        assertThat(e.getMessage()).isEqualTo("unseal failed");
+    }
+
+    @Test
+    void unseal_everyBitFlip_failsTheSameWay() throws Exception {
+        Tao t = tao();
+        byte[] blob = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
+        for (int i = 0; i < blob.length; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] bad = blob.clone();
+                bad[i] ^= (byte) (1 << bit);
+                UnsealException e = assertThrows(UnsealException.class, () -> t.unseal(bad), "byte " + i + " bit " + bit);
+                assertThat(e.getMessage()).isEqualTo("unseal failed");
+            }
+        }
+    }
+
+    @Test
+    void unseal_truncatedExtendedOrGarbage_failsTheSameWay() throws Exception {
+        Tao t = tao();
+        byte[] blob = t.seal(SECRET, Tao.SEAL_POLICY_ANY);
+        for (int len = 0; len < blob.length; len++) {
+            byte[] cut = Arrays.copyOf(blob, len);
+            assertThrows(UnsealException.class, () -> t.unseal(cut));
+        }
+        assertThrows(UnsealException.class, () -> t.unseal(Arrays.copyOf(blob, blob.length + 1)));
+        assertThrows(UnsealException.class, () -> t.unseal(new byte[100]));
+    }
+
+    @Test
+    void unseal_afterRestart_opensWhatWasSealedBefore() throws Exception {
+        Tao t = tao();
+        byte[] self = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
+        byte[] any = t.seal(SECRET, Tao.SEAL_POLICY_ANY);
+        Tao again = restarted(t);
+        assertThat(again.getTaoName()).isEqualTo(t.getTaoName());
+        try (Unsealed a = again.unseal(self); Unsealed b = again.unseal(any)) {
+            assertThat(a.data()).isEqualTo(SECRET);
+            assertThat(b.data()).isEqualTo(SECRET);
+        }
+    }
+
+    @Test
+    void unsealed_toString_revealsNoData() throws Exception {
+        Tao t = tao();
+        try (Unsealed u = t.unseal(t.seal(SECRET, Tao.SEAL_POLICY_SELF))) {
+            assertThat(u.toString()).doesNotContain("attack").contains("redacted");
+        }
+    }
+
+    // ---- attestation ----
+
+    @Test
+    void attest_producesAStatementByTheCaller_thatVerifies() throws Exception {
+        Tao t = tao();
+        t.extendTaoName(ext("Policy", 1));
+        Attestation a = t.attest(HELLO);
+        VerifiedStatement v = verifier().verify(a.serialize());
+        assertThat(v.speaker()).isEqualTo(t.getTaoName());
+        assertThat(v.statement().message()).isEqualTo(HELLO);
+        long now = Instant.now().getEpochSecond();
+        assertThat(v.effectiveFrom().getAsLong()).isBetween(now - 120, now + 5);
+        assertThat(v.effectiveUntil().getAsLong()).isGreaterThan(now + 300L * 24 * 3600);
+    }
+
+    @Test
+    void attest_withExplicitWindowAndSubprincipalIssuer() throws Exception {
+        Tao t = tao();
+        long now = Instant.now().getEpochSecond();
+        Prin sub = t.getTaoName().extend(PrinExt.of("Key", Bytes.ofHex("01")));
+        Attestation a = t.attest(AttestRequest.of(HELLO).issuer(sub).from(now - 10).until(now + 100));
+        VerifiedStatement v = verifier().verify(a.serialize());
+        assertThat(v.speaker()).isEqualTo(sub);
+        assertThat(v.statement().from()).hasValue(now - 10);
+        assertThat(v.statement().until()).hasValue(now + 100);
+    }
+
+    @Test
+    void attest_asAnotherPrincipal_isRefused() throws Exception {
+        Tao t = tao();
+        Prin other = tao().getTaoName();
+        assertThrows(TaoException.class, () -> t.attest(AttestRequest.of(HELLO).issuer(other)));
+        Prin parentOfCaller = t.getTaoName();
+        t.extendTaoName(ext("Policy", 1));
+        assertThrows(TaoException.class, () -> t.attest(AttestRequest.of(HELLO).issuer(parentOfCaller)));
+    }
+
+    @Test
+    void attest_expiredWindow_doesNotVerify() throws Exception {
+        Tao t = tao();
+        long now = Instant.now().getEpochSecond();
+        Attestation a = t.attest(AttestRequest.of(HELLO).from(now - 1000).until(now - 500));
+        assertThrows(VerificationException.class, () -> verifier().verify(a.serialize()));
+    }
+
+    @Test
+    void attest_fromAnotherTaoOnItsBehalf_neverVerifiesAsThisTao() throws Exception {
+        Tao t = tao();
+        Tao other = tao();
+        byte[] a = other.attest(HELLO).serialize();
+        VerifiedStatement v = verifier().verify(a);
+        assertThat(v.speaker()).isNotEqualTo(t.getTaoName());
+    }
+}
