@@ -6,6 +6,7 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
@@ -109,6 +110,11 @@ public final class SoftTao implements Tao, AutoCloseable {
     @Override
     public byte[] getSharedSecret(int n, String policy) {
         return SealFormat.sharedSecret(keys.deriver(), n, policy, name, root);
+    }
+
+    @Override
+    public Attestation attest(Form message) throws TaoException {
+        return attest(AttestRequest.of(message));
     }
 
     @Override
