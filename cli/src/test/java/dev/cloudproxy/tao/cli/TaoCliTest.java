@@ -51,8 +51,8 @@ class TaoCliTest {
     }
 
     @Test
-    void commandTree_hasTheDomainVerbs() {
-        assertThat(commandPaths()).contains(List.of("domain", "newsoft"));
+    void commandTree_hasTheAttestationAndDomainVerbs() {
+        assertThat(commandPaths()).contains(List.of("attestation", "verify"), List.of("domain", "newsoft"));
     }
 
     @ParameterizedTest
