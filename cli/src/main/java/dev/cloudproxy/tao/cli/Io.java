@@ -1,17 +1,21 @@
 package dev.cloudproxy.tao.cli;
 
 import java.io.BufferedWriter;
+import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
+import java.io.IOError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The standard streams and environment a command works with. Commands receive one in their
@@ -20,23 +24,41 @@ import java.util.Objects;
  *
  * <p>All three streams are UTF-8, whatever the platform's default charset, so that text printed
  * by one {@code tao} command reads back in another on every JDK and locale.
+ *
+ * <p>The user's terminal, if there is one, is reachable only through {@link #passwordPrompt()}:
+ * commands never read passwords from the standard streams.
  */
 public final class Io {
+    /** Asks the person at the terminal for a password, without echoing what they type. */
+    @FunctionalInterface
+    public interface PasswordPrompt {
+        /**
+         * Shows {@code prompt} and reads one line without echo.
+         *
+         * @return the password, which the caller zeroes after use, or {@code null} if input ended
+         *     (for example on Ctrl-D) before a line was complete
+         * @throws IOException if the terminal cannot be read
+         */
+        char[] read(String prompt) throws IOException;
+    }
+
     private final InputStream in;
     private final PrintWriter out;
     private final PrintWriter err;
     private final Map<String, String> env;
     private final WatchedOutputStream watchedOut;
     private final boolean colorAllowed;
+    private final PasswordPrompt passwordPrompt;
 
     private Io(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env,
-            WatchedOutputStream watchedOut, boolean colorAllowed) {
+            WatchedOutputStream watchedOut, boolean colorAllowed, PasswordPrompt passwordPrompt) {
         this.in = Objects.requireNonNull(in, "in");
         this.out = Objects.requireNonNull(out, "out");
         this.err = Objects.requireNonNull(err, "err");
         this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
         this.watchedOut = watchedOut;
         this.colorAllowed = colorAllowed;
+        this.passwordPrompt = passwordPrompt;
     }
 
     /** The process's own standard streams and environment. */
@@ -47,12 +69,53 @@ public final class Io {
         PrintWriter err = new PrintWriter(
                 new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
         Map<String, String> env = System.getenv();
-        return new Io(System.in, out, err, env, stdout, !env.containsKey("NO_COLOR"));
+        return new Io(System.in, out, err, env, stdout, !env.containsKey("NO_COLOR"), terminalPrompt());
     }
 
-    /** Streams supplied by the caller, typically in-memory ones in a test. Help is never colored. */
+    /**
+     * Streams supplied by the caller, typically in-memory ones in a test. Help is never colored,
+     * and there is no terminal to prompt on.
+     */
     public static Io of(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env) {
-        return new Io(in, out, err, env, null, false);
+        return new Io(in, out, err, env, null, false, null);
+    }
+
+    /** The same streams and environment, with {@code prompt} standing for the terminal. */
+    public Io withPasswordPrompt(PasswordPrompt prompt) {
+        return new Io(in, out, err, env, watchedOut, colorAllowed, Objects.requireNonNull(prompt, "prompt"));
+    }
+
+    /**
+     * The terminal of this process, if both standard input and standard output are one. Before
+     * JDK 22 that is exactly when {@link System#console()} is not null; from JDK 22 on it may
+     * return a console for redirected streams too, and {@code Console.isTerminal()} tells.
+     */
+    private static PasswordPrompt terminalPrompt() {
+        Console console = System.console();
+        if (console == null || !isTerminal(console)) {
+            return null;
+        }
+        return prompt -> {
+            try {
+                return console.readPassword("%s", prompt);
+            } catch (IOError e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        };
+    }
+
+    private static boolean isTerminal(Console console) {
+        Method isTerminal;
+        try {
+            isTerminal = Console.class.getMethod("isTerminal");
+        } catch (NoSuchMethodException e) {
+            return true;
+        }
+        try {
+            return (Boolean) isTerminal.invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     /** Standard input, as raw bytes (commands decide how to decode it). */
@@ -73,6 +136,14 @@ public final class Io {
     /** The value of an environment variable, or {@code null} if it is not set. */
     public String env(String name) {
         return env.get(name);
+    }
+
+    /**
+     * The terminal to ask for a password on, or empty if there is none (standard input or output
+     * is redirected, or this is a test without a stand-in).
+     */
+    public Optional<PasswordPrompt> passwordPrompt() {
+        return Optional.ofNullable(passwordPrompt);
     }
 
     /**

@@ -35,11 +35,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
         commandListHeading = "%nCommands:%n",
         subcommands = {
             AuthCommand.class,
+            AttestationCommand.class,
+            DomainCommand.class,
             HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  tao auth encode 'key([4b657930]) says true'",
+            "  tao attestation verify statement.att",
+            "  tao domain newsoft soft-tao-keys",
             "  tao help auth",
             "",
             "Run 'tao COMMAND --help' for the details of a command."

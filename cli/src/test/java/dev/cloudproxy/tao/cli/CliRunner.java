@@ -25,9 +25,17 @@ final class CliRunner {
     }
 
     static Result run(InputStream stdin, Map<String, String> env, String... args) {
+        return run(stdin, env, null, args);
+    }
+
+    /** Runs with {@code prompt} standing for the terminal ({@code null}: there is none). */
+    static Result run(InputStream stdin, Map<String, String> env, Io.PasswordPrompt prompt, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         Io io = Io.of(stdin, new PrintWriter(out), new PrintWriter(err), env);
+        if (prompt != null) {
+            io = io.withPasswordPrompt(prompt);
+        }
         int status = TaoCli.run(io, args);
         return new Result(status, out.toString(), err.toString());
     }

@@ -50,6 +50,11 @@ class TaoCliTest {
         assertThat(commandPaths()).contains(List.of("auth", "encode"), List.of("auth", "decode"), List.of("help"));
     }
 
+    @Test
+    void commandTree_hasTheAttestationAndDomainVerbs() {
+        assertThat(commandPaths()).contains(List.of("attestation", "verify"), List.of("domain", "newsoft"));
+    }
+
     @ParameterizedTest
     @MethodSource("commandPaths")
     void help_everyCommand_exitsZeroAndShowsItsUsageAndAnExample(List<String> path) {

@@ -5,7 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The shared test vectors, read from {@code ../shared/vectors/} beside the repository checkout
@@ -21,7 +24,39 @@ final class Vectors {
         }
     }
 
+    /**
+     * {@code attestation.txt}: an attestation made by CloudProxy's Go implementation, as hex,
+     * with the hex of its statement and of its signer's public key (both appear inside it).
+     */
+    record GoAttestation(String attestationHex, String statementHex, String publicKeyHex) {
+        byte[] attestation() {
+            return HexFormat.of().parseHex(attestationHex);
+        }
+    }
+
     private Vectors() {}
+
+    static GoAttestation goAttestation() throws IOException {
+        Path file = sharedDir().resolve("vectors").resolve("attestation.txt");
+        if (!Files.isRegularFile(file)) {
+            throw new AssertionError("test vector not found at " + file
+                    + ": the repository checkout needs the shared/ directory beside it");
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            int eq = line.indexOf('=');
+            if (line.startsWith("#") || eq < 0) {
+                continue;
+            }
+            fields.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+        }
+        for (String name : List.of("attestation", "statement", "public_pkix")) {
+            if (!fields.containsKey(name)) {
+                throw new AssertionError("no " + name + "= line in " + file);
+            }
+        }
+        return new GoAttestation(fields.get("attestation"), fields.get("statement"), fields.get("public_pkix"));
+    }
 
     static List<AuthBinary> authBinary() throws IOException {
         Path file = sharedDir().resolve("vectors").resolve("auth-binary.tsv");
