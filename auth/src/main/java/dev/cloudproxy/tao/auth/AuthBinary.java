@@ -278,6 +278,14 @@ public final class AuthBinary {
             }
         }
 
+        /**
+         * Lists grow as their elements arrive: a claimed count is bounded only by the bytes left in
+         * the whole input, and presizing nested lists to their claims would multiply that.
+         */
+        private static int initialCapacity(int claimed) {
+            return Math.min(claimed, 16);
+        }
+
         /** A length or count: at most the bytes left, since every element takes at least one. */
         private int size(String what) throws AuthFormatException {
             int at = pos;
@@ -373,7 +381,7 @@ public final class AuthBinary {
                 throw AuthFormatException.atByte("expected extensions (tag 17)", at);
             }
             int n = size("extension count");
-            List<PrinExt> exts = new ArrayList<>(n);
+            List<PrinExt> exts = new ArrayList<>(initialCapacity(n));
             for (int i = 0; i < n; i++) {
                 int extAt = pos;
                 if (tag() != PRIN_EXT) {
@@ -387,7 +395,7 @@ public final class AuthBinary {
 
         private List<Term> terms() throws AuthFormatException {
             int n = size("argument count");
-            List<Term> terms = new ArrayList<>(n);
+            List<Term> terms = new ArrayList<>(initialCapacity(n));
             for (int i = 0; i < n; i++) {
                 terms.add(term());
             }
@@ -396,7 +404,7 @@ public final class AuthBinary {
 
         private List<Form> forms() throws AuthFormatException {
             int n = size("formula count");
-            List<Form> forms = new ArrayList<>(n);
+            List<Form> forms = new ArrayList<>(initialCapacity(n));
             for (int i = 0; i < n; i++) {
                 forms.add(form());
             }

@@ -655,7 +655,7 @@ final class Parser {
                 throw AuthFormatException.atChar("newline in string (write \\n)", in, pos);
             }
             if (cp != '\\') {
-                if (Character.isSurrogate((char) cp)) {
+                if (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) {
                     throw AuthFormatException.atChar("unpaired surrogate in string", in, pos);
                 }
                 writeUtf8(utf8, cp);
@@ -678,13 +678,13 @@ final class Parser {
                 case 'v' -> utf8.write(0x0b);
                 case '\\' -> utf8.write('\\');
                 case '"' -> utf8.write('"');
-                case 'x' -> utf8.write(hexDigits(esc, 2));
+                case 'x' -> utf8.write((int) hexDigits(esc, 2));
                 case 'u', 'U' -> {
-                    int v = hexDigits(esc, e == 'u' ? 4 : 8);
-                    if (v > Character.MAX_CODE_POINT || (v >= 0xd800 && v <= 0xdfff)) {
+                    long v = hexDigits(esc, e == 'u' ? 4 : 8);
+                    if (v > Character.MAX_CODE_POINT || (v >= Character.MIN_SURROGATE && v <= Character.MAX_SURROGATE)) {
                         throw AuthFormatException.atChar("escape is not a valid Unicode code point", in, esc);
                     }
-                    writeUtf8(utf8, v);
+                    writeUtf8(utf8, (int) v);
                 }
                 case '0', '1', '2', '3', '4', '5', '6', '7' -> {
                     pos--;
@@ -717,8 +717,9 @@ final class Parser {
         }
     }
 
-    private int hexDigits(int esc, int n) throws AuthFormatException {
-        int v = 0;
+    /** Reads {@code n} hex digits; at most 8, so the value fits a long without wrapping. */
+    private long hexDigits(int esc, int n) throws AuthFormatException {
+        long v = 0;
         for (int i = 0; i < n; i++) {
             int d = pos < in.length() && in.charAt(pos) < 0x80 ? Character.digit(in.charAt(pos), 16) : -1;
             if (d < 0) {

@@ -87,6 +87,19 @@ class AuthTextTest {
     }
 
     @Test
+    void supplementaryCharacters_whoseLowBitsLookLikeSurrogates_parse() throws Exception {
+        // Found by AuthBinaryFuzzTest: U+1D800 decoded but its text did not parse (a (char) cast
+        // took every code point with low 16 bits in D800-DFFF for a lone surrogate).
+        for (int cp : new int[] {0x1D800, 0x1DAAF, 0x1DF00, 0x2D800, 0x2DFFF, 0x10FFFF, 0x1D7FF}) {
+            Str s = new Str(new String(Character.toChars(cp)));
+            assertThat(Term.parse(s.toString())).as("U+%X", cp).isEqualTo(s);
+            assertThat(Term.decode(s.encode())).isEqualTo(s);
+        }
+        assertThat(Term.decode(java.util.HexFormat.of().parseHex("0304f09da080")).toString())
+                .isEqualTo("\"" + new String(Character.toChars(0x1D800)) + "\"");
+    }
+
+    @Test
     void parse_acceptsAnyUnicodeWhitespaceBetweenTokens() throws Exception {
         assertThat(Form.parse("P()\nand\r\nQ()\u00a0and\u2003R()\t").toString()).isEqualTo("P() and Q() and R()");
     }

@@ -140,6 +140,39 @@ class LimitsTest {
     }
 
     @Test
+    void nestedListsClaimingHugeCounts_doNotAllocateInProportionToTheClaims() throws Exception {
+        // Found by review of the decoder: every list was presized to its claimed count, bounded only
+        // by the bytes left in the whole input, so nesting multiplied it (4 MiB input, ~2 GiB heap).
+        // A predicate whose argument is a principal with an extension whose argument is a principal,
+        // 60 levels deep, each count claiming nearly the whole input.
+        java.io.ByteArrayOutputStream prefix = new java.io.ByteArrayOutputStream();
+        int total = AuthLimits.MAX_BINARY_LENGTH;
+        prefix.write(new byte[] {7, 1, 'P'});
+        writeVarint(prefix, total - 16);
+        for (int i = 0; i < 60; i++) {
+            prefix.write(new byte[] {1, 1, 'k', 5, 0, 17});
+            writeVarint(prefix, total - prefix.size() - 8);
+            prefix.write(new byte[] {18, 1, 'A'});
+            writeVarint(prefix, total - prefix.size() - 8);
+        }
+        byte[] input = java.util.Arrays.copyOf(prefix.toByteArray(), total);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThrows(AuthFormatException.class, () -> AuthElement.decode(input));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("bytes allocated while decoding").isLessThan(64L << 20);
+    }
+
+    private static void writeVarint(java.io.ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7fL) != 0) {
+            out.write((int) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    @Test
     void wideButShallowInput_isFast() {
         // 100k conjuncts near the size limit: linear time, well under the timeout.
         String text = "P() and ".repeat(100_000) + "P()";

@@ -65,6 +65,15 @@ class MalformedTextTest {
     }
 
     @Test
+    void escapeAboveTheIntRange_isAFormatError_notAnIllegalArgument() {
+        // Found by AuthTextFuzzTest: eight hex digits overflowed an int and slipped past the check.
+        for (String text : new String[] {"\"\\U80000000\"", "P(\"\\UFFFFFFFF\")", "\"\\U00110000\""}) {
+            AuthFormatException e = assertThrows(AuthFormatException.class, () -> AuthElement.parse(text), text);
+            assertThat(e.getMessage()).contains("not a valid Unicode code point");
+        }
+    }
+
+    @Test
     void newlineInsideString_isRejected() {
         AuthFormatException e = assertThrows(AuthFormatException.class, () -> Form.parse("P(\"a\nb\")"));
         assertThat(e.getMessage()).contains("newline in string");
