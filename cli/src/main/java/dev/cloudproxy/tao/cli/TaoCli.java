@@ -126,11 +126,38 @@ public final class TaoCli extends CommandGroup {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
             String name = cmd.getCommandSpec().qualifiedName();
-            err.println(name + ": " + oneLine(e.getMessage()));
+            err.println(name + ": " + oneLine(redactValues(e.getMessage(), args)));
             UnmatchedArgumentException.printSuggestions(e, err);
             err.println("Try '" + name + " --help' for more information.");
             return EXIT_USAGE;
         };
+    }
+
+    /**
+     * A usage error quotes the arguments it did not understand, and a mistyped option may carry a
+     * password ({@code --password=hunter2}, or {@code --passwd hunter2}). The message keeps the
+     * option's name but never its value: values after {@code =} in option-like arguments, and the
+     * argument after any option whose name mentions a password, secret or key, are replaced.
+     */
+    static String redactValues(String message, String[] args) {
+        String out = message;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("-")) {
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            String optionName = eq < 0 ? arg : arg.substring(0, eq);
+            if (eq >= 0 && eq < arg.length() - 1) {
+                out = out.replace(arg, optionName + "=<redacted>");
+            }
+            String lower = optionName.toLowerCase(java.util.Locale.ROOT);
+            boolean secretish = lower.contains("pass") || lower.contains("secret") || lower.contains("key");
+            if (secretish && eq < 0 && i + 1 < args.length && !args[i + 1].isEmpty()) {
+                out = out.replace("'" + args[i + 1] + "'", "'<redacted>'");
+            }
+        }
+        return out;
     }
 
     private static IExecutionExceptionHandler executionErrorHandler(Io io) {

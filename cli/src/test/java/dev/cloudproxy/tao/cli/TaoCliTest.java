@@ -245,4 +245,26 @@ class TaoCliTest {
     void oneLine_replacesLineBreaksAndControlCharacters() {
         assertThat(TaoCli.oneLine("a\nb\r\tc\u001b[2Jd")).isEqualTo("a b  c?[2Jd");
     }
+
+    @Test
+    void usageError_neverEchoesAPasswordGivenAsAnOption() {
+        for (String[] args : new String[][] {
+                {"domain", "newsoft", "--password=hunter2", "dir"},
+                {"domain", "newsoft", "--password", "hunter2", "dir"},
+                {"domain", "newsoft", "--secret-key=hunter2", "dir"},
+                {"attestation", "verify", "--passwd", "hunter2", "file"}}) {
+            Result r = CliRunner.run("", args);
+            assertThat(r.status()).as(String.join(" ", args)).isEqualTo(TaoCli.EXIT_USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).doesNotContain("hunter2");
+            assertThat(r.out()).doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void redactValues_keepsOptionNames() {
+        assertThat(TaoCli.redactValues("Unknown option: '--password=x1'", new String[] {"--password=x1"}))
+                .isEqualTo("Unknown option: '--password=<redacted>'");
+        assertThat(TaoCli.redactValues("Unknown options: '--pass', 'x1'", new String[] {"--pass", "x1"}))
+                .isEqualTo("Unknown options: '--pass', '<redacted>'");
+    }
 }
