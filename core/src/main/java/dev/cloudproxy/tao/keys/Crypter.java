@@ -149,12 +149,7 @@ public final class Crypter implements AutoCloseable, Destroyable {
      * caller owns the returned copy and must zero it when done.
      */
     public byte[] exportSecretKeyMaterial() {
-        guard.acquire();
-        try {
-            return key.clone();
-        } finally {
-            guard.release();
-        }
+        return guard.copy(key);
     }
 
     /** Same as {@link #destroy()}. */

@@ -72,12 +72,7 @@ public final class Deriver implements AutoCloseable, Destroyable {
      * The caller owns the returned copy and must zero it when done.
      */
     public byte[] exportSecretKeyMaterial() {
-        guard.acquire();
-        try {
-            return secret.clone();
-        } finally {
-            guard.release();
-        }
+        return guard.copy(secret);
     }
 
     /** Same as {@link #destroy()}. */

@@ -32,6 +32,16 @@ final class SecretGuard {
         lock.readLock().unlock();
     }
 
+    /** A copy of {@code secret}, taken while no wipe can run; the caller must zero it when done. */
+    byte[] copy(byte[] secret) {
+        acquire();
+        try {
+            return secret.clone();
+        } finally {
+            release();
+        }
+    }
+
     /** Runs {@code wipe} once, after every running operation has finished. */
     void destroy(Runnable wipe) {
         lock.writeLock().lock();

@@ -104,12 +104,7 @@ public final class Signer implements AutoCloseable, Destroyable {
      * under encryption. The caller owns the returned copy and must zero it when done.
      */
     public byte[] exportSecretKeyMaterial() {
-        guard.acquire();
-        try {
-            return scalar.clone();
-        } finally {
-            guard.release();
-        }
+        return guard.copy(scalar);
     }
 
     /** Same as {@link #destroy()}. */
