@@ -209,7 +209,12 @@ public final class TaoRpcServer implements AutoCloseable {
                     } finally {
                         Arrays.fill(frame, (byte) 0);
                     }
-                    RpcFrames.write(socket, handle(tao, request).toByteArray());
+                    byte[] response = handle(tao, request).toByteArray();
+                    try {
+                        RpcFrames.write(socket, response);
+                    } finally {
+                        Arrays.fill(response, (byte) 0);
+                    }
                 }
             } catch (RpcFrameException e) {
                 LOG.log(Level.WARNING, "closed the Tao RPC connection from process " + pid + ": " + e.getMessage());
