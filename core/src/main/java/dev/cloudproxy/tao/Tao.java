@@ -40,6 +40,20 @@ public interface Tao {
     /** Largest plaintext one seal takes. */
     int MAX_SEAL_BYTES = 16 << 20;
 
+    /**
+     * The Tao of the host that started this process: a connection to it over the Unix domain
+     * socket named by the environment variable {@value dev.cloudproxy.tao.rpc.RpcTao#SOCKET_ENV},
+     * shared by the whole process. The host knows the caller by the kernel's credentials for the
+     * connecting process, not by anything in the environment.
+     *
+     * @throws TaoException if this process has no Tao host (the variable is unset) or the host
+     *     refuses it
+     * @throws IOException if the host cannot be reached
+     */
+    static Tao parent() throws IOException, TaoException {
+        return dev.cloudproxy.tao.rpc.RpcTao.parent();
+    }
+
     /** The caller's principal name. */
     Prin getTaoName() throws IOException, TaoException;
 

@@ -1,0 +1,90 @@
+package dev.cloudproxy.tao.host;
+
+import dev.cloudproxy.tao.AttestRequest;
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.UnsealException;
+import dev.cloudproxy.tao.Unsealed;
+import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.Says;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.seal.SealFormat;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * A hosted program's Tao, inside the host: what the RPC server calls for a connection from that
+ * program. {@code self} binds to the program's full current name, {@code any} to the host's name.
+ */
+final class ChildTao implements Tao {
+    private final Host host;
+    private final HostedProgram program;
+
+    ChildTao(Host host, HostedProgram program) {
+        this.host = host;
+        this.program = program;
+    }
+
+    @Override
+    public Prin getTaoName() {
+        return host.name().extend(program.subprin());
+    }
+
+    @Override
+    public void extendTaoName(SubPrin subprin) {
+        program.extend(Objects.requireNonNull(subprin, "subprin"));
+    }
+
+    @Override
+    public byte[] getRandomBytes(int n) {
+        if (n < 0 || n > MAX_RANDOM_BYTES) {
+            throw new IllegalArgumentException("random byte count must be 0.." + MAX_RANDOM_BYTES);
+        }
+        byte[] b = new byte[n];
+        host.random().nextBytes(b);
+        return b;
+    }
+
+    @Override
+    public byte[] getSharedSecret(int n, String policy) {
+        return SealFormat.sharedSecret(host.keys().deriver(), n, policy, getTaoName(), host.name());
+    }
+
+    @Override
+    public Attestation attest(AttestRequest request) throws TaoException {
+        Objects.requireNonNull(request, "request");
+        Prin caller = getTaoName();
+        Prin issuer = request.issuer().orElse(caller);
+        if (!issuer.isIdenticalOrExtensionOf(caller)) {
+            throw new TaoException("cannot attest as " + issuer + ": not this program or a subprincipal of it");
+        }
+        long now = host.clock().instant().getEpochSecond();
+        long from = request.from().orElse(now);
+        long until;
+        try {
+            until = request.until().orElse(Math.addExact(from, AttestRequest.DEFAULT_VALIDITY_SECONDS));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("attestation window start is out of range");
+        }
+        Says statement = new Says(issuer, OptionalLong.of(from), OptionalLong.of(until), request.message());
+        return host.delegation().isPresent()
+                ? Attestation.sign(host.keys().signer(), statement, host.delegation().get())
+                : Attestation.sign(host.keys().signer(), statement);
+    }
+
+    @Override
+    public byte[] seal(byte[] data, String policy) {
+        return SealFormat.seal(host.keys().crypter(), data, policy, getTaoName(), host.name());
+    }
+
+    @Override
+    public Unsealed unseal(byte[] sealed) throws UnsealException {
+        return SealFormat.unseal(host.keys().crypter(), sealed, getTaoName(), host.name());
+    }
+
+    @Override
+    public String toString() {
+        return "ChildTao[" + getTaoName() + "]";
+    }
+}

@@ -1,0 +1,95 @@
+package dev.cloudproxy.tao.host;
+
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.Speaksfor;
+import dev.cloudproxy.tao.keys.Keys;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A host that holds its own keys and gives each program it runs a {@link Tao}: the program's
+ * name is the host's name extended by the program's subprincipal, its seals and shared secrets
+ * come from the host's keys bound to that name, and its attestations are signed by the host's key.
+ *
+ * <p>Either the host's name is its own key principal or an extension of it (a root host on soft
+ * keys), or the host's parent Tao delegated a name to the host's key ({@code key speaksfor name}),
+ * and that delegation rides along with every attestation so that a verifier can follow the chain
+ * to the parent's root.
+ *
+ * <p>The host does not own the keys: whoever made them closes them, after the host is done.
+ */
+public final class Host {
+    private final Keys keys;
+    private final Prin name;
+    private final Attestation delegation;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
+        this.keys = keys;
+        this.name = name;
+        this.delegation = delegation;
+        this.clock = clock;
+    }
+
+    /** A root host whose name is its key principal: its attestations need no delegation. */
+    public static Host root(Keys keys) {
+        return new Host(Objects.requireNonNull(keys, "keys"), keys.principal(), null, Clock.systemUTC());
+    }
+
+    /**
+     * A stacked host: its parent said {@code key speaksfor name}, where {@code key} is this host's
+     * key principal; {@code name} (the delegator) becomes the host's name.
+     *
+     * @throws IllegalArgumentException if the delegation does not delegate to this host's key
+     */
+    public static Host stacked(Keys keys, Attestation delegation) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(delegation, "delegation");
+        if (!(delegation.statement().message() instanceof Speaksfor sf)
+                || !keys.principal().equals(sf.delegate())
+                || !(sf.delegator() instanceof Prin delegator)) {
+            throw new IllegalArgumentException("the delegation does not say this host's key speaks for a principal");
+        }
+        if (!delegator.isIdenticalOrExtensionOf(delegation.issuer())) {
+            throw new IllegalArgumentException("the delegation's speaker does not speak for the name it delegates");
+        }
+        return new Host(keys, delegator, delegation, Clock.systemUTC());
+    }
+
+    /** The host's own principal name; every hosted program's name extends it. */
+    public Prin name() {
+        return name;
+    }
+
+    /** The delegation from the host's parent, for a stacked host. */
+    public Optional<Attestation> delegation() {
+        return Optional.ofNullable(delegation);
+    }
+
+    /** The Tao that {@code program} sees. */
+    public Tao taoFor(HostedProgram program) {
+        return new ChildTao(this, Objects.requireNonNull(program, "program"));
+    }
+
+    Keys keys() {
+        return keys;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    SecureRandom random() {
+        return random;
+    }
+
+    @Override
+    public String toString() {
+        return "Host[" + name + "]";
+    }
+}

@@ -1,0 +1,335 @@
+package dev.cloudproxy.tao.host;
+
+import com.google.protobuf.ByteString;
+import dev.cloudproxy.tao.AttestRequest;
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.Unsealed;
+import dev.cloudproxy.tao.auth.AuthFormatException;
+import dev.cloudproxy.tao.auth.Form;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinTail;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.auth.Term;
+import dev.cloudproxy.tao.host.unix.UnixConnection;
+import dev.cloudproxy.tao.host.unix.UnixListener;
+import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcError;
+import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcRequest;
+import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcResponse;
+import dev.cloudproxy.tao.rpc.RpcFrameException;
+import dev.cloudproxy.tao.rpc.RpcFrames;
+import dev.cloudproxy.tao.rpc.RpcProtocol;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The host's side of the host RPC protocol: a Unix domain socket on which each hosted program
+ * reaches its {@link Tao}.
+ *
+ * <p>Who is calling is decided once per connection from the kernel's peer credentials: the
+ * connecting process's id, checked against {@link HostedPrograms} together with the process's
+ * start time. Nothing the peer sends is used to identify it, so a process the host did not
+ * register is refused however it learned the socket path. The socket lives in a directory only
+ * the host's user can enter (mode 0700), and is removed on {@link #close}.
+ *
+ * <p>One thread per connection. A frame that is oversized, cut short or not a request closes
+ * that connection only; other programs' connections carry on.
+ */
+public final class TaoRpcServer implements AutoCloseable {
+    /** The name of the socket file inside the server's directory. */
+    public static final String SOCKET_NAME = "tao.sock";
+    /** Most connections served at once; more are refused until some close. */
+    public static final int MAX_CONNECTIONS = 256;
+
+    private static final System.Logger LOG = System.getLogger(TaoRpcServer.class.getName());
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+    private final Host host;
+    private final HostedPrograms programs;
+    private final UnixListener listener;
+    private final Thread acceptor;
+    private final Set<Connection> connections = new HashSet<>();
+    private boolean closed;
+
+    private TaoRpcServer(Host host, HostedPrograms programs, UnixListener listener) {
+        this.host = host;
+        this.programs = programs;
+        this.listener = listener;
+        this.acceptor = new Thread(this::acceptLoop, "tao-rpc-accept " + listener.path());
+        this.acceptor.setDaemon(true);
+    }
+
+    /**
+     * Starts serving {@code host}'s programs on {@code directory}/{@value #SOCKET_NAME}. The
+     * directory is created with mode 0700 if missing; if it exists it must be a directory (not a
+     * link) with exactly that mode. A stale socket file in it is replaced.
+     */
+    public static TaoRpcServer start(Path directory, Host host, HostedPrograms programs) throws IOException {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(programs, "programs");
+        privateDirectory(directory);
+        Path socket = directory.resolve(SOCKET_NAME);
+        Files.deleteIfExists(socket);
+        TaoRpcServer server = new TaoRpcServer(host, programs, UnixListener.bind(socket, 64));
+        server.acceptor.start();
+        return server;
+    }
+
+    private static void privateDirectory(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(dir + " is not a directory");
+        }
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (!mode.equals(OWNER_ONLY)) {
+            throw new IOException(dir + " has mode " + PosixFilePermissions.toString(mode) + ", not rwx------");
+        }
+    }
+
+    /** The socket path: what a hosted program's {@code TAO_HOST_SOCKET} names. */
+    public Path socketPath() {
+        return listener.path();
+    }
+
+    private void acceptLoop() {
+        try {
+            while (true) {
+                UnixConnection c = listener.accept();
+                if (c == null) {
+                    return;
+                }
+                Connection conn = new Connection(c);
+                synchronized (connections) {
+                    if (closed || connections.size() >= MAX_CONNECTIONS) {
+                        conn.refuse(closed ? "the host is shutting down" : "too many connections");
+                        continue;
+                    }
+                    connections.add(conn);
+                }
+                conn.thread.start();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Tao RPC server on " + listener.path() + " stopped accepting: " + e.getMessage());
+        } finally {
+            listener.close();
+        }
+    }
+
+    /**
+     * Stops accepting, ends every connection, waits for their threads and removes the socket file.
+     */
+    @Override
+    public void close() throws IOException {
+        List<Connection> live;
+        synchronized (connections) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            live = new ArrayList<>(connections);
+        }
+        listener.shutdown();
+        join(acceptor);
+        for (Connection c : live) {
+            c.socket.shutdown();
+        }
+        for (Connection c : live) {
+            join(c.thread);
+        }
+        Files.deleteIfExists(listener.path());
+    }
+
+    private static void join(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Connection {
+        final UnixConnection socket;
+        final Thread thread;
+
+        Connection(UnixConnection socket) {
+            this.socket = socket;
+            this.thread = new Thread(this::serve, "tao-rpc pid " + socket.peer().pid());
+            this.thread.setDaemon(true);
+        }
+
+        void refuse(String why) {
+            try {
+                RpcFrames.write(socket, RpcProtocol.error(0, TaoRpcError.TAO_RPC_REFUSED, why).toByteArray());
+            } catch (IOException e) {
+                // It is being turned away anyway.
+            } finally {
+                socket.close();
+            }
+        }
+
+        void serve() {
+            long pid = socket.peer().pid();
+            try {
+                Optional<HostedProgram> program = programs.identify(pid);
+                if (program.isEmpty()) {
+                    LOG.log(Level.WARNING, "refused a Tao RPC connection from process " + pid + ": not a hosted program");
+                    refuse("process " + pid + " is not a hosted program of this host");
+                    return;
+                }
+                Tao tao = host.taoFor(program.get());
+                RpcFrames.write(socket, TaoRpcResponse.newBuilder().setSeq(0).build().toByteArray());
+                while (true) {
+                    byte[] frame = RpcFrames.read(socket);
+                    if (frame == null) {
+                        return;
+                    }
+                    TaoRpcRequest request;
+                    try {
+                        request = RpcProtocol.parseRequest(frame);
+                    } finally {
+                        Arrays.fill(frame, (byte) 0);
+                    }
+                    byte[] response = handle(tao, request).toByteArray();
+                    try {
+                        RpcFrames.write(socket, response);
+                    } finally {
+                        Arrays.fill(response, (byte) 0);
+                    }
+                }
+            } catch (RpcFrameException e) {
+                LOG.log(Level.WARNING, "closed the Tao RPC connection from process " + pid + ": " + e.getMessage());
+            } catch (IOException e) {
+                // The program went away or the host is closing: nothing to answer.
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "Tao RPC connection from process " + pid + " failed", e);
+            } finally {
+                socket.close();
+                synchronized (connections) {
+                    connections.remove(this);
+                }
+            }
+        }
+    }
+
+    /** One request's response: the result, or the error the call raised. */
+    static TaoRpcResponse handle(Tao tao, TaoRpcRequest r) {
+        long seq = r.getSeq();
+        if (!r.hasSeq() || seq == 0 || !r.hasOp()) {
+            return RpcProtocol.error(seq, TaoRpcError.TAO_RPC_BAD_REQUEST, "a request needs an operation and a sequence number > 0");
+        }
+        TaoRpcResponse.Builder out = TaoRpcResponse.newBuilder().setSeq(seq);
+        try {
+            switch (r.getOp()) {
+                case RpcProtocol.GET_TAO_NAME -> out.setData(ByteString.copyFrom(tao.getTaoName().encode()));
+                case RpcProtocol.EXTEND_TAO_NAME -> tao.extendTaoName(subprin(r));
+                case RpcProtocol.GET_RANDOM_BYTES -> out.setData(ByteString.copyFrom(tao.getRandomBytes(size(r))));
+                case RpcProtocol.GET_SHARED_SECRET -> out.setData(ByteString.copyFrom(tao.getSharedSecret(size(r), policy(r))));
+                case RpcProtocol.ATTEST -> out.setData(ByteString.copyFrom(tao.attest(attestRequest(r)).serialize()));
+                case RpcProtocol.SEAL -> out.setData(ByteString.copyFrom(tao.seal(data(r), policy(r))));
+                case RpcProtocol.UNSEAL -> {
+                    try (Unsealed u = tao.unseal(data(r))) {
+                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy());
+                    }
+                }
+                default -> {
+                    return RpcProtocol.error(seq, TaoRpcError.TAO_RPC_BAD_REQUEST, "unknown operation " + r.getOp());
+                }
+            }
+            return out.build();
+        } catch (BadRequest e) {
+            return RpcProtocol.error(seq, TaoRpcError.TAO_RPC_BAD_REQUEST, e.getMessage());
+        } catch (Exception e) {
+            TaoRpcError kind = RpcProtocol.kindOf(e);
+            if (kind == TaoRpcError.TAO_RPC_INTERNAL) {
+                LOG.log(Level.ERROR, "Tao RPC operation " + r.getOp() + " failed", e);
+                return RpcProtocol.error(seq, kind, "internal error in the host");
+            }
+            return RpcProtocol.error(seq, kind, e.getMessage());
+        }
+    }
+
+    private static final class BadRequest extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static int size(TaoRpcRequest r) throws BadRequest {
+        if (!r.hasSize()) {
+            throw new BadRequest(r.getOp() + " needs a size");
+        }
+        return r.getSize();
+    }
+
+    private static String policy(TaoRpcRequest r) throws BadRequest {
+        if (!r.hasPolicy()) {
+            throw new BadRequest(r.getOp() + " needs a policy");
+        }
+        return r.getPolicy();
+    }
+
+    private static byte[] data(TaoRpcRequest r) throws BadRequest {
+        if (!r.hasData()) {
+            throw new BadRequest(r.getOp() + " needs data");
+        }
+        return r.getData().toByteArray();
+    }
+
+    private static SubPrin subprin(TaoRpcRequest r) throws BadRequest {
+        if (!r.hasSubprin() || r.getSubprin().isEmpty()) {
+            return SubPrin.EMPTY;
+        }
+        try {
+            if (Term.decode(r.getSubprin().toByteArray()) instanceof PrinTail tail) {
+                return tail.ext();
+            }
+        } catch (AuthFormatException e) {
+            // reported below
+        }
+        throw new BadRequest("subprin is not a binary principal tail");
+    }
+
+    private static AttestRequest attestRequest(TaoRpcRequest r) throws BadRequest {
+        if (!r.hasMessage()) {
+            throw new BadRequest("Tao.Attest needs a message");
+        }
+        AttestRequest a;
+        try {
+            a = AttestRequest.of(Form.decode(r.getMessage().toByteArray()));
+            if (r.hasIssuer()) {
+                a = a.issuer(Prin.decode(r.getIssuer().toByteArray()));
+            }
+        } catch (AuthFormatException e) {
+            throw new BadRequest("malformed message or issuer: " + e.getMessage());
+        }
+        if (r.hasTime()) {
+            a = a.from(r.getTime());
+        }
+        if (r.hasExpiration()) {
+            a = a.until(r.getExpiration());
+        }
+        return a;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.cloudproxy.tao.host.unix;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+
+/**
+ * The few Linux system calls the RPC socket needs, through JNA direct mapping. Constants are
+ * Linux's (the same on x86-64 and AArch64). Each call throws {@link LastErrorException} with the
+ * errno when it fails.
+ */
+final class LibC {
+    static final int AF_UNIX = 1;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_PEERCRED = 17;
+    static final int SHUT_RDWR = 2;
+    static final int MSG_NOSIGNAL = 0x4000;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int ECONNABORTED = 103;
+
+    /** sizeof(struct sockaddr_un): a 2-byte family and a 108-byte path. */
+    static final int SOCKADDR_UN_BYTES = 110;
+    static final int SUN_PATH_BYTES = 108;
+    /** sizeof(struct ucred): pid, uid, gid, 4 bytes each. */
+    static final int UCRED_BYTES = 12;
+
+    static {
+        Native.register(LibC.class, NativeLibrary.getInstance("c"));
+    }
+
+    private LibC() {}
+
+    static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    static native int bind(int fd, Pointer addr, int addrlen) throws LastErrorException;
+
+    static native int listen(int fd, int backlog) throws LastErrorException;
+
+    static native int accept4(int fd, Pointer addr, Pointer addrlen, int flags) throws LastErrorException;
+
+    static native int getsockopt(int fd, int level, int name, Pointer value, Pointer len) throws LastErrorException;
+
+    static native NativeLong read(int fd, Pointer buf, NativeLong count) throws LastErrorException;
+
+    static native NativeLong send(int fd, Pointer buf, NativeLong count, int flags) throws LastErrorException;
+
+    static native int shutdown(int fd, int how) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    static native int getuid();
+}
