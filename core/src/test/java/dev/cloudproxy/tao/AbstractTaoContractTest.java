@@ -306,6 +306,12 @@ public abstract class AbstractTaoContractTest {
     }
 
     @Test
+    void attest_windowStartTooLateForADefaultEnd_isMisuse() throws Exception {
+        Tao t = tao();
+        assertThrows(IllegalArgumentException.class, () -> t.attest(AttestRequest.of(HELLO).from(Long.MAX_VALUE)));
+    }
+
+    @Test
     void attest_expiredWindow_doesNotVerify() throws Exception {
         Tao t = tao();
         long now = Instant.now().getEpochSecond();

@@ -126,7 +126,12 @@ public final class SoftTao implements Tao, AutoCloseable {
         }
         long now = clock.instant().getEpochSecond();
         long from = request.from().orElse(now);
-        long until = request.until().orElse(Math.addExact(from, AttestRequest.DEFAULT_VALIDITY_SECONDS));
+        long until;
+        try {
+            until = request.until().orElse(Math.addExact(from, AttestRequest.DEFAULT_VALIDITY_SECONDS));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("attestation window start is out of range");
+        }
         Says statement = new Says(issuer, OptionalLong.of(from), OptionalLong.of(until), request.message());
         return Attestation.sign(keys.signer(), statement);
     }
