@@ -34,7 +34,7 @@ import java.util.Optional;
  * clock is not noticed; {@link #save} and {@link AtomicFiles} always replace the file (a new
  * inode), which is.
  */
-public abstract sealed class RuleSetGuard implements Guard permits AclGuard {
+public abstract sealed class RuleSetGuard implements Guard permits AclGuard, DatalogGuard {
     private static final System.Logger LOG = System.getLogger(RuleSetGuard.class.getName());
 
     private final byte kind;
