@@ -97,7 +97,7 @@ final class DatalogEngine implements RuleStore {
             if (compiledRule != null) {
                 compiled.remove(compiled.size() - 1);
             }
-            throw new GuardException("rule refused: " + e.getMessage() + ": " + rule);
+            throw new GuardException("rule refused: " + e.getMessage() + ": " + brief(rule));
         }
         db.commit();
         rules.add(rule);
@@ -312,7 +312,7 @@ final class DatalogEngine implements RuleStore {
         int index = plan[pos];
         Literal literal = body.get(index);
         if (literal instanceof Atom a) {
-            List<Form> candidates = index == deltaLiteral ? news : db.get(a.key());
+            List<Form> candidates = index == deltaLiteral ? news : candidates(a, env);
             Term[] saved = env.clone();
             for (int k = 0; k < candidates.size(); k++) {
                 step();
@@ -327,6 +327,19 @@ final class DatalogEngine implements RuleStore {
             return subprin(s, body, plan, pos, deltaLiteral, news, env, sink);
         }
         throw new AssertionError("unknown literal " + literal.getClass());
+    }
+
+    /** The facts an atom may match: those with its first bound argument, if it has one. */
+    private List<Form> candidates(Atom a, Term[] env) {
+        List<Pat> args = a.args();
+        for (int i = 0; i < args.size(); i++) {
+            Pat p = args.get(i);
+            Term value = p instanceof Ground g ? g.term() : p instanceof Var v ? env[v.slot()] : null;
+            if (value != null) {
+                return db.lookup(a.key(), i, value);
+            }
+        }
+        return db.get(a.key());
     }
 
     /**
@@ -394,6 +407,12 @@ final class DatalogEngine implements RuleStore {
         if (Sizes.exceeds(f, Datalog.MAX_DEPTH, Integer.MAX_VALUE)) {
             throw new GuardException("nested deeper than " + Datalog.MAX_DEPTH + " levels");
         }
+    }
+
+    /** The rule's text, cut short for an error message. */
+    private static String brief(Form rule) {
+        String text = rule.toString();
+        return text.length() <= 120 ? text : text.substring(0, 117) + "...";
     }
 
     private static boolean hasAtom(Rule r) {
@@ -536,9 +555,13 @@ final class DatalogEngine implements RuleStore {
 
     // ---- facts ----
 
-    /** Facts by relation, append-only between commits so that a failed change can be undone. */
+    /**
+     * Facts by relation, append-only between commits so that a failed change can be undone, with
+     * indexes by argument value built the first time a join asks for one and kept up to date.
+     */
     private static final class Database {
         private final Map<RelKey, List<Form>> relations = new HashMap<>();
+        private final Map<RelKey, Map<Integer, Map<Term, List<Form>>>> indexes = new HashMap<>();
         private final Set<Form> all = new HashSet<>();
         private final List<Form> journal = new ArrayList<>();
 
@@ -546,9 +569,35 @@ final class DatalogEngine implements RuleStore {
             if (!all.add(f)) {
                 return false;
             }
-            relations.computeIfAbsent(RelKey.of(f), k -> new ArrayList<>()).add(f);
+            RelKey key = RelKey.of(f);
+            relations.computeIfAbsent(key, k -> new ArrayList<>()).add(f);
+            Map<Integer, Map<Term, List<Form>>> byPosition = indexes.get(key);
+            if (byPosition != null) {
+                for (Map.Entry<Integer, Map<Term, List<Form>>> e : byPosition.entrySet()) {
+                    e.getValue().computeIfAbsent(arg(f, e.getKey()), k -> new ArrayList<>()).add(f);
+                }
+            }
             journal.add(f);
             return true;
+        }
+
+        /** The facts of {@code key} whose argument {@code position} is {@code value}. */
+        List<Form> lookup(RelKey key, int position, Term value) {
+            Map<Integer, Map<Term, List<Form>>> byPosition = indexes.computeIfAbsent(key, k -> new HashMap<>());
+            Map<Term, List<Form>> index = byPosition.get(position);
+            if (index == null) {
+                index = new HashMap<>();
+                for (Form f : get(key)) {
+                    index.computeIfAbsent(arg(f, position), k -> new ArrayList<>()).add(f);
+                }
+                byPosition.put(position, index);
+            }
+            return index.getOrDefault(value, List.of());
+        }
+
+        private static Term arg(Form f, int position) {
+            Pred p = f instanceof Says s ? (Pred) s.message() : (Pred) f;
+            return p.args().get(position);
         }
 
         boolean contains(Form f) {
@@ -572,8 +621,19 @@ final class DatalogEngine implements RuleStore {
             for (int i = journal.size() - 1; i >= mark; i--) {
                 Form f = journal.remove(i);
                 all.remove(f);
-                List<Form> list = relations.get(RelKey.of(f));
+                RelKey key = RelKey.of(f);
+                List<Form> list = relations.get(key);
                 list.remove(list.size() - 1);
+                Map<Integer, Map<Term, List<Form>>> byPosition = indexes.get(key);
+                if (byPosition != null) {
+                    for (Map.Entry<Integer, Map<Term, List<Form>>> e : byPosition.entrySet()) {
+                        List<Form> same = e.getValue().get(arg(f, e.getKey()));
+                        same.remove(same.size() - 1);
+                        if (same.isEmpty()) {
+                            e.getValue().remove(arg(f, e.getKey()));
+                        }
+                    }
+                }
             }
         }
 

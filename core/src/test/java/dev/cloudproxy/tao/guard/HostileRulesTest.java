@@ -125,4 +125,31 @@ class HostileRulesTest {
         assertThat(guard.query("A(5)")).isFalse();
         assertThat(guard.query("B(5)")).isFalse();
     }
+
+    @Test
+    void refusedRule_undoneIncludingIndexes_laterJoinsCorrect() throws Exception {
+        DatalogGuard guard = DatalogGuard.inMemory(new DatalogEngine.Limits(60, 1_000_000, 256));
+        guard.addRule("forall X: forall Y: Edge(X, Y) and Good(Y) implies Reach(X)");
+        for (int i = 0; i < 10; i++) {
+            guard.addRule("Edge(" + i + ", " + (i + 1) + ")");
+        }
+        guard.addRule("Good(5)");
+        assertThat(guard.query("Reach(4)")).isTrue();
+
+        // The closure passes the fact bound in a later round, after Edge facts were added to the
+        // relation and to the index on Edge's second argument that the first rule uses.
+        GuardException e = assertThrows(GuardException.class, () -> guard.addRule(
+                "forall X: forall Y: forall Z: Edge(X, Y) and Edge(Y, Z) implies Edge(X, Z)"));
+        assertThat(e.getMessage()).contains("facts would be derived");
+        assertThat(guard.query("Edge(6, 8)")).isFalse();
+
+        guard.addRule("Good(8)");
+        guard.addRule("Edge(20, 8)");
+
+        assertThat(guard.query("Reach(7)")).isTrue();
+        assertThat(guard.query("Reach(20)")).isTrue();
+        assertThat(guard.query("Reach(5)")).isFalse();
+        assertThat(guard.query("Reach(6)")).isFalse();
+        assertThat(guard.query("Reach(0)")).isFalse();
+    }
 }
