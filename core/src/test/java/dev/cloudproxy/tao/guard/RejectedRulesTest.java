@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.auth.And;
+import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Const;
 import dev.cloudproxy.tao.auth.Exists;
 import dev.cloudproxy.tao.auth.Forall;
 import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Implies;
+import dev.cloudproxy.tao.auth.Int;
 import dev.cloudproxy.tao.auth.Not;
 import dev.cloudproxy.tao.auth.Or;
 import dev.cloudproxy.tao.auth.Pred;
@@ -16,7 +18,10 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.auth.Str;
+import dev.cloudproxy.tao.auth.Term;
+import dev.cloudproxy.tao.auth.TermVar;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -93,8 +98,8 @@ class RejectedRulesTest {
         for (Form f : forms) {
             assertThat(Datalog.shape(f)).isNotBlank();
             assertThat(Sizes.exceeds(f, 128, 1000)).isFalse();
-            assertThat(Sizes.exceeds(new Says(new Str("s"), java.util.OptionalLong.empty(),
-                    java.util.OptionalLong.empty(), f), 1, 1000)).isTrue();
+            assertThat(Sizes.exceeds(new Says(new Str("s"), OptionalLong.empty(),
+                    OptionalLong.empty(), f), 1, 1000)).isTrue();
         }
     }
 
@@ -106,5 +111,19 @@ class RejectedRulesTest {
         assertThrows(GuardException.class, () -> guard.query("not A()"));
         assertThrows(GuardException.class, () -> guard.query("forall X: A(X)"));
         assertThrows(GuardException.class, () -> guard.query("exists P: exists H: Subprin(P, H, ext.A())"));
+    }
+
+    @Test
+    void isGround_everyTermKind_decided() throws Exception {
+        List<Term> terms = List.of(Prin.parse("key([aa]).A(X)"), Term.parse("ext.A(1)"),
+                new Str("s"), new Bytes(new byte[] {1}), new Int(-1),
+                new TermVar("X"));
+        Set<Class<?>> kinds = Set.of(Term.class.getPermittedSubclasses());
+
+        assertThat(terms.stream().map(Object::getClass).collect(Collectors.toSet())).isEqualTo(kinds);
+        assertThat(terms.stream().map(Datalog::isGround).toList()).containsExactly(false, true, true, true, true, false);
+        for (var t : terms) {
+            assertThat(Sizes.exceeds(t, 128, 1000)).isFalse();
+        }
     }
 }
