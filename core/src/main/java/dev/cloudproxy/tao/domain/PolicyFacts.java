@@ -1,0 +1,87 @@
+package dev.cloudproxy.tao.domain;
+
+import dev.cloudproxy.tao.auth.Bytes;
+import dev.cloudproxy.tao.auth.Form;
+import dev.cloudproxy.tao.auth.Pred;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.auth.PrinTail;
+import dev.cloudproxy.tao.auth.Str;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The facts a domain policy is made of, as added by templates and {@code tao domain policy}.
+ * The rules of a template (such as the default one in {@code docs/domains.md}) give them meaning;
+ * by themselves they authorize nothing.
+ *
+ * <ul>
+ *   <li>{@code TrustedHost(P)}: a host principal, such as {@code key([..])} or a TPM-rooted name;
+ *   <li>{@code TrustedProgramHash(ext.Program([H]))}: a program measurement;
+ *   <li>{@code TrustedLinuxHost(ext.LinuxHost([H]))}: a Linux host measurement (kernel, initrd,
+ *       host daemon), so a host running it on a trusted host can itself be trusted;
+ *   <li>{@code TrustedGuard(ext.G(..))}: a guard subprincipal, e.g. {@code ext.DatalogGuard([..])},
+ *       for hosts that append the guard they enforce to their name;
+ *   <li>{@code Authorized(P, "Execute")}: a principal that may run in the domain, directly.
+ * </ul>
+ */
+public final class PolicyFacts {
+    /** Length of a measurement: SHA-256. */
+    public static final int HASH_BYTES = 32;
+
+    private PolicyFacts() {}
+
+    /** {@code TrustedHost(host)}. */
+    public static Form trustedHost(Prin host) {
+        return Pred.of("TrustedHost", Objects.requireNonNull(host, "host"));
+    }
+
+    /** {@code TrustedProgramHash(ext.Program([hash]))}. */
+    public static Form trustedProgram(byte[] hash) {
+        return Pred.of("TrustedProgramHash", PrinTail.of(PrinExt.of("Program", hashTerm(hash))));
+    }
+
+    /** {@code TrustedLinuxHost(ext.LinuxHost([hash]))}. */
+    public static Form trustedLinuxHost(byte[] hash) {
+        return Pred.of("TrustedLinuxHost", PrinTail.of(PrinExt.of("LinuxHost", hashTerm(hash))));
+    }
+
+    /** {@code TrustedGuard(guard)}, where {@code guard} is a tail such as {@code ext.DatalogGuard([..])}. */
+    public static Form trustedGuard(PrinTail guard) {
+        return Pred.of("TrustedGuard", Objects.requireNonNull(guard, "guard"));
+    }
+
+    /** {@code Authorized(program, "Execute")}. */
+    public static Form canExecute(Prin program) {
+        return Pred.of("Authorized", Objects.requireNonNull(program, "program"), new Str("Execute"));
+    }
+
+    /**
+     * The bytes of a measurement written as {@value #HASH_BYTES} bytes of hex, optionally in
+     * brackets as the auth language prints them ({@code [ab..]}).
+     *
+     * @throws IllegalArgumentException if it is not exactly that
+     */
+    public static byte[] parseHash(String text) {
+        String hex = text.strip();
+        if (hex.startsWith("[") && hex.endsWith("]")) {
+            hex = hex.substring(1, hex.length() - 1);
+        }
+        if (hex.length() != 2 * HASH_BYTES) {
+            throw new IllegalArgumentException("a hash must be " + HASH_BYTES + " bytes ("
+                    + 2 * HASH_BYTES + " hex digits)");
+        }
+        try {
+            return HexFormat.of().parseHex(hex);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("a hash must be hex digits");
+        }
+    }
+
+    private static Bytes hashTerm(byte[] hash) {
+        if (hash.length != HASH_BYTES) {
+            throw new IllegalArgumentException("a hash must be " + HASH_BYTES + " bytes");
+        }
+        return new Bytes(hash);
+    }
+}
