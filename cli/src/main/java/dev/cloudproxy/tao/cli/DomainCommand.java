@@ -11,17 +11,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code tao domain}: the keys and, later, the policy of a Tao domain. */
+/** {@code tao domain}: Tao domains (policy key, certificate, guard) and soft Tao keys. */
 @Command(
         name = "domain",
-        description = "Create and manage the keys of a Tao domain.",
+        description = "Create Tao domains and manage their policy; create soft Tao keys.",
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
-        subcommands = {DomainCommand.NewSoft.class},
+        subcommands = {DomainInit.class, DomainPolicy.class, DomainCommand.NewSoft.class},
         footerHeading = "%nExamples:%n",
         footer = {
+            "  tao domain init --template docs/domain_template.txt domain",
+            "  tao domain policy domain --add-programs 0123...cdef",
+            "  tao domain policy domain --show",
             "  tao domain newsoft soft-tao-keys",
-            "  tao help domain newsoft"
+            "  tao help domain policy"
         })
 final class DomainCommand extends CommandGroup {
 
