@@ -37,6 +37,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             AuthCommand.class,
             AttestationCommand.class,
             DomainCommand.class,
+            MeasureCommand.class,
             HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
@@ -44,6 +45,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  tao auth encode 'key([4b657930]) says true'",
             "  tao attestation verify statement.att",
             "  tao domain newsoft soft-tao-keys",
+            "  tao measure app.jar",
             "  tao help auth",
             "",
             "Run 'tao COMMAND --help' for the details of a command."

@@ -1,6 +1,6 @@
 /**
- * Deterministic measurement of JVM programs: runtime, jars, classpath, main class, options, agent.
- *
- * <p>Built by the launcher issue.
+ * Deterministic measurement of JVM programs: runtime, jars, classpath, main class, options,
+ * agent. {@link dev.cloudproxy.tao.measurement.JvmProgram} is the entry point; the format is in
+ * {@code docs/measurement.md}.
  */
 package dev.cloudproxy.tao.measurement;

@@ -1,0 +1,341 @@
+package dev.cloudproxy.tao.measurement;
+
+import dev.cloudproxy.tao.auth.Bytes;
+import dev.cloudproxy.tao.measurement.Measurement.Item;
+import dev.cloudproxy.tao.measurement.Measurement.Kind;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.Manifest;
+
+/**
+ * A JVM program to measure: an app jar, more class path entries, a main class, JVM options,
+ * agents and a Java runtime, as in
+ * {@code java [options] -javaagent:agent.jar=opts -cp app.jar:more... Main}.
+ *
+ * <p>{@link #measure()} reads every file that can put code or configuration into that program
+ * and digests it by content, so that two programs with the same code, configuration and runtime
+ * measure the same, and a change to any of them measures differently. The files are read when
+ * {@code measure()} runs; whoever starts the program must make sure it runs what was measured
+ * (the files must not be writable by anyone the host does not trust).
+ */
+public final class JvmProgram {
+    /** Default bound on the entries (jar entries and files) read in one measurement. */
+    public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
+    /** Default bound on the bytes read in one measurement, after decompression (runtime included). */
+    public static final long DEFAULT_MAX_BYTES = 4L << 30;
+
+    /**
+     * Options that would load code or configuration the measurement does not see, or that name
+     * the class path, main class or agents, which the builder takes separately.
+     */
+    private static final List<String> REFUSED_OPTIONS = List.of(
+            "-cp", "-classpath", "--class-path", "-jar", "--source", "-m", "--module", "-p",
+            "--module-path", "--upgrade-module-path", "--patch-module", "-javaagent", "-agentlib",
+            "-agentpath", "-Xbootclasspath", "-XX:Flags", "-XX:VMOptionsFile", "-XX:SharedArchiveFile",
+            "-XX:+AutoCreateSharedArchive", "-Djava.class.path", "-Djdk.module.path", "-splash");
+
+    private final Path jar;
+    private final List<Path> classpath;
+    private final Optional<String> mainClass;
+    private final List<String> jvmOptions;
+    private final List<Agent> agents;
+    private final Path runtime;
+    private final long maxEntries;
+    private final long maxBytes;
+
+    private record Agent(Path jar, Optional<String> options) {}
+
+    private JvmProgram(Builder b) {
+        this.jar = Objects.requireNonNull(b.jar, "jar");
+        this.classpath = List.copyOf(b.classpath);
+        this.mainClass = b.mainClass;
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.agents = List.copyOf(b.agents);
+        this.runtime = b.runtime;
+        this.maxEntries = b.maxEntries;
+        this.maxBytes = b.maxBytes;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads and digests the program.
+     *
+     * @throws MeasurementException if a file is missing, unreadable or malformed, a jar is
+     *     hostile (bad names, duplicate entries, sizes that lie, too much content), there is no
+     *     main class, or an option would run code that is not measured
+     */
+    public Measurement measure() throws MeasurementException {
+        Digests digests = new Digests(maxEntries, maxBytes);
+        List<Item> items = new ArrayList<>();
+        Canonical c = new Canonical().field("dev.cloudproxy.tao.measurement.JvmProgram/v1");
+
+        byte[] runtimeDigest = digests.runtime(runtime);
+        items.add(new Item(Kind.RUNTIME, runtime.toString(), Optional.of(new Bytes(runtimeDigest))));
+        c.field("runtime").bytes(runtimeDigest);
+
+        if (!Files.isRegularFile(jar)) {
+            throw new MeasurementException(Files.exists(jar) ? "not a jar file: " + jar : "no such jar: " + jar);
+        }
+        List<Path> roots = new ArrayList<>();
+        roots.add(jar);
+        roots.addAll(classpath);
+        List<Entry> path = classPath(digests, roots, Kind.JAR);
+        Manifest appManifest = path.get(0).manifest;
+        c.field("classpath").varint(path.size());
+        for (Entry e : path) {
+            items.add(e.item());
+            c.string(e.kind == Kind.DIRECTORY ? "dir" : "jar").bytes(e.digest);
+        }
+
+        String main = mainClass.isPresent() ? mainClass.get() : manifestMainClass(appManifest);
+        checkMainClass(main);
+        items.add(new Item(Kind.MAIN_CLASS, main, Optional.empty()));
+        c.field("main-class").string(main);
+
+        c.field("jvm-options").varint(jvmOptions.size());
+        for (String option : jvmOptions) {
+            items.add(new Item(Kind.JVM_OPTION, option, Optional.empty()));
+            c.string(option);
+        }
+
+        c.field("agents").varint(agents.size());
+        for (Agent agent : agents) {
+            List<Entry> agentPath = classPath(digests, List.of(agent.jar), Kind.AGENT_JAR);
+            Entry agentJar = agentPath.get(0);
+            if (agentJar.kind == Kind.DIRECTORY) {
+                throw new MeasurementException("an agent must be a jar file: " + agent.jar);
+            }
+            if (agentJar.manifest != null
+                    && agentJar.manifest.getMainAttributes().getValue("Boot-Class-Path") != null) {
+                throw new MeasurementException("agent " + agent.jar
+                        + " has a Boot-Class-Path, which is not measured: refused");
+            }
+            items.add(new Item(Kind.AGENT, agent.jar.toString(), Optional.of(new Bytes(agentJar.digest))));
+            c.bytes(agentJar.digest).varint(agentPath.size() - 1);
+            for (Entry e : agentPath.subList(1, agentPath.size())) {
+                items.add(e.item());
+                c.string(e.kind == Kind.DIRECTORY ? "dir" : "jar").bytes(e.digest);
+            }
+            c.varint(agent.options.isPresent() ? 1 : 0);
+            if (agent.options.isPresent()) {
+                items.add(new Item(Kind.AGENT_OPTIONS, agent.options.get(), Optional.empty()));
+                c.string(agent.options.get());
+            }
+        }
+        byte[] hash = Digests.sha256().digest(c.toByteArray());
+        return new Measurement(new Bytes(hash), items);
+    }
+
+    private record Entry(Kind kind, Path path, byte[] digest, Manifest manifest) {
+        Item item() {
+            return new Item(kind, path.toString(), Optional.of(new Bytes(digest)));
+        }
+    }
+
+    /**
+     * The class path as the JVM's application class loader searches it: each entry in order,
+     * each jar followed at once by the entries of its manifest's {@code Class-Path} (depth
+     * first), skipping a file already on the path.
+     */
+    private static List<Entry> classPath(Digests digests, List<Path> roots, Kind jarKind) throws MeasurementException {
+        record Pending(Path path, Path via) {}
+        Deque<Pending> stack = new ArrayDeque<>();
+        for (int i = roots.size() - 1; i >= 0; i--) {
+            stack.push(new Pending(roots.get(i), null));
+        }
+        Set<Path> seen = new HashSet<>();
+        List<Entry> out = new ArrayList<>();
+        while (!stack.isEmpty()) {
+            Pending p = stack.pop();
+            String where = p.via == null ? "" : " (in the Class-Path of " + p.via + ")";
+            if (p.path.toString().endsWith("*")) {
+                throw new MeasurementException("class path wildcards are not measured; list the jars: " + p.path + where);
+            }
+            Path real;
+            try {
+                real = p.path.toRealPath();
+            } catch (IOException e) {
+                throw new MeasurementException("class path entry not found: " + p.path + where, e);
+            }
+            if (!seen.add(real)) {
+                continue;
+            }
+            if (Files.isDirectory(real)) {
+                out.add(new Entry(Kind.DIRECTORY, p.path, digests.directory(p.path), null));
+                continue;
+            }
+            Digests.Jar jar = digests.jar(p.path);
+            out.add(new Entry(jarKind, p.path, jar.digest(), jar.manifest()));
+            List<Path> next = manifestClassPath(p.path, jar.manifest());
+            for (int i = next.size() - 1; i >= 0; i--) {
+                stack.push(new Pending(next.get(i), p.path));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code Class-Path} entries of a jar's manifest: relative URLs, resolved against its directory. */
+    private static List<Path> manifestClassPath(Path jar, Manifest manifest) throws MeasurementException {
+        String value = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+        List<Path> out = new ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        URI base = jar.toAbsolutePath().getParent().toUri();
+        for (String token : value.trim().split("\\s+")) {
+            if (token.isEmpty()) {
+                continue;
+            }
+            try {
+                URI uri = new URI(token);
+                if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
+                    throw new MeasurementException("Class-Path of " + jar + " names a non-file URL, which is not measured: "
+                            + Digests.quote(token));
+                }
+                out.add(Path.of(base.resolve(uri)));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw new MeasurementException("bad Class-Path entry in " + jar + ": " + Digests.quote(token), e);
+            }
+        }
+        return out;
+    }
+
+    private String manifestMainClass(Manifest manifest) throws MeasurementException {
+        String main = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
+        if (main == null) {
+            throw new MeasurementException("no main class: " + jar + " has no Main-Class in its manifest; name one");
+        }
+        return main.trim();
+    }
+
+    private static void checkMainClass(String main) throws MeasurementException {
+        if (main.isEmpty() || !main.codePoints().allMatch(cp -> Character.isJavaIdentifierPart(cp) || cp == '.' || cp == '/')
+                || Character.isIdentifierIgnorable(main.codePointAt(0))) {
+            throw new MeasurementException("bad main class name: " + Digests.quote(main));
+        }
+    }
+
+    /**
+     * Builds a {@link JvmProgram}. Only the app jar is required; the runtime defaults to the one
+     * running this code.
+     */
+    public static final class Builder {
+        private Path jar;
+        private final List<Path> classpath = new ArrayList<>();
+        private Optional<String> mainClass = Optional.empty();
+        private final List<String> jvmOptions = new ArrayList<>();
+        private final List<Agent> agents = new ArrayList<>();
+        private Path runtime = Path.of(System.getProperty("java.home"));
+        private long maxEntries = DEFAULT_MAX_ENTRIES;
+        private long maxBytes = DEFAULT_MAX_BYTES;
+
+        private Builder() {}
+
+        /** The app jar: first on the class path; its {@code Main-Class} is the default main class. */
+        public Builder jar(Path jar) {
+            this.jar = Objects.requireNonNull(jar, "jar");
+            return this;
+        }
+
+        /** Appends class path entries (jars or directories), after the app jar, in this order. */
+        public Builder classpath(List<Path> entries) {
+            for (Path p : entries) {
+                classpath.add(Objects.requireNonNull(p, "classpath entry"));
+            }
+            return this;
+        }
+
+        /** The main class, instead of the app jar's {@code Main-Class}. */
+        public Builder mainClass(String mainClass) {
+            this.mainClass = Optional.of(Objects.requireNonNull(mainClass, "mainClass"));
+            return this;
+        }
+
+        /**
+         * Appends JVM options, measured verbatim and in order. Each must start with {@code -}
+         * and be one argument ({@code --add-opens=M/P=ALL-UNNAMED}, not two).
+         *
+         * @throws IllegalArgumentException for an option the measurement cannot account for:
+         *     class path, module path, main class, agents, boot class path, argument files,
+         *     option files, class data archives, splash screens
+         */
+        public Builder jvmOptions(List<String> options) {
+            for (String option : options) {
+                checkOption(Objects.requireNonNull(option, "option"));
+                jvmOptions.add(option);
+            }
+            return this;
+        }
+
+        /** Adds a {@code -javaagent} without options. */
+        public Builder agent(Path jar) {
+            agents.add(new Agent(Objects.requireNonNull(jar, "agent jar"), Optional.empty()));
+            return this;
+        }
+
+        /** Adds a {@code -javaagent} with an options string (which may be empty). */
+        public Builder agent(Path jar, String options) {
+            agents.add(new Agent(Objects.requireNonNull(jar, "agent jar"),
+                    Optional.of(Objects.requireNonNull(options, "options"))));
+            return this;
+        }
+
+        /** The Java runtime ({@code java.home}) that will run the program. */
+        public Builder runtime(Path javaHome) {
+            this.runtime = Objects.requireNonNull(javaHome, "javaHome");
+            return this;
+        }
+
+        /** Bounds on what one measurement reads: entries (jar entries and files) and bytes. */
+        public Builder limits(long maxEntries, long maxBytes) {
+            if (maxEntries <= 0 || maxBytes <= 0) {
+                throw new IllegalArgumentException("limits must be positive");
+            }
+            this.maxEntries = maxEntries;
+            this.maxBytes = maxBytes;
+            return this;
+        }
+
+        public JvmProgram build() {
+            if (jar == null) {
+                throw new IllegalStateException("no app jar");
+            }
+            return new JvmProgram(this);
+        }
+
+        private static void checkOption(String option) {
+            if (!option.startsWith("-") || option.length() < 2) {
+                throw new IllegalArgumentException("a JVM option starts with '-' and is one argument: "
+                        + Digests.quote(option));
+            }
+            for (String refused : REFUSED_OPTIONS) {
+                if (option.equals(refused) || option.startsWith(refused + "=") || option.startsWith(refused + ":")
+                        || (refused.startsWith("-X") || refused.startsWith("-D") || refused.equals("-agentlib")
+                                || refused.equals("-agentpath") || refused.equals("-javaagent"))
+                                && option.startsWith(refused)) {
+                    throw new IllegalArgumentException("JVM option " + Digests.quote(option)
+                            + " is not accepted: it loads code or configuration the measurement does not see,"
+                            + " or names what the builder takes separately");
+                }
+            }
+            if (option.startsWith("@")) {
+                throw new IllegalArgumentException("argument files are not measured: " + Digests.quote(option));
+            }
+        }
+    }
+}
