@@ -15,6 +15,12 @@ import dev.cloudproxy.tao.host.TaoRpcServer;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.rpc.RpcTao;
 import dev.cloudproxy.tao.soft.SoftTao;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -54,6 +60,10 @@ public class HostRpcBenchmark {
     private RpcTao rpc;
     private SoftTao soft;
     private byte[] data;
+    private ServerSocketChannel echoServer;
+    private SocketChannel echoClient;
+    private Thread echoThread;
+    private final ByteBuffer ping = ByteBuffer.allocate(64);
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -68,10 +78,37 @@ public class HostRpcBenchmark {
         soft = SoftTao.ephemeral();
         data = new byte[1024];
         new SecureRandom().nextBytes(data);
+
+        // The floor: a bare JDK Unix-socket round trip to a thread that echoes one byte.
+        Path echoPath = dir.resolve("echo");
+        echoServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        echoServer.bind(UnixDomainSocketAddress.of(echoPath));
+        echoThread = new Thread(() -> {
+            try (SocketChannel c = echoServer.accept()) {
+                ByteBuffer b = ByteBuffer.allocate(64);
+                while (true) {
+                    b.clear();
+                    if (c.read(b) < 0) {
+                        return;
+                    }
+                    b.flip();
+                    c.write(b);
+                }
+            } catch (IOException e) {
+                // the benchmark closed the socket
+            }
+        }, "echo");
+        echoThread.setDaemon(true);
+        echoThread.start();
+        echoClient = SocketChannel.open(UnixDomainSocketAddress.of(echoPath));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        echoClient.close();
+        echoThread.join();
+        echoServer.close();
+        Files.deleteIfExists(dir.resolve("echo"));
         rpc.close();
         server.close();
         hostKeys.close();
@@ -93,6 +130,16 @@ public class HostRpcBenchmark {
     @Benchmark
     public Attestation rpcAttest() throws Exception {
         return rpc.attest(HELLO);
+    }
+
+    @Benchmark
+    public int baselineUnixSocketRoundTrip() throws IOException {
+        ping.clear();
+        ping.put((byte) 1);
+        ping.flip();
+        echoClient.write(ping);
+        ping.clear();
+        return echoClient.read(ping);
     }
 
     @Benchmark
