@@ -2,6 +2,7 @@ package dev.cloudproxy.tao;
 
 import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.Says;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -48,6 +49,29 @@ public final class AttestRequest {
     /** The same request, valid until {@code unixSeconds}. */
     public AttestRequest until(long unixSeconds) {
         return new AttestRequest(message, issuer, from, OptionalLong.of(unixSeconds));
+    }
+
+    /**
+     * The statement a Tao signs for this request on behalf of {@code caller} at time
+     * {@code nowUnixSeconds}: the issuer defaults to the caller and must be the caller or a
+     * subprincipal of it; the window defaults to now until a year later.
+     *
+     * @throws TaoException if the issuer is neither the caller nor a subprincipal of it
+     * @throws IllegalArgumentException if a default end would overflow
+     */
+    public Says statementFor(Prin caller, long nowUnixSeconds) throws TaoException {
+        Prin by = issuer == null ? caller : issuer;
+        if (!by.isIdenticalOrExtensionOf(caller)) {
+            throw new TaoException("cannot attest as " + by + ": not this program or a subprincipal of it");
+        }
+        long start = from.orElse(nowUnixSeconds);
+        long end;
+        try {
+            end = until.isPresent() ? until.getAsLong() : Math.addExact(start, DEFAULT_VALIDITY_SECONDS);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("attestation window start is out of range");
+        }
+        return new Says(by, OptionalLong.of(start), OptionalLong.of(end), message);
     }
 
     public Form message() {

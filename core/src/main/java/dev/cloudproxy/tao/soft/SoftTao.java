@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.OptionalLong;
 
 /**
  * A root Tao whose trust rests on a key set on disk instead of a TPM: the development root, and
@@ -119,20 +118,7 @@ public final class SoftTao implements Tao, AutoCloseable {
 
     @Override
     public Attestation attest(AttestRequest request) throws TaoException {
-        Prin current = name;
-        Prin issuer = request.issuer().orElse(current);
-        if (!issuer.isIdenticalOrExtensionOf(current)) {
-            throw new TaoException("cannot attest as " + issuer + ": not this program or a subprincipal of it");
-        }
-        long now = clock.instant().getEpochSecond();
-        long from = request.from().orElse(now);
-        long until;
-        try {
-            until = request.until().orElse(Math.addExact(from, AttestRequest.DEFAULT_VALIDITY_SECONDS));
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("attestation window start is out of range");
-        }
-        Says statement = new Says(issuer, OptionalLong.of(from), OptionalLong.of(until), request.message());
+        Says statement = request.statementFor(name, clock.instant().getEpochSecond());
         return Attestation.sign(keys.signer(), statement);
     }
 

@@ -11,7 +11,6 @@ import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.util.Objects;
-import java.util.OptionalLong;
 
 /**
  * A hosted program's Tao, inside the host: what the RPC server calls for a connection from that
@@ -54,20 +53,7 @@ final class ChildTao implements Tao {
     @Override
     public Attestation attest(AttestRequest request) throws TaoException {
         Objects.requireNonNull(request, "request");
-        Prin caller = getTaoName();
-        Prin issuer = request.issuer().orElse(caller);
-        if (!issuer.isIdenticalOrExtensionOf(caller)) {
-            throw new TaoException("cannot attest as " + issuer + ": not this program or a subprincipal of it");
-        }
-        long now = host.clock().instant().getEpochSecond();
-        long from = request.from().orElse(now);
-        long until;
-        try {
-            until = request.until().orElse(Math.addExact(from, AttestRequest.DEFAULT_VALIDITY_SECONDS));
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("attestation window start is out of range");
-        }
-        Says statement = new Says(issuer, OptionalLong.of(from), OptionalLong.of(until), request.message());
+        Says statement = request.statementFor(getTaoName(), host.clock().instant().getEpochSecond());
         return host.delegation().isPresent()
                 ? Attestation.sign(host.keys().signer(), statement, host.delegation().get())
                 : Attestation.sign(host.keys().signer(), statement);
