@@ -72,7 +72,7 @@ final class Parser {
 
     // ---- depth ----
 
-    /** The depth (see {@link Depth}) of the element the last parse method returned. */
+    /** The depth (as {@link AuthLimits#MAX_DEPTH} counts it) of the element the last parse method returned. */
     private int lastDepth;
 
     /**

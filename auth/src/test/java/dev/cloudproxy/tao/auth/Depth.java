@@ -1,7 +1,8 @@
 package dev.cloudproxy.tao.auth;
 
 /**
- * How deep an element nests: a leaf term or constant is 1, every operator, principal and
+ * The depth of an element, computed independently of the parser so tests can check the parser's
+ * own count: how deep an element nests: a leaf term or constant is 1, every operator, principal and
  * predicate adds 1 above its deepest part. Parenthesis and extension chains add nothing.
  */
 final class Depth {
