@@ -1,6 +1,10 @@
 /**
- * The -javaagent: the Tao parent handle, transparent Tao channels and @TaoSealed fields.
+ * The -javaagent that the launcher gives every app it runs (docs/agent.md).
  *
- * <p>Built by the launcher and agent issue.
+ * <p>Three tiers, as in the OpenTelemetry Java agent: this package is tier 1, the premain class and
+ * the class loader for tier 3, both JDK only; {@link dev.cloudproxy.tao.agent.bootstrap} is tier 2,
+ * the hooks that advice inside {@code java.base} calls, on the bootstrap class path;
+ * {@link dev.cloudproxy.tao.agent.tooling} is tier 3, the agent proper, in an isolated class
+ * loader. Apps compile against {@link dev.cloudproxy.tao.agent.api} only.
  */
 package dev.cloudproxy.tao.agent;

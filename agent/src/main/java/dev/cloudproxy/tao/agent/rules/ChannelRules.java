@@ -1,0 +1,250 @@
+package dev.cloudproxy.tao.agent.rules;
+
+import dev.cloudproxy.tao.agent.rules.ChannelRule.Action;
+import dev.cloudproxy.tao.agent.rules.ChannelRule.Direction;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * An ordered list of {@link ChannelRule}s; the first rule that matches a connection decides, and a
+ * connection no rule matches is {@link Action#PLAIN}.
+ *
+ * <p>Text form, one rule per line (or separated by {@code ;}), {@code #} starts a comment:
+ * <pre>
+ * # direction  address            port        action
+ * out          10.1.2.0/24        8443        TAO
+ * out          192.168.7.3        *           DENY
+ * in           *                  9000-9099   TAO
+ * </pre>
+ * Addresses are IP literals or CIDR blocks, never host names: the hook sees the address the JDK
+ * resolved, and resolving names while parsing would make the rules depend on DNS. The parser
+ * bounds its input ({@value #MAX_TEXT_CHARS} characters, {@value #MAX_RULES} rules,
+ * {@value #MAX_LINE_CHARS} characters a line) and reports the first problem with its line number.
+ */
+public final class ChannelRules {
+    public static final int MAX_TEXT_CHARS = 64 * 1024;
+    public static final int MAX_RULES = 1024;
+    public static final int MAX_LINE_CHARS = 512;
+
+    /** No rules: everything plain. */
+    public static final ChannelRules NONE = new ChannelRules(List.of());
+
+    private static final Pattern IPV4 = Pattern.compile("(?:\\d{1,3}\\.){3}\\d{1,3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+
+    private final List<ChannelRule> rules;
+
+    private ChannelRules(List<ChannelRule> rules) {
+        this.rules = List.copyOf(rules);
+    }
+
+    public static ChannelRules of(List<ChannelRule> rules) {
+        if (rules.size() > MAX_RULES) {
+            throw new IllegalArgumentException("more than " + MAX_RULES + " rules");
+        }
+        return new ChannelRules(rules);
+    }
+
+    public List<ChannelRule> rules() {
+        return rules;
+    }
+
+    public boolean isEmpty() {
+        return rules.isEmpty();
+    }
+
+    /** Whether any rule can make a connection other than plain (only then is hooking worth it). */
+    public boolean needsHooks() {
+        return rules.stream().anyMatch(r -> r.action() != Action.PLAIN);
+    }
+
+    /** The action for a connection: the first matching rule's, else {@link Action#PLAIN}. */
+    public Action decide(Direction direction, InetAddress address, int port) {
+        for (ChannelRule r : rules) {
+            if (r.matches(direction, address, port)) {
+                return r.action();
+            }
+        }
+        return Action.PLAIN;
+    }
+
+    /** The first rule that matches, for messages; null if none. */
+    public ChannelRule match(Direction direction, InetAddress address, int port) {
+        for (ChannelRule r : rules) {
+            if (r.matches(direction, address, port)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** This list followed by {@code more}. */
+    public ChannelRules then(ChannelRules more) {
+        List<ChannelRule> all = new ArrayList<>(rules);
+        all.addAll(more.rules);
+        if (all.size() > MAX_RULES) {
+            throw new IllegalArgumentException("more than " + MAX_RULES + " rules");
+        }
+        return new ChannelRules(all);
+    }
+
+    /** The canonical one-line form ({@code ;} between rules), as the agent takes it in its options. */
+    public String toLine() {
+        StringBuilder sb = new StringBuilder();
+        for (ChannelRule r : rules) {
+            if (sb.length() > 0) {
+                sb.append(';');
+            }
+            sb.append(r);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return toLine();
+    }
+
+    /** Parses rules text (lines or {@code ;}-separated). */
+    public static ChannelRules parse(String text) throws ChannelRulesException {
+        if (text.length() > MAX_TEXT_CHARS) {
+            throw new ChannelRulesException("rules text is longer than " + MAX_TEXT_CHARS + " characters");
+        }
+        List<ChannelRule> out = new ArrayList<>();
+        String[] lines = text.split("\r?\n|;", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            int where = i + 1;
+            if (line.length() > MAX_LINE_CHARS) {
+                throw new ChannelRulesException("rule " + where + " is longer than " + MAX_LINE_CHARS + " characters");
+            }
+            int hash = line.indexOf('#');
+            if (hash >= 0) {
+                line = line.substring(0, hash);
+            }
+            line = line.strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (out.size() == MAX_RULES) {
+                throw new ChannelRulesException("more than " + MAX_RULES + " rules");
+            }
+            out.add(parseRule(line, where));
+        }
+        return new ChannelRules(out);
+    }
+
+    private static ChannelRule parseRule(String line, int where) throws ChannelRulesException {
+        String[] f = line.split("[ \t]+");
+        if (f.length != 4) {
+            throw error(where, "expected 'DIRECTION ADDRESS PORT ACTION', got " + f.length + " fields");
+        }
+        Direction direction = switch (f[0].toLowerCase(Locale.ROOT)) {
+            case "out" -> Direction.OUT;
+            case "in" -> Direction.IN;
+            default -> throw error(where, "direction must be 'out' or 'in', not " + quote(f[0]));
+        };
+        Network network = network(f[1], where);
+        int first;
+        int last;
+        if (f[2].equals("*")) {
+            first = 0;
+            last = 65535;
+        } else {
+            int dash = f[2].indexOf('-');
+            first = port(dash < 0 ? f[2] : f[2].substring(0, dash), where);
+            last = dash < 0 ? first : port(f[2].substring(dash + 1), where);
+            if (first > last) {
+                throw error(where, "port range " + quote(f[2]) + " is empty");
+            }
+        }
+        Action action = switch (f[3].toUpperCase(Locale.ROOT)) {
+            case "TAO" -> Action.TAO;
+            case "PLAIN" -> Action.PLAIN;
+            case "DENY" -> Action.DENY;
+            default -> throw error(where, "action must be TAO, PLAIN or DENY, not " + quote(f[3]));
+        };
+        return new ChannelRule(direction, network, first, last, action);
+    }
+
+    private static Network network(String s, int where) throws ChannelRulesException {
+        if (s.equals("*")) {
+            return Network.ANY;
+        }
+        int slash = s.indexOf('/');
+        String host = slash < 0 ? s : s.substring(0, slash);
+        InetAddress address;
+        if (IPV4.matcher(host).matches()) {
+            // Built from its bytes: the resolver must never see rule text (it may do DNS).
+            String[] octets = host.split("\\.");
+            byte[] raw = new byte[4];
+            for (int i = 0; i < 4; i++) {
+                int v = Integer.parseInt(octets[i]);
+                if (v > 255 || (octets[i].length() > 1 && octets[i].charAt(0) == '0')) {
+                    throw error(where, "bad IPv4 address " + quote(host));
+                }
+                raw[i] = (byte) v;
+            }
+            try {
+                address = InetAddress.getByAddress(raw);
+            } catch (UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        } else if (IPV6.matcher(host).matches() && host.length() <= 45) {
+            address = literal(host, where);
+        } else {
+            throw error(where, "address must be *, an IP address or a CIDR block (no host names), not " + quote(s));
+        }
+        int bits = address.getAddress().length * 8;
+        if (slash >= 0) {
+            String len = s.substring(slash + 1);
+            if (!len.matches("\\d{1,3}") || Integer.parseInt(len) > bits) {
+                throw error(where, "bad prefix length in " + quote(s));
+            }
+            bits = Integer.parseInt(len);
+        }
+        try {
+            return Network.of(address, bits);
+        } catch (IllegalArgumentException e) {
+            throw error(where, e.getMessage());
+        }
+    }
+
+    /**
+     * Only called on text with a colon: the JDK parses that as an IPv6 literal and throws if it is
+     * not one, never resolving it as a name.
+     */
+    private static InetAddress literal(String host, int where) throws ChannelRulesException {
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw error(where, "bad IP address " + quote(host));
+        }
+    }
+
+    private static int port(String s, int where) throws ChannelRulesException {
+        if (!PORT.matcher(s).matches() || Integer.parseInt(s) > 65535) {
+            throw error(where, "port must be *, N or N-M with 0 <= N <= 65535, not " + quote(s));
+        }
+        return Integer.parseInt(s);
+    }
+
+    private static ChannelRulesException error(int where, String why) {
+        return new ChannelRulesException("rule " + where + ": " + why);
+    }
+
+    /** At most 40 printable characters of untrusted input. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("'");
+        s.codePoints().limit(40).forEach(cp -> sb.appendCodePoint(cp >= 0x20 && cp < 0x7f ? cp : '?'));
+        if (s.length() > 40) {
+            sb.append("...");
+        }
+        return sb.append('\'').toString();
+    }
+}

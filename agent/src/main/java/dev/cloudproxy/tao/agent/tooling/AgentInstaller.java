@@ -1,0 +1,111 @@
+package dev.cloudproxy.tao.agent.tooling;
+
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import java.io.IOException;
+import java.lang.instrument.Instrumentation;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
+/**
+ * Tier 3's entry point, called once by premain. In this order: make the process non-dumpable;
+ * refuse if it is traced; wait until the host has registered this process; connect to the parent
+ * Tao and check that it answers; open the sealed state; install the {@code @TaoSealed} transformer
+ * and, if the rules need them, the network hooks. Any failure propagates and premain ends the JVM.
+ */
+public final class AgentInstaller {
+    /** Environment variable: the Unix socket on which the launcher says "registered, go ahead". */
+    public static final String GATE_ENV = "TAO_AGENT_GATE";
+    /** Environment variable: the file holding this program's sealed {@code @TaoSealed} state. */
+    public static final String STATE_ENV = "TAO_SEALED_STATE";
+
+    private AgentInstaller() {}
+
+    /**
+     * Installs the agent; returns the {@code @TaoSealed} callbacks for premain to wire into the
+     * tier-1 hooks: {@code "restore"} a {@code Consumer<Class<?>>}, {@code "flush"} a
+     * {@code Callable<Void>} (JDK types: premain's class loader cannot see ours).
+     *
+     * @param appendBootstrap puts tier 2 on the bootstrap class path; called only if needed
+     */
+    public static Map<String, Object> install(String options, Instrumentation inst, Path workDir, Runnable appendBootstrap)
+            throws Exception {
+        Hardening.makeNonDumpable(workDir);
+        Hardening.checkNotTraced();
+        AgentOptions opts;
+        try {
+            opts = AgentOptions.parse(options);
+        } catch (ChannelRulesException e) {
+            throw new IllegalArgumentException("bad channel rules in the agent options: " + e.getMessage());
+        }
+        waitForGate();
+        Tao tao = connectParent();
+
+        String stateFile = System.getenv(STATE_ENV);
+        SealedState sealed = SealedState.open(tao, stateFile == null || stateFile.isEmpty() ? null : Path.of(stateFile),
+                inst, opts.sealEvery());
+        inst.addTransformer(new SealedTransformer(), false);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> sealed.flushQuietly("final"), "tao-sealed-state-exit"));
+
+        if (opts.rules().needsHooks()) {
+            appendBootstrap.run();
+            installNetHooks(inst, opts);
+        }
+        Consumer<Class<?>> restore = sealed::restore;
+        Callable<Void> flush = () -> {
+            sealed.flush();
+            return null;
+        };
+        return Map.of("restore", restore, "flush", flush);
+    }
+
+    /**
+     * Only types of tier 3 and the JDK in this signature: verifying this class must not load a
+     * tier-2 class before tier 2 is on the bootstrap class path.
+     */
+    private static void installNetHooks(Instrumentation inst, AgentOptions opts) throws IOException {
+        NetInstrumentation.install(inst, opts.rules(), TaoChannels.unavailable());
+    }
+
+    /**
+     * The launcher registers this process with its host only after it has started, so the agent
+     * waits for its word before connecting (the host would refuse an unregistered process). The
+     * launcher answers every connection on the gate socket once registration is done; a launcher
+     * that died closes it, which ends the wait with an error.
+     */
+    private static void waitForGate() throws IOException {
+        String gate = System.getenv(GATE_ENV);
+        if (gate == null || gate.isEmpty()) {
+            return;
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(Path.of(gate)));
+            ByteBuffer b = ByteBuffer.allocate(1);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    throw new IOException("the launcher closed the gate without registering this process");
+                }
+            }
+            if (b.get(0) != 'G') {
+                throw new IOException("unexpected answer on the launcher's gate");
+            }
+        }
+    }
+
+    private static Tao connectParent() throws IOException {
+        try {
+            Tao tao = Tao.parent();
+            tao.getTaoName(); // the host answers, and knows this process
+            return tao;
+        } catch (TaoException e) {
+            throw new IOException("no usable parent Tao: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.cloudproxy.tao.agent.tooling;
+
+import dev.cloudproxy.tao.agent.rules.ChannelRule;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * The seam between the network hooks and Tao channels. A {@code TAO} connection is sent to an
+ * in-agent relay that speaks TLS from a {@link TlsProvider} to the real peer; until a provider
+ * exists (the channel module, and the program's certificate from the Tao paradigm), every
+ * {@code TAO} connection fails: nothing selected for a Tao channel ever goes out in plaintext.
+ *
+ * <p>Relay design (for when the provider arrives, docs/agent.md): outgoing connections are
+ * redirected to a loopback listener of the relay, which accepts only connections whose source
+ * socket belongs to this process (its inode among {@code /proc/self/fd}), so another local process
+ * cannot borrow the program's identity; incoming {@code TAO} binds are moved to a loopback port
+ * and the relay listens on the requested one.
+ */
+final class TaoChannels {
+    private final Optional<TlsProvider> provider;
+
+    private TaoChannels(Optional<TlsProvider> provider) {
+        this.provider = provider;
+    }
+
+    /** Channels with no provider: every TAO connection fails closed. */
+    static TaoChannels unavailable() {
+        return new TaoChannels(Optional.empty());
+    }
+
+    /** Where to connect for a TAO connection to {@code remote}:{@code port}. */
+    InetSocketAddress routeOutgoing(InetAddress remote, int port, ChannelRule rule) throws IOException {
+        if (provider.isEmpty()) {
+            throw new ConnectException("tao-agent: the connection to " + hostPort(remote, port)
+                    + " must be a Tao channel (rule '" + rule + "'), but this agent has no Tao channel provider yet;"
+                    + " refused rather than sent in plaintext");
+        }
+        throw new ConnectException("tao-agent: Tao channel relay not available; refused " + hostPort(remote, port));
+    }
+
+    /** Checks a TAO bind; without a provider it fails. */
+    void routeIncoming(InetAddress local, int port, ChannelRule rule) throws IOException {
+        if (provider.isEmpty()) {
+            throw new BindException("tao-agent: listening on " + hostPort(local, port)
+                    + " must take Tao channels (rule '" + rule + "'), but this agent has no Tao channel provider yet;"
+                    + " refused rather than served in plaintext");
+        }
+        throw new BindException("tao-agent: Tao channel relay not available; refused " + hostPort(local, port));
+    }
+
+    static String hostPort(InetAddress a, int port) {
+        String h = a == null ? "*" : a.getHostAddress();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port;
+    }
+}

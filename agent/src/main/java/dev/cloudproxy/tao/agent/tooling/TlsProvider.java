@@ -1,0 +1,14 @@
+package dev.cloudproxy.tao.agent.tooling;
+
+import java.io.IOException;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Where the agent's relay gets the TLS it wraps {@code TAO} connections in: the program's key and
+ * certificate chain and the domain's policy certificate as trust anchor, from the channel module.
+ * The relay verifies the peer against the policy certificate and never falls back to plaintext.
+ */
+public interface TlsProvider {
+    /** A context for mutually authenticated Tao channels of this program. */
+    SSLContext sslContext() throws IOException;
+}

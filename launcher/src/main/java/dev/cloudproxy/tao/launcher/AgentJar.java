@@ -1,0 +1,54 @@
+package dev.cloudproxy.tao.launcher;
+
+import dev.cloudproxy.tao.io.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The agent jar, which travels inside the launcher jar as a resource: written once per content to
+ * {@code $TAO_HOME/launcher/agent/tao-agent-HASH.jar} and used from there. It is measured like any
+ * other jar every time an app starts, so what runs is what the app's name says.
+ */
+final class AgentJar {
+    static final String RESOURCE = "tao-agent.jar";
+    private static final int MAX_BYTES = 256 << 20;
+
+    private AgentJar() {}
+
+    static Path install(TaoHome home) throws LauncherException {
+        byte[] jar;
+        try (InputStream in = AgentJar.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new LauncherException("this launcher has no " + RESOURCE + " inside (a broken build?)");
+            }
+            jar = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            throw new LauncherException("cannot read the agent from the launcher jar: " + e.getMessage(), e);
+        }
+        if (jar.length > MAX_BYTES) {
+            throw new LauncherException("the agent inside the launcher is too large");
+        }
+        String hash;
+        try {
+            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jar), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path target = home.agents().resolve("tao-agent-" + hash + ".jar");
+        try {
+            if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.size(target) != jar.length) {
+                AtomicFiles.createPrivateDirectories(home.agents());
+                AtomicFiles.writeOwnerOnly(target, jar);
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot write the agent jar to " + target + ": " + e.getMessage(), e);
+        }
+        return target;
+    }
+}

@@ -1,0 +1,332 @@
+package dev.cloudproxy.tao.launcher;
+
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.host.Host;
+import dev.cloudproxy.tao.host.HostedProgram;
+import dev.cloudproxy.tao.host.HostedPrograms;
+import dev.cloudproxy.tao.host.TaoRpcServer;
+import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.measurement.JvmProgram;
+import dev.cloudproxy.tao.measurement.Measurement;
+import dev.cloudproxy.tao.measurement.MeasurementException;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One run of the launcher on the development root: measure the app, start it, serve its Tao,
+ * pass its exit status through.
+ *
+ * <p>Order matters: the app's files are copied, then the copies measured, then the copies run;
+ * the child is registered with the host by process id and start time before the agent in it is
+ * let through the gate to connect, so the host never has to guess who is calling.
+ */
+final class Launch {
+    static final String AGENT_DIR_ENV = "TAO_AGENT_DIR";
+    static final String GATE_ENV = "TAO_AGENT_GATE";
+    static final String STATE_ENV = "TAO_SEALED_STATE";
+    static final String SOCKET_ENV = "TAO_HOST_SOCKET";
+
+    private final LauncherOptions options;
+    private final Map<String, String> env;
+    private final PrintStream err;
+    private final TaoHome home;
+    private Path runDir;
+    private Process child;
+    private boolean cleanedUp;
+    private final long startNanos = System.nanoTime();
+
+    private Launch(LauncherOptions options, Map<String, String> env, PrintStream err) {
+        this.options = options;
+        this.env = env;
+        this.err = err;
+        this.home = TaoHome.from(env);
+    }
+
+    /** Runs the app; returns its exit status. */
+    static int run(LauncherOptions options, Map<String, String> env, PrintStream err) throws LauncherException {
+        return new Launch(options, env, err).run();
+    }
+
+    private int run() throws LauncherException {
+        var host = HostLocator.find(options, home, env);
+        if (host.isPresent()) {
+            throw HostLocator.stackedMode(host.get());
+        }
+        err.println("tao-launcher: WARNING: DEVELOPMENT ROOT: a soft key in " + home.rootKeys()
+                + ", not hardware-protected; whoever can read it can act as any program it runs.");
+        Path javaHome = options.javaHome().orElse(Path.of(System.getProperty("java.home"))).toAbsolutePath();
+        int feature = runtimeFeature(javaHome);
+        List<String> jvmOptions = JvmOptions.of(options.jvmOptions(), feature, options.rules().needsHooks());
+        String stateName = options.stateName().orElse(defaultStateName(options.appJar(), options.mainClass()));
+        String agentOptions = "seal-every=" + options.sealEverySeconds()
+                + (options.rules().isEmpty() ? "" : "|rules=" + options.rules().toLine());
+
+        configureJna();
+        String hardening = ProcessHardening.apply();
+        if (hardening != null && options.verbose()) {
+            err.println("tao-launcher: could not harden the launcher process itself (" + hardening + ")");
+        }
+        Path agentJar = AgentJar.install(home);
+        phase("agent jar ready");
+        try {
+            runDir = newRunDir();
+            try (Keys keys = DevRoot.open(home, env)) {
+        phase("root keys open");
+                AppCopy.Copied app = AppCopy.copy(options.appJar(), options.classpath(), runDir);
+        phase("app copied");
+                Measurement m = measure(app, jvmOptions, agentJar, agentOptions, javaHome);
+        phase("measured");
+                String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
+                        .findFirst().orElseThrow().name();
+                Host root = Host.root(keys);
+                Prin name = root.name().extend(m.extension());
+                if (options.verbose()) {
+                    for (Measurement.Item i : m.items()) {
+                        err.println("tao-launcher: measured " + i.kind().label() + " "
+                                + i.digest().map(Object::toString).orElse("-") + " " + i.name());
+                    }
+                    err.println("tao-launcher: app name: " + name);
+                }
+                return start(root, app, m, main, jvmOptions, agentJar, agentOptions, javaHome, stateName);
+            }
+        } finally {
+            cleanup();
+        }
+    }
+
+    private int start(Host root, AppCopy.Copied app, Measurement m, String main, List<String> jvmOptions,
+            Path agentJar, String agentOptions, Path javaHome, String stateName) throws LauncherException {
+        HostedPrograms programs = new HostedPrograms();
+        Path gatePath = runDir.resolve("gate.sock");
+        Path agentDir = runDir.resolve("agent");
+        try (TaoRpcServer server = TaoRpcServer.start(runDir.resolve("host"), root, programs);
+                ServerSocketChannel gate = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            gate.bind(UnixDomainSocketAddress.of(gatePath));
+            Files.createDirectory(agentDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+
+            List<String> cmd = new ArrayList<>();
+            cmd.add(javaHome.resolve("bin").resolve("java").toString());
+            cmd.addAll(jvmOptions);
+            cmd.add("-javaagent:" + agentJar + "=" + agentOptions);
+            cmd.add("-cp");
+            List<String> cp = new ArrayList<>();
+            cp.add(app.appJar().toString());
+            app.classpath().forEach(p -> cp.add(p.toString()));
+            cmd.add(String.join(File.pathSeparator, cp));
+            cmd.add(main);
+            cmd.addAll(options.appArgs());
+
+            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+            Map<String, String> childEnv = pb.environment();
+            childEnv.clear();
+            childEnv.putAll(env);
+            ChildEnvironment.scrub(childEnv, err);
+            childEnv.put(SOCKET_ENV, server.socketPath().toString());
+            childEnv.put(AGENT_DIR_ENV, agentDir.toString());
+            childEnv.put(GATE_ENV, gatePath.toString());
+            childEnv.put(STATE_ENV, home.state().resolve(stateName + ".sealed").toString());
+
+            Thread forward = new Thread(this::forwardShutdown, "tao-launcher-forward");
+            Runtime.getRuntime().addShutdownHook(forward);
+            HostedProgram program;
+            synchronized (this) {
+                child = pb.start();
+            }
+            try {
+                program = programs.register(child.pid(), SubPrin.of(m.extension()));
+            } catch (IOException | RuntimeException e) {
+                child.destroyForcibly();
+                throw new LauncherException("could not register the app (pid " + child.pid() + ") with its host: "
+                        + e.getMessage(), e);
+            }
+            phase("app started and registered");
+            openGate(gate);
+            int status = waitFor(child);
+            phase("app exited");
+            programs.unregister(program);
+            return status;
+        } catch (IOException e) {
+            if (child != null && child.isAlive()) {
+                child.destroyForcibly();
+            }
+            throw new LauncherException("could not start the app: " + e.getMessage(), e);
+        }
+    }
+
+    /** With --verbose, how long each step took (for docs/performance.md). */
+    private void phase(String what) {
+        if (options.verbose()) {
+            err.printf("tao-launcher: %6.1f ms %s%n", (System.nanoTime() - startNanos) / 1e6, what);
+        }
+    }
+
+    /** After registration: let every agent that knocks through (the answer is not a secret). */
+    private static void openGate(ServerSocketChannel gate) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    try (SocketChannel c = gate.accept()) {
+                        c.write(ByteBuffer.wrap(new byte[] {'G'}));
+                    }
+                }
+            } catch (IOException closed) {
+                // the gate closes when the app has exited
+            }
+        }, "tao-launcher-gate");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static int waitFor(Process p) {
+        while (true) {
+            try {
+                return p.waitFor();
+            } catch (InterruptedException e) {
+                // only a shutdown would interrupt us, and the shutdown hook takes over then
+            }
+        }
+    }
+
+    /**
+     * The launcher got SIGTERM or SIGINT (or SIGHUP): pass it on as SIGTERM, wait for the app, and
+     * end with the app's status, as if the signal had gone to the app alone.
+     */
+    private void forwardShutdown() {
+        Process p;
+        synchronized (this) {
+            p = child;
+        }
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        int status = waitFor(p);
+        err.flush();
+        cleanup();
+        Runtime.getRuntime().halt(status);
+    }
+
+    private Measurement measure(AppCopy.Copied app, List<String> jvmOptions, Path agentJar, String agentOptions,
+            Path javaHome) throws LauncherException {
+        JvmProgram.Builder b = JvmProgram.builder().jar(app.appJar()).classpath(app.classpath())
+                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome);
+        options.mainClass().ifPresent(b::mainClass);
+        try {
+            return b.build().measure();
+        } catch (MeasurementException e) {
+            throw new LauncherException("cannot measure the app: " + e.getMessage(), e);
+        }
+    }
+
+    /** JNA (for the host's Unix socket and our own prctl) unpacks into a private directory. */
+    private void configureJna() throws LauncherException {
+        try {
+            Path jna = home.launcher().resolve("jna");
+            dev.cloudproxy.tao.io.AtomicFiles.createPrivateDirectories(jna);
+            if (System.getProperty("jna.tmpdir") == null) {
+                System.setProperty("jna.tmpdir", jna.toString());
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot create " + home.launcher() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path newRunDir() throws LauncherException {
+        try {
+            dev.cloudproxy.tao.io.AtomicFiles.createPrivateDirectories(home.runs());
+            byte[] id = new byte[8];
+            new SecureRandom().nextBytes(id);
+            Path dir = home.runs().resolve(HexFormat.of().formatHex(id));
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            return dir;
+        } catch (IOException e) {
+            throw new LauncherException("cannot create a run directory in " + home.runs() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized void cleanup() {
+        if (cleanedUp || runDir == null) {
+            return;
+        }
+        cleanedUp = true;
+        try {
+            Files.walkFileTree(runDir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            err.println("tao-launcher: could not remove " + runDir + ": " + e.getMessage());
+        }
+    }
+
+    /** The app jar's name without {@code .jar}, plus {@code +MainClass} when the main class was given. */
+    static String defaultStateName(Path appJar, java.util.Optional<String> mainClass) {
+        String n = appJar.getFileName() == null ? "app" : appJar.getFileName().toString();
+        if (n.endsWith(".jar")) {
+            n = n.substring(0, n.length() - 4);
+        }
+        if (mainClass.isPresent()) {
+            n = n + "+" + mainClass.get().substring(mainClass.get().lastIndexOf('.') + 1);
+        }
+        n = n.replaceAll("[^A-Za-z0-9._+-]", "_");
+        if (n.isEmpty() || !Character.isLetterOrDigit(n.charAt(0))) {
+            n = "app" + n;
+        }
+        return n.length() > 100 ? n.substring(0, 100) : n;
+    }
+
+    private static final Pattern JAVA_VERSION = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)(?:\\.(\\d+))?");
+
+    /** The runtime's feature release (17, 21, 25) from its {@code release} file. */
+    static int runtimeFeature(Path javaHome) throws LauncherException {
+        String release;
+        try {
+            byte[] b = dev.cloudproxy.tao.io.AtomicFiles.readAtMost(javaHome.resolve("release"), 64 * 1024);
+            release = new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LauncherException("not a Java runtime (no readable release file): " + javaHome);
+        }
+        Matcher mm = JAVA_VERSION.matcher(release);
+        if (!mm.find()) {
+            throw new LauncherException("cannot tell the Java version of " + javaHome);
+        }
+        int feature = Integer.parseInt(mm.group(1));
+        if (feature == 1 && mm.group(2) != null) {
+            feature = Integer.parseInt(mm.group(2));
+        }
+        if (feature < 17) {
+            throw new LauncherException("the app's runtime must be Java 17 or newer, not " + feature + ": " + javaHome);
+        }
+        return feature;
+    }
+}

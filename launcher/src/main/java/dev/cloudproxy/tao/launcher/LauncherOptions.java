@@ -1,0 +1,165 @@
+package dev.cloudproxy.tao.launcher;
+
+import dev.cloudproxy.tao.agent.rules.ChannelRules;
+import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The launcher's command line: {@code [options] app.jar [app args]}. Options end at the first
+ * argument that does not start with {@code -} (the app jar) or at {@code --}; everything after the
+ * app jar belongs to the app, unchanged.
+ */
+record LauncherOptions(
+        Path appJar,
+        List<String> appArgs,
+        List<Path> classpath,
+        Optional<String> mainClass,
+        List<String> jvmOptions,
+        ChannelRules rules,
+        Optional<String> stateName,
+        long sealEverySeconds,
+        Optional<Path> hostSocket,
+        boolean devRoot,
+        Optional<Path> javaHome,
+        boolean verbose) {
+
+    static final String USAGE = String.join("\n",
+            "usage: java -jar tao-launcher.jar [options] app.jar [app arguments]",
+            "  --cp JAR              one more class path entry after app.jar (repeatable)",
+            "  --main CLASS          the main class (default: the jar's Main-Class)",
+            "  --jvm-option OPT      a JVM option for the app, e.g. --jvm-option=-Xmx1g (repeatable)",
+            "  --rule 'DIR ADDR PORT ACTION'   a channel rule, e.g. 'out 10.0.0.0/8 443 TAO' (repeatable)",
+            "  --rules FILE          channel rules, one per line",
+            "  --state NAME          where @TaoSealed state lives: $TAO_HOME/launcher/state/NAME.sealed",
+            "                        (default: the app jar's name without .jar, plus +MainClass with --main)",
+            "  --seal-every SECONDS  periodic seal of changed @TaoSealed state (default 10; 0: only at exit/flush)",
+            "  --host-socket PATH    run stacked on the Tao host with this admin socket (not yet supported)",
+            "  --dev-root            use the development soft root even if a Tao host is running",
+            "  --java-home DIR       the Java runtime for the app (default: the launcher's own)",
+            "  -v, --verbose         print the measurement and the app's Tao name on standard error",
+            "environment: TAO_HOME (default ~/.tao), TAO_PASSWORD (the development root's password),",
+            "             TAO_HOST_ADMIN (a Tao host's admin socket)");
+
+    static LauncherOptions parse(List<String> args) throws LauncherException {
+        List<Path> cp = new ArrayList<>();
+        List<String> jvm = new ArrayList<>();
+        ChannelRules rules = ChannelRules.NONE;
+        String main = null;
+        String state = null;
+        long sealEvery = 10;
+        Path hostSocket = null;
+        boolean devRoot = false;
+        Path javaHome = null;
+        boolean verbose = false;
+        int i = 0;
+        while (i < args.size()) {
+            String a = args.get(i);
+            if (a.equals("--")) {
+                i++;
+                break;
+            }
+            if (!a.startsWith("-")) {
+                break;
+            }
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            switch (name) {
+                case "-v", "--verbose" -> verbose = true;
+                case "--dev-root" -> devRoot = true;
+                case "-h", "--help" -> throw new UsageRequested();
+                default -> {
+                    if (value == null) {
+                        if (i + 1 >= args.size()) {
+                            throw new LauncherException(name + " needs a value\n" + USAGE);
+                        }
+                        value = args.get(++i);
+                    }
+                    switch (name) {
+                        case "--cp" -> cp.add(Path.of(value));
+                        case "--main" -> main = value;
+                        case "--jvm-option" -> jvm.add(value);
+                        case "--rule" -> rules = rules.then(parseRules(value, "--rule"));
+                        case "--rules" -> rules = rules.then(parseRules(readRules(Path.of(value)), value));
+                        case "--state" -> state = stateName(value);
+                        case "--seal-every" -> {
+                            if (!value.matches("\\d{1,6}")) {
+                                throw new LauncherException("--seal-every takes a number of seconds");
+                            }
+                            sealEvery = Long.parseLong(value);
+                        }
+                        case "--host-socket" -> hostSocket = Path.of(value);
+                        case "--java-home" -> javaHome = Path.of(value);
+                        default -> throw new LauncherException("unknown option " + quote(name) + "\n" + USAGE);
+                    }
+                }
+            }
+            i++;
+        }
+        if (i >= args.size()) {
+            throw new LauncherException("no app jar given\n" + USAGE);
+        }
+        Path app = Path.of(args.get(i));
+        List<String> appArgs = List.copyOf(args.subList(i + 1, args.size()));
+        return new LauncherOptions(app, appArgs, List.copyOf(cp), Optional.ofNullable(main), List.copyOf(jvm), rules,
+                Optional.ofNullable(state), sealEvery, Optional.ofNullable(hostSocket), devRoot,
+                Optional.ofNullable(javaHome), verbose);
+    }
+
+    /** Thrown for --help: not an error. */
+    static final class UsageRequested extends LauncherException {
+        private static final long serialVersionUID = 1L;
+
+        UsageRequested() {
+            super(USAGE);
+        }
+    }
+
+    private static ChannelRules parseRules(String text, String where) throws LauncherException {
+        try {
+            return ChannelRules.parse(text);
+        } catch (ChannelRulesException e) {
+            throw new LauncherException(where + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new LauncherException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static String readRules(Path file) throws LauncherException {
+        try {
+            if (Files.size(file) > ChannelRules.MAX_TEXT_CHARS) {
+                throw new LauncherException("rules file " + file + " is larger than " + ChannelRules.MAX_TEXT_CHARS + " bytes");
+            }
+            byte[] b = Files.readAllBytes(file);
+            if (b.length > ChannelRules.MAX_TEXT_CHARS) {
+                throw new LauncherException("rules file " + file + " is larger than " + ChannelRules.MAX_TEXT_CHARS + " bytes");
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LauncherException("cannot read rules file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String stateName(String s) throws LauncherException {
+        if (!s.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+            throw new LauncherException("--state must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        return s;
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("'");
+        s.codePoints().limit(60).forEach(cp -> sb.appendCodePoint(cp >= 0x20 && cp < 0x7f ? cp : '?'));
+        return sb.append(s.length() > 60 ? "...'" : "'").toString();
+    }
+}

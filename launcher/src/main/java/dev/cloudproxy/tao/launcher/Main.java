@@ -1,0 +1,27 @@
+package dev.cloudproxy.tao.launcher;
+
+import java.util.List;
+
+/** {@code java -jar tao-launcher.jar [options] app.jar [app args]}: see {@link LauncherOptions#USAGE}. */
+public final class Main {
+    /** The launcher's own failures (the app never ran, or was refused by the agent). */
+    public static final int LAUNCHER_FAILED = 125;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        try {
+            return Launch.run(LauncherOptions.parse(List.of(args)), System.getenv(), System.err);
+        } catch (LauncherOptions.UsageRequested u) {
+            System.out.println(LauncherOptions.USAGE);
+            return 0;
+        } catch (LauncherException e) {
+            System.err.println("tao-launcher: " + e.getMessage());
+            return LAUNCHER_FAILED;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.cloudproxy.tao.launcher;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The launcher's directories under {@code $TAO_HOME} (default {@code ~/.tao}):
+ * <pre>
+ * launcher/root/            the development root's key set (keys.tao, signer.pub.pem)
+ * launcher/root.password    its random password, when TAO_PASSWORD was not set at creation
+ * launcher/agent/           the agent jars the launcher gives apps, by content hash
+ * launcher/state/NAME.sealed  each app's @TaoSealed state
+ * launcher/run/ID/          one private directory per running app (removed when it exits)
+ * host/admin.sock           where a Tao host on this machine would listen (see HostLocator)
+ * </pre>
+ */
+record TaoHome(Path dir) {
+    static final String ENV = "TAO_HOME";
+
+    static TaoHome from(Map<String, String> env) {
+        String home = env.get(ENV);
+        if (home != null && !home.isEmpty()) {
+            return new TaoHome(Path.of(home).toAbsolutePath());
+        }
+        return new TaoHome(Path.of(System.getProperty("user.home"), ".tao").toAbsolutePath());
+    }
+
+    Path launcher() {
+        return dir.resolve("launcher");
+    }
+
+    Path rootKeys() {
+        return launcher().resolve("root");
+    }
+
+    Path rootPassword() {
+        return launcher().resolve("root.password");
+    }
+
+    Path agents() {
+        return launcher().resolve("agent");
+    }
+
+    Path state() {
+        return launcher().resolve("state");
+    }
+
+    Path runs() {
+        return launcher().resolve("run");
+    }
+
+    Path defaultHostAdminSocket() {
+        return dir.resolve("host").resolve("admin.sock");
+    }
+}
