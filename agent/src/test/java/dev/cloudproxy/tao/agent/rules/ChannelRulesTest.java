@@ -1,0 +1,112 @@
+package dev.cloudproxy.tao.agent.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudproxy.tao.agent.rules.ChannelRule.Action;
+import dev.cloudproxy.tao.agent.rules.ChannelRule.Direction;
+import java.net.InetAddress;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ChannelRulesTest {
+    private static InetAddress ip(String s) throws Exception {
+        return InetAddress.getByName(s); // literals only
+    }
+
+    @Test
+    void parse_linesAndComments_keepsOrderAndPrintsCanonically() throws Exception {
+        ChannelRules r = ChannelRules.parse("""
+                # direction address port action
+                out   10.1.2.0/24   8443   tao   # trailing comment
+                OUT 192.168.7.3 * deny
+
+                in * 9000-9099 TAO
+                out fd00::/8 443 PLAIN
+                """);
+
+        assertThat(r.rules()).hasSize(4);
+        assertThat(r.toLine()).isEqualTo("out 10.1.2.0/24 8443 TAO;out 192.168.7.3 * DENY;in * 9000-9099 TAO;out fd00:0:0:0:0:0:0:0/8 443 PLAIN");
+        assertThat(ChannelRules.parse(r.toLine()).rules()).isEqualTo(r.rules());
+        assertThat(r.needsHooks()).isTrue();
+    }
+
+    @Test
+    void decide_firstMatchWins_andNoMatchIsPlain() throws Exception {
+        ChannelRules r = ChannelRules.parse("out 10.0.0.0/8 443 TAO; out 10.0.0.0/8 * DENY; in * 8080 DENY");
+
+        assertThat(r.decide(Direction.OUT, ip("10.9.8.7"), 443)).isEqualTo(Action.TAO);
+        assertThat(r.decide(Direction.OUT, ip("10.9.8.7"), 80)).isEqualTo(Action.DENY);
+        assertThat(r.decide(Direction.OUT, ip("11.0.0.1"), 443)).isEqualTo(Action.PLAIN);
+        assertThat(r.decide(Direction.IN, ip("10.9.8.7"), 443)).isEqualTo(Action.PLAIN);
+        assertThat(r.decide(Direction.IN, ip("0.0.0.0"), 8080)).isEqualTo(Action.DENY);
+        assertThat(r.match(Direction.OUT, ip("11.0.0.1"), 443)).isNull();
+    }
+
+    @Test
+    void networks_ipv4AndIpv6_neverContainEachOther() throws Exception {
+        ChannelRules r = ChannelRules.parse("out 0.0.0.0/0 * DENY; out ::/0 * TAO");
+
+        assertThat(r.decide(Direction.OUT, ip("1.2.3.4"), 1)).isEqualTo(Action.DENY);
+        assertThat(r.decide(Direction.OUT, ip("2001:db8::1"), 1)).isEqualTo(Action.TAO);
+        assertThat(r.decide(Direction.OUT, ip("::ffff:1.2.3.4"), 1)).isEqualTo(Action.DENY); // the JDK maps it to IPv4
+    }
+
+    @Test
+    void plainOnly_needsNoHooks() throws Exception {
+        assertThat(ChannelRules.parse("out * * PLAIN").needsHooks()).isFalse();
+        assertThat(ChannelRules.NONE.needsHooks()).isFalse();
+        assertThat(ChannelRules.parse("  # nothing\n\n;;").isEmpty()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "out * *", "out * * TAO extra", "sideways * * TAO", "out * * ALLOW",
+        "out example.com 443 TAO", "out localhost 443 TAO", "out 10.0.0.1/33 1 TAO", "out 10.0.0.1/24 1 TAO",
+        "out 256.1.1.1 1 TAO", "out 010.1.1.1 1 TAO", "out 1.2.3 1 TAO", "out 1.2.3.4/ 1 TAO", "out 1.2.3.4/x 1 TAO",
+        "out ::1/129 1 TAO", "out fe80::1%eth0 1 TAO", "out ::: 1 TAO", "out 1:2:3:4:5:6:7:8:9 1 TAO",
+        "out * 65536 TAO", "out * -1 TAO", "out * 10-5 TAO", "out * 1- TAO", "out * -5 TAO", "out * 0x50 TAO",
+        "out * 99999999999999999999 TAO", "out * * TAO\u0000"})
+    void parse_malformed_isATypedErrorNamingTheRule(String rule) {
+        assertThatThrownBy(() -> ChannelRules.parse("out * 1 PLAIN\n" + rule))
+                .isInstanceOf(ChannelRulesException.class)
+                .hasMessageStartingWith("rule 2: ");
+    }
+
+    @Test
+    void parse_oversized_isRefusedBeforeParsing() {
+        assertThatThrownBy(() -> ChannelRules.parse("#".repeat(ChannelRules.MAX_TEXT_CHARS + 1)))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("longer than");
+        assertThatThrownBy(() -> ChannelRules.parse("out * * TAO;".repeat(ChannelRules.MAX_RULES + 1)))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("more than 1024 rules");
+        assertThatThrownBy(() -> ChannelRules.parse("out * * TAO " + " ".repeat(ChannelRules.MAX_LINE_CHARS)))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("longer than 512");
+    }
+
+    @Test
+    void parse_randomInput_neverFailsOtherwise() {
+        Random rnd = new Random(7);
+        String alphabet = "outin*TAOPLAINDENY0123456789.:/-; \n#abcxyz%[]";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int n = rnd.nextInt(60); n > 0; n--) {
+                sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            }
+            try {
+                ChannelRules r = ChannelRules.parse(sb.toString());
+                assertThat(ChannelRules.parse(r.toLine()).rules()).isEqualTo(r.rules());
+            } catch (ChannelRulesException expected) {
+                assertThat(expected.getMessage()).doesNotContain("\n");
+            }
+        }
+    }
+
+    @Test
+    void errorMessages_quoteLittleAndNoControlCharacters() {
+        assertThatThrownBy(() -> ChannelRules.parse("out * * \u001b[31m" + "A".repeat(300)))
+                .isInstanceOf(ChannelRulesException.class)
+                .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(120).doesNotContain("\u001b"));
+    }
+}

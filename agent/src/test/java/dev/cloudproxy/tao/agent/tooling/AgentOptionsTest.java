@@ -1,0 +1,34 @@
+package dev.cloudproxy.tao.agent.tooling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class AgentOptionsTest {
+    @Test
+    void parse_rulesAndInterval() throws Exception {
+        AgentOptions o = AgentOptions.parse("seal-every=3|rules=out * 443 TAO;in * 80 DENY");
+
+        assertThat(o.sealEvery()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(o.rules().toLine()).isEqualTo("out * 443 TAO;in * 80 DENY");
+    }
+
+    @Test
+    void parse_emptyOrAbsent_isTheDefault() throws Exception {
+        assertThat(AgentOptions.parse(null).rules().isEmpty()).isTrue();
+        assertThat(AgentOptions.parse("").sealEvery()).isEqualTo(AgentOptions.DEFAULT_SEAL_EVERY);
+    }
+
+    @Test
+    void parse_unknownOrBad_isRefused() {
+        assertThatThrownBy(() -> AgentOptions.parse("verbose")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown agent option 'verbose'");
+        assertThatThrownBy(() -> AgentOptions.parse("seal-every=-1")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AgentOptions.parse("rules=out x 1 TAO")).isInstanceOf(ChannelRulesException.class);
+        assertThatThrownBy(() -> AgentOptions.parse("x".repeat(AgentOptions.MAX_CHARS + 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.cloudproxy.tao.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+/**
+ * Jars of the test apps: {@code app.jar} with the app's classes and a {@code Class-Path} naming
+ * {@code lib/*.jar}, the libraries the apps use (core and what it needs, the agent's api), taken
+ * from this test's class path (jarred up where the class path has directories).
+ */
+final class TestApps {
+    private static final String[] LIBS = {"tao-core", "tao-auth", "protobuf-java", "bcprov", "bcpkix", "bcutil",
+        "tao-agent-0.1.0-SNAPSHOT-api", "/agent/target/classes", "/core/target/classes", "/auth/target/classes"};
+
+    private TestApps() {}
+
+    /** Builds {@code dir/NAME.jar} (and {@code dir/lib/}) for app class {@code main}; {@code extra} adds one more entry. */
+    static Path jar(Path dir, String name, Class<?> main, String extra) throws IOException {
+        Path lib = dir.resolve("lib");
+        List<String> classPath = libraries(lib);
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(Attributes.Name.MAIN_CLASS, main.getName());
+        mf.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
+        Path jar = dir.resolve(name + ".jar");
+        Path classes = Path.of(main.getProtectionDomain().getCodeSource().getLocation().getPath());
+        String pkg = main.getPackageName().replace('.', '/');
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf);
+                Stream<Path> files = Files.list(classes.resolve(pkg))) {
+            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                add(out, pkg + "/" + f.getFileName(), Files.readAllBytes(f));
+            }
+            if (extra != null) {
+                add(out, "version.txt", extra.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return jar;
+    }
+
+    private static List<String> libraries(Path lib) throws IOException {
+        List<String> out = new ArrayList<>();
+        if (Files.isDirectory(lib)) {
+            try (Stream<Path> s = Files.list(lib)) {
+                s.sorted().forEach(p -> out.add("lib/" + p.getFileName()));
+            }
+            return out;
+        }
+        Files.createDirectories(lib);
+        String cp = System.getProperty("java.class.path");
+        int n = 0;
+        for (String entry : cp.split(File.pathSeparator)) {
+            boolean wanted = false;
+            for (String l : LIBS) {
+                wanted |= entry.contains(l);
+            }
+            if (!wanted) {
+                continue;
+            }
+            Path src = Path.of(entry);
+            String name = (n++) + "-" + src.getFileName() + (Files.isDirectory(src) ? ".jar" : "");
+            if (Files.isDirectory(src)) {
+                jarDirectory(src, lib.resolve(name));
+            } else {
+                Files.copy(src, lib.resolve(name));
+            }
+            out.add("lib/" + name);
+        }
+        return out;
+    }
+
+    private static void jarDirectory(Path dir, Path jar) throws IOException {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                Stream<Path> files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                String name = dir.relativize(f).toString().replace(File.separatorChar, '/');
+                if (!name.equals("META-INF/MANIFEST.MF")) {
+                    add(out, name, Files.readAllBytes(f));
+                }
+            }
+        }
+    }
+
+    private static void add(JarOutputStream out, String name, byte[] content) throws IOException {
+        out.putNextEntry(new JarEntry(name));
+        out.write(content);
+        out.closeEntry();
+    }
+
+    /** Writes {@code text} to a new file. */
+    static Path file(Path dir, String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        try (OutputStream o = Files.newOutputStream(p)) {
+            o.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return p;
+    }
+}
