@@ -33,7 +33,7 @@ public final class TaoAgent {
     public static final String WORK_DIR_ENV = "TAO_AGENT_DIR";
 
     static final String BOOTSTRAP_JAR = "tao-agent-bootstrap.jar";
-    static final String TOOLING_PREFIX = "inst/";
+    static final String TOOLING_JAR = "tao-agent-tooling.jar";
     private static final String INSTALLER = "dev.cloudproxy.tao.agent.tooling.AgentInstaller";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
 
@@ -43,8 +43,10 @@ public final class TaoAgent {
         try {
             Path agentJar = ownJar();
             Path workDir = workDirectory();
-            JarFile jar = new JarFile(agentJar.toFile()); // held open for the life of the JVM
-            ClassLoader tooling = new ToolingClassLoader(jar, agentJar, TOOLING_PREFIX);
+            JarFile jar = new JarFile(agentJar.toFile());
+            Path toolingJar = extract(jar, TOOLING_JAR, workDir);
+            // held open for the life of the JVM
+            ClassLoader tooling = new ToolingClassLoader(new JarFile(toolingJar.toFile()), toolingJar);
             Class<?> installer = Class.forName(INSTALLER, true, tooling);
             // The tooling appends tier 2 to the bootstrap class path itself, when it needs it.
             Runnable appendBootstrap = () -> {

@@ -14,12 +14,12 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Loads tier 3 (the tooling and its libraries) from the {@code inst/} directory of the agent jar.
+ * Loads tier 3 (the tooling and its libraries) from the tooling jar that the agent jar carries
+ * (premain copies it into the run's private directory).
  *
  * <p>Its parent is the platform class loader, so the tooling sees the JDK and the bootstrap hooks
  * but never the application's classes, and the application never sees the tooling's Byte Buddy,
- * protobuf or BouncyCastle: the two can use different versions of the same library. Classes are
- * read straight from the agent jar the JVM was started with, the jar that was measured.
+ * JNA or protobuf: the two can use different versions of the same library.
  */
 final class ToolingClassLoader extends ClassLoader {
     static {
@@ -27,14 +27,12 @@ final class ToolingClassLoader extends ClassLoader {
     }
 
     private final JarFile jar;
-    private final String prefix;
     private final String jarUrl;
     private final ProtectionDomain domain;
 
-    ToolingClassLoader(JarFile jar, Path jarPath, String prefix) throws MalformedURLException {
+    ToolingClassLoader(JarFile jar, Path jarPath) throws MalformedURLException {
         super("tao-agent-tooling", ClassLoader.getPlatformClassLoader());
         this.jar = jar;
-        this.prefix = prefix;
         URL location = jarPath.toUri().toURL();
         this.jarUrl = "jar:" + location + "!/";
         this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
@@ -42,7 +40,7 @@ final class ToolingClassLoader extends ClassLoader {
 
     @Override
     protected Class<?> findClass(String name) throws ClassNotFoundException {
-        JarEntry entry = jar.getJarEntry(prefix + name.replace('.', '/') + ".class");
+        JarEntry entry = jar.getJarEntry(name.replace('.', '/') + ".class");
         if (entry == null) {
             throw new ClassNotFoundException(name);
         }
@@ -68,7 +66,7 @@ final class ToolingClassLoader extends ClassLoader {
 
     @Override
     protected URL findResource(String name) {
-        String entryName = prefix + (name.startsWith("/") ? name.substring(1) : name);
+        String entryName = name.startsWith("/") ? name.substring(1) : name;
         if (jar.getJarEntry(entryName) == null) {
             return null;
         }

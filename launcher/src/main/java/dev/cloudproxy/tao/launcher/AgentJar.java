@@ -22,6 +22,28 @@ final class AgentJar {
     private AgentJar() {}
 
     static Path install(TaoHome home) throws LauncherException {
+        // From the launcher jar, the entry's size and CRC name the cached copy without reading its
+        // 10+ MB. (Not a security check: whatever file is used is measured by content.)
+        try {
+            java.net.URL url = AgentJar.class.getResource(RESOURCE);
+            if (url != null && url.openConnection() instanceof java.net.JarURLConnection jc) {
+                jc.setUseCaches(false);
+                java.util.jar.JarEntry e = jc.getJarEntry();
+                if (e != null && e.getSize() >= 0 && e.getCrc() >= 0) {
+                    Path cached = home.agents().resolve(String.format("tao-agent-%08x-%d.jar", e.getCrc(), e.getSize()));
+                    if (Files.isRegularFile(cached, LinkOption.NOFOLLOW_LINKS) && Files.size(cached) == e.getSize()) {
+                        return cached;
+                    }
+                    return write(home, cached);
+                }
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot read the agent from the launcher jar: " + e.getMessage(), e);
+        }
+        return write(home, null);
+    }
+
+    private static Path write(TaoHome home, Path named) throws LauncherException {
         byte[] jar;
         try (InputStream in = AgentJar.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
@@ -40,9 +62,9 @@ final class AgentJar {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        Path target = home.agents().resolve("tao-agent-" + hash + ".jar");
+        Path target = named != null ? named : home.agents().resolve("tao-agent-" + hash + ".jar");
         try {
-            if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.size(target) != jar.length) {
+            if (named != null || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.size(target) != jar.length) {
                 AtomicFiles.createPrivateDirectories(home.agents());
                 AtomicFiles.writeOwnerOnly(target, jar);
             }

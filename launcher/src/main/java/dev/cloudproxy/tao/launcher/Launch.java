@@ -29,6 +29,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,16 +88,30 @@ final class Launch {
         if (hardening != null && options.verbose()) {
             err.println("tao-launcher: could not harden the launcher process itself (" + hardening + ")");
         }
-        Path agentJar = AgentJar.install(home);
-        phase("agent jar ready");
+        // Opening the root's keys (a password hash) and measuring (mostly hashing files) each keep
+        // one core busy: do them at once.
+        CompletableFuture<Keys> keysFuture = new CompletableFuture<>();
+        Thread opener = new Thread(() -> {
+            try {
+                keysFuture.complete(DevRoot.open(home, env));
+            } catch (Throwable t) {
+                keysFuture.completeExceptionally(t);
+            }
+        }, "tao-launcher-root-keys");
+        opener.setDaemon(true);
+        opener.start();
+        Keys keysOrNull = null;
         try {
+            Path agentJar = AgentJar.install(home);
+            phase("agent jar ready");
             runDir = newRunDir();
-            try (Keys keys = DevRoot.open(home, env)) {
-        phase("root keys open");
-                AppCopy.Copied app = AppCopy.copy(options.appJar(), options.classpath(), runDir);
-        phase("app copied");
-                Measurement m = measure(app, jvmOptions, agentJar, agentOptions, javaHome);
-        phase("measured");
+            AppCopy.Copied app = AppCopy.copy(options.appJar(), options.classpath(), runDir);
+            phase("app copied");
+            Measurement m = measure(app, jvmOptions, agentJar, agentOptions, javaHome);
+            phase("measured");
+            keysOrNull = awaitKeys(keysFuture);
+            phase("root keys open");
+            try (Keys keys = keysOrNull) {
                 String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
                         .findFirst().orElseThrow().name();
                 Host root = Host.root(keys);
@@ -111,7 +126,21 @@ final class Launch {
                 return start(root, app, m, main, jvmOptions, agentJar, agentOptions, javaHome, stateName);
             }
         } finally {
+            if (keysOrNull == null) {
+                keysFuture.thenAccept(Keys::close);
+            }
             cleanup();
+        }
+    }
+
+    private static Keys awaitKeys(CompletableFuture<Keys> keys) throws LauncherException {
+        try {
+            return keys.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof LauncherException le) {
+                throw le;
+            }
+            throw new LauncherException("cannot open the development root: " + e.getCause(), e.getCause());
         }
     }
 
