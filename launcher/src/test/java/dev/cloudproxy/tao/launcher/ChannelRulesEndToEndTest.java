@@ -88,6 +88,7 @@ class ChannelRulesEndToEndTest {
             assertThat(r.out()).as(kind + r.err())
                     .startsWith("failed: java.net.ConnectException: tao-agent: connection to 127.0.0.1:" + port
                             + " denied by rule '" + rule + "'");
+            assertThat(r.err().lines()).as("no JVM warnings").allMatch(l -> l.startsWith("tao-launcher: "));
         }
         assertThat(accepted()).isZero();
     }

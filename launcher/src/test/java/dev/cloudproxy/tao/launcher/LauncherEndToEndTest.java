@@ -67,6 +67,7 @@ class LauncherEndToEndTest {
 
         assertThat(r.status()).as(r.err()).isEqualTo(42);
         assertThat(r.err()).contains("DEVELOPMENT ROOT").contains("not hardware-protected");
+        assertThat(r.err().lines()).allMatch(l -> l.startsWith("tao-launcher: ")); // no JVM warnings on 17 or 25
         Prin root = Keys.readVerifier(home.resolve("launcher/root")).principal();
         Prin name = Prin.parse(r.out().strip().substring("name: ".length()));
         assertThat(name.parent()).contains(root);

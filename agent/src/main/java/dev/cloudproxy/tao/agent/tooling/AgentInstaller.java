@@ -71,7 +71,18 @@ public final class AgentInstaller {
      * tier-2 class before tier 2 is on the bootstrap class path.
      */
     private static void installNetHooks(Instrumentation inst, AgentOptions opts) throws IOException {
-        NetInstrumentation.install(inst, opts.rules(), TaoChannels.unavailable());
+        // Byte Buddy would probe sun.misc.Unsafe, which JDK 24+ warns about on the app's stderr;
+        // the advice is inlined and injects no classes, so it needs none of it.
+        String old = System.setProperty("net.bytebuddy.safe", "true");
+        try {
+            NetInstrumentation.install(inst, opts.rules(), TaoChannels.unavailable());
+        } finally {
+            if (old == null) {
+                System.clearProperty("net.bytebuddy.safe");
+            } else {
+                System.setProperty("net.bytebuddy.safe", old);
+            }
+        }
     }
 
     /**
