@@ -82,6 +82,14 @@ public final class NetHooks {
         }
     }
 
+    /**
+     * Exempts the calling thread from the rules for the rest of its life: for the agent's relay
+     * threads, whose own connections carry the app's traffic to its peer.
+     */
+    public static void exemptCurrentThread() {
+        INSIDE.get()[0]++;
+    }
+
     /** From the advice on {@code DatagramChannelImpl.connect/bind}: UDP is not ours to judge. */
     public static void enterDatagram() {
         INSIDE.get()[0]++;

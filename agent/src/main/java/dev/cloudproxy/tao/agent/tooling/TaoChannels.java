@@ -14,22 +14,27 @@ import java.util.Optional;
  * exists (the channel module, and the program's certificate from the Tao paradigm), every
  * {@code TAO} connection fails: nothing selected for a Tao channel ever goes out in plaintext.
  *
- * <p>Relay design (for when the provider arrives, docs/agent.md): outgoing connections are
- * redirected to a loopback listener of the relay, which accepts only connections whose source
- * socket belongs to this process (its inode among {@code /proc/self/fd}), so another local process
- * cannot borrow the program's identity; incoming {@code TAO} binds are moved to a loopback port
- * and the relay listens on the requested one.
+ * <p>Outgoing connections go through {@link ChannelRelay}: redirected to a loopback listener,
+ * which serves only sockets of this process, and carried over TLS to the destination. Incoming
+ * {@code TAO} binds still fail even with a provider (docs/agent.md says how they would work).
  */
 final class TaoChannels {
     private final Optional<TlsProvider> provider;
+    private final ChannelRelay relay;
 
     private TaoChannels(Optional<TlsProvider> provider) {
         this.provider = provider;
+        this.relay = provider.map(ChannelRelay::new).orElse(null);
     }
 
     /** Channels with no provider: every TAO connection fails closed. */
     static TaoChannels unavailable() {
         return new TaoChannels(Optional.empty());
+    }
+
+    /** Channels whose relay wraps connections in TLS from {@code provider}. */
+    static TaoChannels over(TlsProvider provider) {
+        return new TaoChannels(Optional.of(provider));
     }
 
     /** Where to connect for a TAO connection to {@code remote}:{@code port}. */
@@ -39,7 +44,7 @@ final class TaoChannels {
                     + " must be a Tao channel (rule '" + rule + "'), but this agent has no Tao channel provider yet;"
                     + " refused rather than sent in plaintext");
         }
-        throw new ConnectException("tao-agent: Tao channel relay not available; refused " + hostPort(remote, port));
+        return relay.route(remote, port);
     }
 
     /** Checks a TAO bind; without a provider it fails. */
@@ -49,7 +54,8 @@ final class TaoChannels {
                     + " must take Tao channels (rule '" + rule + "'), but this agent has no Tao channel provider yet;"
                     + " refused rather than served in plaintext");
         }
-        throw new BindException("tao-agent: Tao channel relay not available; refused " + hostPort(local, port));
+        throw new BindException("tao-agent: incoming Tao channels are not implemented yet; refused listening on "
+                + hostPort(local, port) + " (rule '" + rule + "')");
     }
 
     static String hostPort(InetAddress a, int port) {

@@ -1,0 +1,159 @@
+package dev.cloudproxy.tao.agent.tooling;
+
+import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.Principal;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The in-agent relay for outgoing {@code TAO} connections. Each destination gets a listener on a
+ * loopback port; the network hook sends the app's connect there, and the relay carries the bytes
+ * to the destination over TLS from the {@link TlsProvider}, which authenticates both sides.
+ *
+ * <p>Fails closed: a connection the relay cannot wrap (handshake or provider failure) is closed,
+ * so the app sees its connection end; nothing is ever sent in plaintext. Connections to a relay
+ * listener from another process are closed at once ({@link OwnSockets}): the relay carries this
+ * program's identity and nobody else's traffic.
+ */
+final class ChannelRelay implements AutoCloseable {
+    /** Most destinations with a listener at once. */
+    static final int MAX_DESTINATIONS = 256;
+
+    private final TlsProvider tls;
+    private final Map<InetSocketAddress, Listener> listeners = new ConcurrentHashMap<>();
+    private final Map<Integer, Principal> peers = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    ChannelRelay(TlsProvider tls) {
+        this.tls = tls;
+    }
+
+    /** Where the app should connect to reach {@code remote}:{@code port} over a Tao channel. */
+    InetSocketAddress route(InetAddress remote, int port) throws IOException {
+        InetSocketAddress dest = new InetSocketAddress(remote, port);
+        Listener l = listeners.get(dest);
+        if (l == null) {
+            synchronized (listeners) {
+                if (closed) {
+                    throw new IOException("the Tao channel relay is closed");
+                }
+                l = listeners.get(dest);
+                if (l == null) {
+                    if (listeners.size() >= MAX_DESTINATIONS) {
+                        throw new IOException("the Tao channel relay serves at most " + MAX_DESTINATIONS + " destinations");
+                    }
+                    l = new Listener(dest);
+                    listeners.put(dest, l);
+                }
+            }
+        }
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), l.server.getLocalPort());
+    }
+
+    /**
+     * The verified peer of a relayed connection, by the local port of the app's socket (what
+     * {@code socket.getLocalPort()} says in the app).
+     */
+    Optional<Principal> peer(int appLocalPort) {
+        return Optional.ofNullable(peers.get(appLocalPort));
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (listeners) {
+            closed = true;
+            for (Listener l : listeners.values()) {
+                l.server.close();
+            }
+            listeners.clear();
+        }
+    }
+
+    private final class Listener {
+        final InetSocketAddress dest;
+        final ServerSocket server;
+
+        Listener(InetSocketAddress dest) throws IOException {
+            this.dest = dest;
+            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(this::acceptLoop, "tao-relay-accept " + TaoChannels.hostPort(dest.getAddress(), dest.getPort()));
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void acceptLoop() {
+            NetHooks.exemptCurrentThread();
+            while (!server.isClosed()) {
+                Socket app;
+                try {
+                    app = server.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                Thread t = new Thread(() -> relay(app), "tao-relay " + app.getPort());
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+
+        private void relay(Socket app) {
+            NetHooks.exemptCurrentThread();
+            int appPort = app.getPort();
+            try (Socket a = app) {
+                if (!OwnSockets.isOurs(appPort, server.getLocalPort())) {
+                    return; // another process: not ours to carry
+                }
+                a.setTcpNoDelay(true);
+                try (SSLSocket peer = (SSLSocket) tls.sslContext().getSocketFactory().createSocket()) {
+                    peer.connect(dest);
+                    peer.setTcpNoDelay(true);
+                    peer.startHandshake();
+                    peers.put(appPort, peer.getSession().getPeerPrincipal());
+                    Thread up = new Thread(() -> copy(a, peer), "tao-relay-up " + appPort);
+                    up.setDaemon(true);
+                    up.start();
+                    copy(peer, a);
+                    up.join();
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                // the app sees its connection end; never a plaintext fallback
+            } finally {
+                peers.remove(appPort);
+            }
+        }
+    }
+
+    /** Copies until end of stream, then half-closes the other side (closes it if it cannot). */
+    private static void copy(Socket from, Socket to) {
+        byte[] buf = new byte[16 * 1024];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, n);
+                out.flush();
+            }
+            try {
+                to.shutdownOutput(); // TLS 1.3 half-closes with close_notify
+            } catch (IOException | UnsupportedOperationException noHalfClose) {
+                to.close();
+            }
+        } catch (IOException e) {
+            try {
+                to.close();
+                from.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
