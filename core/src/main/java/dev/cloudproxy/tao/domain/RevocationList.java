@@ -140,7 +140,8 @@ public final class RevocationList {
             }
             Verifier.fromPkix(policyCertificate.getPublicKey().getEncoded())
                     .verify(crl.getTBSCertList(), crl.getSignature());
-        } catch (CRLException | IOException | IllegalArgumentException e) {
+        } catch (CRLException | IOException | RuntimeException e) {
+            // BouncyCastle's ASN.1 classes throw several unchecked types on malformed structures.
             throw new VerificationException("the CRL does not encode", e);
         } catch (VerificationException e) {
             throw new VerificationException("the CRL is not signed by the policy key", e);

@@ -215,7 +215,8 @@ public final class Certifier {
         try {
             cert = ProgramCertificate.parseDer(der);
             named = ProgramCertificate.verify(cert, domain.policyCertificate(), now);
-        } catch (CertificateException e) {
+        } catch (CertificateException | RuntimeException e) {
+            // The JDK's and BouncyCastle's parsers throw unchecked exceptions on some malformed DER.
             return "does not parse";
         } catch (VerificationException e) {
             return e.getMessage();
