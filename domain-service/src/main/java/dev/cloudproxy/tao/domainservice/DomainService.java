@@ -215,7 +215,7 @@ public final class DomainService implements AutoCloseable {
                 server.bind(listen, 128);
                 DomainService service = new DomainService(this, key, cert, server, log);
                 service.acceptor.start();
-                LOG.log(System.Logger.Level.INFO, "domain service for {0} listening on {1}", domain.name(),
+                LOG.log(System.Logger.Level.DEBUG, "domain service for {0} listening on {1}", domain.name(),
                         service.address());
                 return service;
             } catch (GeneralSecurityException e) {
