@@ -138,7 +138,14 @@ public final class DomainServiceClient {
                 && !Arrays.equals(response.getPolicyCertificate().toByteArray(), encoded(policyCertificate))) {
             throw new VerificationException("the domain service sent another policy certificate than this domain's");
         }
-        Prin named = ProgramCertificate.verify(cert, policyCertificate, clock.instant());
+        Prin named;
+        try {
+            named = ProgramCertificate.verify(cert, policyCertificate, clock.instant());
+        } catch (RuntimeException e) {
+            // The JDK's and BouncyCastle's certificate parsers throw unchecked exceptions on some
+            // malformed DER; a hostile service must not turn that into a crash of the program.
+            throw new VerificationException("the domain service sent a malformed certificate", e);
+        }
         if (!named.equals(attestation.issuer())) {
             throw new VerificationException("the certificate names " + named + ", not " + attestation.issuer());
         }
@@ -230,6 +237,8 @@ public final class DomainServiceClient {
                 named = ProgramCertificate.verify(chain[0], policyCertificate, clock.instant());
             } catch (VerificationException e) {
                 throw new CertificateException("the domain service's certificate does not verify: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new CertificateException("the domain service's certificate is malformed", e);
             }
             if (!named.equals(servicePrincipal)) {
                 throw new CertificateException("the peer's certificate names " + named + ", not the domain service "

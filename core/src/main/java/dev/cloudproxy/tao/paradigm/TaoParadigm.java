@@ -323,7 +323,7 @@ public final class TaoParadigm implements AutoCloseable {
         if (pem != null) {
             try {
                 stored = checked(ProgramCertificate.parsePem(pem));
-            } catch (CertificateException | VerificationException e) {
+            } catch (CertificateException | VerificationException | IllegalArgumentException e) {
                 LOG.log(System.Logger.Level.INFO, "the stored program certificate in {0} is not usable ({1}); "
                         + "asking for a new one", dir, e.getMessage());
             }
