@@ -204,7 +204,13 @@ final class HostCommand extends CommandGroup {
                         + "(Ctrl-C stops it). A stacked host always runs in the foreground, as a hosted program "
                         + "of its parent (e.g. under 'tao run --detach')."
             },
-            footer = {"", "Exit status: 0 once the host serves (daemon) or after it stopped (foreground), 1 if it cannot start."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao host start",
+                "  tao host start --foreground --host /srv/tao/host --password-file pw.txt",
+                "",
+                "Exit status: 0 once the host serves (daemon) or after it stopped (foreground), 1 if it cannot start."
+            })
     static final class Start implements Callable<Integer> {
         private final Io io;
 
@@ -395,7 +401,13 @@ final class HostCommand extends CommandGroup {
     @Command(
             name = "stop",
             description = "Stop the running host: every hosted program is stopped (SIGTERM, then SIGKILL after 5 s), then the host.",
-            footer = {"", "Exit status: 0 once the host has exited, 1 if no host is running there."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao host stop",
+                "  tao host stop --host /srv/tao/host",
+                "",
+                "Exit status: 0 once the host has exited, 1 if no host is running there."
+            })
     static final class Stop implements Callable<Integer> {
         private final Io io;
 
@@ -445,7 +457,13 @@ final class HostCommand extends CommandGroup {
             description = "Show the host: kind, name, key, guard, parent, domain, certificate, sockets, and, when it "
                     + "runs, its programs. Read from the directory without the password; the configuration's "
                     + "signature is checked when the host starts, not here.",
-            footer = {"", "Exit status: 0, or 1 if there is no host there."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao host show",
+                "  tao host show --host /srv/tao/host",
+                "",
+                "Exit status: 0, or 1 if there is no host there."
+            })
     static final class Show implements Callable<Integer> {
         private final Io io;
 

@@ -134,7 +134,13 @@ final class ProgramCommands {
     @Command(
             name = "list",
             description = "List the running host's programs: id, process id, Tao name, and the path it was started from.",
-            footer = {"", "Exit status: 0, or 1 if no host is running there."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao list",
+                "  tao list --host /srv/tao/host",
+                "",
+                "Exit status: 0, or 1 if no host is running there."
+            })
     static final class ListPrograms implements Callable<Integer> {
         private final Io io;
 
@@ -194,7 +200,12 @@ final class ProgramCommands {
     @Command(
             name = "stop",
             description = "Stop a hosted program (SIGTERM to it and to what it started) and wait until it exits.",
-            footer = {"", "Exit status: 0 once it exited, 1 if there is no such program or no host."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao stop 3",
+                "",
+                "Exit status: 0 once it exited, 1 if there is no such program or no host."
+            })
     static final class Stop extends End {
         Stop(Io io) {
             super(io);
@@ -209,7 +220,12 @@ final class ProgramCommands {
     @Command(
             name = "kill",
             description = "Kill a hosted program (SIGKILL to it and to what it started) and wait until it exits.",
-            footer = {"", "Exit status: 0 once it exited, 1 if there is no such program or no host."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao kill 3",
+                "",
+                "Exit status: 0 once it exited, 1 if there is no such program or no host."
+            })
     static final class Kill extends End {
         Kill(Io io) {
             super(io);
