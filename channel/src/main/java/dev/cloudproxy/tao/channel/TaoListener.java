@@ -92,6 +92,10 @@ public final class TaoListener implements Closeable {
         return server.getLocalPort();
     }
 
+    public boolean isClosed() {
+        return server.isClosed();
+    }
+
     /** Stops listening; channels already accepted stay open. */
     @Override
     public void close() throws IOException {
