@@ -221,6 +221,58 @@ class ChannelTest {
     }
 
     @Test
+    void accept_clientCertificateWithAFlippedBit_isRefused() throws Exception {
+        TestDomain.Issued issued = domain.issue(domain.nextPrincipal(), Instant.now(), Duration.ofDays(1));
+        byte[] der = issued.certificate().getEncoded();
+        byte[] uri = "tao:".getBytes(UTF_8);
+        int inName = indexOf(der, uri) + uri.length + 2;
+        for (int position : new int[] {der.length - 1, inName}) {
+            byte[] tampered = der.clone();
+            tampered[position] ^= 0x01;
+            java.security.cert.X509Certificate cert = dev.cloudproxy.tao.domain.ProgramCertificate.parseDer(tampered);
+            SSLContext client = TestDomain.trustingJdkContext("TLSv1.3", new javax.net.ssl.KeyManager[] {
+                    new ProgramKeyManager(new java.security.cert.X509Certificate[] {cert},
+                            TestDomain.jcaKey(issued.key(), issued.certificate()))});
+            try (TaoListener listener = TaoChannels.of(domain.program()).listen(LOOPBACK)) {
+                Future<TaoChannel> served = async(listener::accept);
+                expectRefusal(client, listener.port());
+
+                assertThat(failureOf(served, SSLHandshakeException.class))
+                        .as("bit flipped at " + position)
+                        .hasMessageContaining("not a valid program certificate of this domain");
+            }
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
+    void sslContext_init_isRefused() {
+        SSLContext ctx = TaoChannels.of(domainProgram()).sslContext();
+
+        assertThrows(java.security.KeyManagementException.class, () -> ctx.init(null, null, null));
+    }
+
+    private ProgramCredentials domainProgram() {
+        try {
+            return domain.program();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void of_expiredCertificate_isRefusedBeforeAnyHandshake() {
         TestDomain.Issued expired = domain.issue(domain.nextPrincipal(), Instant.now().minus(Duration.ofDays(2)),
                 Duration.ofDays(1));
