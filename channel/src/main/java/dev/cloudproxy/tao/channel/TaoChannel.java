@@ -1,0 +1,148 @@
+package dev.cloudproxy.tao.channel;
+
+import dev.cloudproxy.tao.auth.Prin;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A mutually authenticated TLS 1.3 connection to a peer whose principal name is known, carrying
+ * length-prefixed messages: the papers' {@code DialWithKeys} and {@code OpenTaoChannel}.
+ *
+ * <p>A channel exists only after its peer was authenticated: by its program certificate
+ * ({@link TaoChannels}) or by its attestation ({@link AttestedChannels}), and accepted by the
+ * {@link PeerPolicy}. {@link #peer()} is that verified name. Messages are at most the configured
+ * bound (1 MiB by default) in both directions.
+ *
+ * <p>In certificate mode the server judges the client's certificate after the client's TLS 1.3
+ * handshake is over, so a server's refusal reaches the client on its first {@link #receive()}, as
+ * an {@link javax.net.ssl.SSLException}.
+ *
+ * <p>One thread may {@link #send} while another {@link #receive}s. Every socket has
+ * {@code TCP_NODELAY} set.
+ */
+public final class TaoChannel implements Closeable {
+    private final SSLSocket socket;
+    private final MessageStream stream;
+    private final Prin peer;
+
+    private TaoChannel(SSLSocket socket, MessageStream stream, Prin peer) {
+        this.socket = socket;
+        this.stream = stream;
+        this.peer = peer;
+    }
+
+    /**
+     * Connects to a program of the same domain, with {@code credentials} and the defaults of
+     * {@link TaoChannels#of}: any peer the domain certified. Repeated dials with the same
+     * credentials share one TLS session cache, so they resume sessions.
+     */
+    public static TaoChannel dial(String host, int port, ProgramCredentials credentials) throws IOException {
+        return credentials.defaultChannels().dial(host, port);
+    }
+
+    static TaoChannel dial(ChannelConfig config, String host, int port) throws IOException {
+        Objects.requireNonNull(host, "host");
+        Socket plain = new Socket();
+        SSLSocket tls;
+        try {
+            plain.setTcpNoDelay(true);
+            plain.connect(new InetSocketAddress(host, port), config.handshakeTimeoutMillis());
+            tls = (SSLSocket) config.context().getSocketFactory().createSocket(plain, host, port, true);
+            tls.setUseClientMode(true);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(plain, e);
+            throw e;
+        }
+        return open(config, tls, true);
+    }
+
+    /** Runs the handshake and the mode's authentication on a configured TLS socket. */
+    static TaoChannel open(ChannelConfig config, SSLSocket socket, boolean client) throws IOException {
+        try {
+            socket.setSoTimeout(config.handshakeTimeoutMillis());
+            socket.startHandshake();
+            Prin peer = config.authenticator().authenticate(socket, client);
+            socket.setSoTimeout(0);
+            MessageStream stream = new MessageStream(socket.getInputStream(), socket.getOutputStream(),
+                    config.maxMessageBytes());
+            return new TaoChannel(socket, stream, peer);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(socket, e);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Socket s, Exception primary) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    /** The peer's verified principal name. */
+    public Prin peer() {
+        return peer;
+    }
+
+    /**
+     * Sends one message.
+     *
+     * @throws IllegalArgumentException if it is over the channel's bound
+     */
+    public void send(byte[] message) throws IOException {
+        stream.send(message);
+    }
+
+    /**
+     * Receives one message, waiting as long as the receive timeout allows.
+     *
+     * @throws EOFException if the peer closed the channel between messages
+     * @throws FrameException if the peer sent a length over the bound or closed inside a message
+     * @throws java.net.SocketTimeoutException if the receive timeout passed; the channel stays usable
+     */
+    public byte[] receive() throws IOException {
+        return stream.receive();
+    }
+
+    /** How long {@link #receive()} waits; zero (the default) waits for ever. */
+    public void setReceiveTimeout(Duration timeout) throws SocketException {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative timeout");
+        }
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    /** The largest message this channel sends or receives. */
+    public int maxMessageBytes() {
+        return stream.maxMessageBytes();
+    }
+
+    /** The TLS session (protocol, cipher suite, peer certificates). */
+    public SSLSession session() {
+        return socket.getSession();
+    }
+
+    public boolean isClosed() {
+        return socket.isClosed();
+    }
+
+    /** Closes the connection (sending TLS close_notify); idempotent. */
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TaoChannel[peer " + peer + ", " + socket.getRemoteSocketAddress() + "]";
+    }
+}

@@ -1,0 +1,109 @@
+package dev.cloudproxy.tao.channel;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Objects;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * Accepts Tao channels on a TCP port: the papers' {@code Listen}.
+ *
+ * <p>{@link #accept()} runs the TLS handshake and the peer's authentication before it returns, so
+ * a channel it returns always has a verified, accepted peer. A connection that fails (a plain TCP
+ * client, a TLS client without a certificate, a refused peer) makes that one call throw; the
+ * listener stays open, so a server loops:
+ *
+ * <pre>{@code
+ * try (TaoListener listener = TaoListener.listen(8443, credentials)) {
+ *     while (true) {
+ *         try {
+ *             TaoChannel channel = listener.accept();
+ *             pool.submit(() -> serve(channel));
+ *         } catch (SSLException | SocketTimeoutException e) {
+ *             log(e);   // one peer failed or was refused
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>A peer that stalls its handshake holds {@code accept()} for at most the handshake timeout (10
+ * seconds by default); servers that must not wait run the handshakes of accepted sockets on their
+ * own threads, with {@link TaoChannels#sslContext()}.
+ */
+public final class TaoListener implements Closeable {
+    private final ChannelConfig config;
+    private final ServerSocket server;
+
+    private TaoListener(ChannelConfig config, ServerSocket server) {
+        this.config = config;
+        this.server = server;
+    }
+
+    /**
+     * Listens on {@code port} of every interface, with {@code credentials} and the defaults of
+     * {@link TaoChannels#of}.
+     */
+    public static TaoListener listen(int port, ProgramCredentials credentials) throws IOException {
+        return credentials.defaultChannels().listen(port);
+    }
+
+    static TaoListener bind(ChannelConfig config, InetSocketAddress address) throws IOException {
+        Objects.requireNonNull(address, "address");
+        ServerSocket server = new ServerSocket();
+        try {
+            server.bind(address);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return new TaoListener(config, server);
+    }
+
+    /**
+     * Waits for a connection and authenticates it.
+     *
+     * @throws javax.net.ssl.SSLException if the TLS handshake failed or the peer was refused
+     *     ({@link PeerRefusedException} for refusals after the handshake)
+     * @throws IOException if the listener is closed or the connection failed
+     */
+    public TaoChannel accept() throws IOException {
+        Socket plain = server.accept();
+        SSLSocket tls;
+        try {
+            plain.setTcpNoDelay(true);
+            tls = (SSLSocket) config.context().getSocketFactory().createSocket(plain, null, true);
+        } catch (IOException | RuntimeException e) {
+            plain.close();
+            throw e;
+        }
+        return TaoChannel.open(config, tls, false);
+    }
+
+    /** The address it listens on (with the port chosen when bound to port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public boolean isClosed() {
+        return server.isClosed();
+    }
+
+    /** Stops listening; channels already accepted stay open. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TaoListener[" + server.getLocalSocketAddress() + "]";
+    }
+}
