@@ -5,6 +5,7 @@ import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.host.Host;
 import dev.cloudproxy.tao.host.HostedProgram;
 import dev.cloudproxy.tao.host.HostedPrograms;
+import dev.cloudproxy.tao.host.OpenedHost;
 import dev.cloudproxy.tao.host.TaoRpcServer;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.measurement.JvmProgram;
@@ -31,6 +32,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,6 +51,7 @@ final class Launch {
     static final String SOCKET_ENV = "TAO_HOST_SOCKET";
 
     private final LauncherOptions options;
+    private final List<String> rawArgs;
     private final Map<String, String> env;
     private final PrintStream err;
     private final TaoHome home;
@@ -57,25 +60,29 @@ final class Launch {
     private boolean cleanedUp;
     private final long startNanos = System.nanoTime();
 
-    private Launch(LauncherOptions options, Map<String, String> env, PrintStream err) {
+    private Launch(LauncherOptions options, List<String> rawArgs, Map<String, String> env, PrintStream err) {
         this.options = options;
+        this.rawArgs = List.copyOf(rawArgs);
         this.env = env;
         this.err = err;
         this.home = TaoHome.from(env);
     }
 
     /** Runs the app; returns its exit status. */
-    static int run(LauncherOptions options, Map<String, String> env, PrintStream err) throws LauncherException {
-        return new Launch(options, env, err).run();
+    static int run(List<String> args, Map<String, String> env, PrintStream err) throws LauncherException {
+        return new Launch(LauncherOptions.parse(args), args, env, err).run();
     }
 
     private int run() throws LauncherException {
-        var host = HostLocator.find(options, home, env);
-        if (host.isPresent()) {
-            throw HostLocator.stackedMode(host.get());
+        Optional<Path> parent = HostLocator.parentSocket(options, env);
+        if (parent.isEmpty()) {
+            Optional<HostLocator.Found> host = HostLocator.find(options, home, env);
+            if (host.isPresent()) {
+                return StackedFrontEnd.run(host.get(), rawArgs, home, env, err, options.verbose());
+            }
+            err.println("tao-launcher: WARNING: DEVELOPMENT ROOT: a soft key in " + home.rootKeys()
+                    + ", not hardware-protected; whoever can read it can act as any program it runs.");
         }
-        err.println("tao-launcher: WARNING: DEVELOPMENT ROOT: a soft key in " + home.rootKeys()
-                + ", not hardware-protected; whoever can read it can act as any program it runs.");
         Path javaHome = options.javaHome().orElse(Path.of(System.getProperty("java.home"))).toAbsolutePath();
         int feature = runtimeFeature(javaHome);
         List<String> jvmOptions = JvmOptions.of(options.jvmOptions(), feature, options.rules().needsHooks());
@@ -88,19 +95,21 @@ final class Launch {
         if (hardening != null && options.verbose()) {
             err.println("tao-launcher: could not harden the launcher process itself (" + hardening + ")");
         }
-        // Opening the root's keys (a password hash) and measuring (mostly hashing files) each keep
-        // one core busy: do them at once.
-        CompletableFuture<Keys> keysFuture = new CompletableFuture<>();
+        // Opening the host (the root's keys behind a password hash, or a stacked host's keys
+        // unsealed by its parent) and measuring (mostly hashing files) each keep one core busy: do
+        // them at once.
+        CompletableFuture<OpenHost> hostFuture = new CompletableFuture<>();
         Thread opener = new Thread(() -> {
             try {
-                keysFuture.complete(DevRoot.open(home, env));
+                hostFuture.complete(parent.isPresent() ? OpenHost.of(StackedHost.open(home, parent.get()))
+                        : OpenHost.of(DevRoot.open(home, env)));
             } catch (Throwable t) {
-                keysFuture.completeExceptionally(t);
+                hostFuture.completeExceptionally(t);
             }
-        }, "tao-launcher-root-keys");
+        }, "tao-launcher-open-host");
         opener.setDaemon(true);
         opener.start();
-        Keys keysOrNull = null;
+        OpenHost opened = null;
         try {
             Path agentJar = AgentJar.install(home);
             phase("agent jar ready");
@@ -109,13 +118,13 @@ final class Launch {
             phase("app copied");
             Measurement m = measure(app, jvmOptions, agentJar, agentOptions, javaHome);
             phase("measured");
-            keysOrNull = awaitKeys(keysFuture);
-            phase("root keys open");
-            try (Keys keys = keysOrNull) {
+            opened = awaitHost(hostFuture);
+            phase("host open");
+            try (OpenHost h = opened) {
                 String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
                         .findFirst().orElseThrow().name();
-                Host root = Host.root(keys);
-                Prin name = root.name().extend(m.extension());
+                Host host = h.host();
+                Prin name = host.name().extend(m.extension());
                 if (options.verbose()) {
                     for (Measurement.Item i : m.items()) {
                         err.println("tao-launcher: measured " + i.kind().label() + " "
@@ -123,24 +132,44 @@ final class Launch {
                     }
                     err.println("tao-launcher: app name: " + name);
                 }
-                return start(root, app, m, main, jvmOptions, agentJar, agentOptions, javaHome, stateName);
+                return start(host, app, m, main, jvmOptions, agentJar, agentOptions, javaHome, stateName);
             }
         } finally {
-            if (keysOrNull == null) {
-                keysFuture.thenAccept(Keys::close);
+            if (opened == null) {
+                hostFuture.thenAccept(OpenHost::close);
             }
             cleanup();
         }
     }
 
-    private static Keys awaitKeys(CompletableFuture<Keys> keys) throws LauncherException {
+    /** The host the app runs under, and what to close when it is done. */
+    private record OpenHost(Host host, AutoCloseable resources) implements AutoCloseable {
+        static OpenHost of(Keys rootKeys) {
+            return new OpenHost(Host.root(rootKeys), rootKeys);
+        }
+
+        static OpenHost of(OpenedHost stacked) {
+            return new OpenHost(stacked.host(), stacked);
+        }
+
+        @Override
+        public void close() {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                // closing keys does not fail in a way worth reporting
+            }
+        }
+    }
+
+    private static OpenHost awaitHost(CompletableFuture<OpenHost> host) throws LauncherException {
         try {
-            return keys.join();
+            return host.join();
         } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof LauncherException le) {
                 throw le;
             }
-            throw new LauncherException("cannot open the development root: " + e.getCause(), e.getCause());
+            throw new LauncherException("cannot open the app's host: " + e.getCause(), e.getCause());
         }
     }
 

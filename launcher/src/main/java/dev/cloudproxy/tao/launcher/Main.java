@@ -15,7 +15,7 @@ public final class Main {
 
     static int run(String[] args) {
         try {
-            return Launch.run(LauncherOptions.parse(List.of(args)), System.getenv(), System.err);
+            return Launch.run(List.of(args), System.getenv(), System.err);
         } catch (LauncherOptions.UsageRequested u) {
             System.out.println(LauncherOptions.USAGE);
             return 0;

@@ -244,31 +244,6 @@ class LauncherEndToEndTest {
     }
 
     @Test
-    void aRunningHost_isNeverIgnored_stackedModeIsRefusedClearly() throws Exception {
-        Path jar = app("name", NameApp.class);
-
-        Result byOption = launch("--host-socket", tmp.resolve("admin.sock"), jar);
-        env.put("TAO_HOST_ADMIN", tmp.resolve("admin.sock").toString());
-        Result byEnv = launch(jar);
-        env.remove("TAO_HOST_ADMIN");
-        env.put("TAO_HOST_SOCKET", tmp.resolve("tao.sock").toString());
-        Result asHostedProgram = launch(jar);
-        env.remove("TAO_HOST_SOCKET");
-        Files.createDirectories(home.resolve("host"));
-        Files.createFile(home.resolve("host/admin.sock"));
-        Result byDefault = launch(jar);
-        Result devRoot = launch("--dev-root", jar);
-
-        for (Result r : List.of(byOption, byEnv, asHostedProgram, byDefault)) {
-            assertThat(r.status()).isEqualTo(Main.LAUNCHER_FAILED);
-            assertThat(r.err()).contains("running stacked on a Tao host is not yet supported").contains("--dev-root");
-            assertThat(r.out()).isEmpty();
-        }
-        assertThat(devRoot.status()).as(devRoot.err()).isZero();
-        assertThat(devRoot.out()).startsWith("name: key(");
-    }
-
-    @Test
     void rootCreatedWithPassword_needsItAgain() throws Exception {
         Path jar = app("name", NameApp.class);
         env.put("TAO_PASSWORD", "correct horse");

@@ -96,6 +96,52 @@ final class TestApps {
         out.closeEntry();
     }
 
+    /**
+     * The launcher as one jar, as the package phase builds it, from this test's class path (the
+     * launcher's classes, the agent jar inside them, and every library): what a host starts.
+     */
+    static Path launcherJar(Path dir) throws IOException {
+        Path jar = dir.resolve("tao-launcher.jar");
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                if (entry.matches(".*(junit|assertj|opentest4j|apiguardian|surefire|jazzer|test-classes|byte-buddy).*")) {
+                    continue;
+                }
+                Path src = Path.of(entry);
+                if (Files.isDirectory(src)) {
+                    try (Stream<Path> files = Files.walk(src)) {
+                        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                            String name = src.relativize(f).toString().replace(File.separatorChar, '/');
+                            if (keep(name) && seen.add(name)) {
+                                add(out, name, Files.readAllBytes(f));
+                            }
+                        }
+                    }
+                } else if (Files.isRegularFile(src)) {
+                    try (java.util.jar.JarFile jf = new java.util.jar.JarFile(src.toFile())) {
+                        for (JarEntry e : (Iterable<JarEntry>) jf.stream()::iterator) {
+                            if (!e.isDirectory() && keep(e.getName()) && seen.add(e.getName())) {
+                                try (java.io.InputStream in = jf.getInputStream(e)) {
+                                    add(out, e.getName(), in.readAllBytes());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return jar;
+    }
+
+    private static boolean keep(String name) {
+        return !name.equals("META-INF/MANIFEST.MF") && !name.matches("META-INF/[^/]*\\.(SF|RSA|DSA|EC)")
+                && !name.endsWith("module-info.class");
+    }
+
     /** Writes {@code text} to a new file. */
     static Path file(Path dir, String name, String text) throws IOException {
         Path p = dir.resolve(name);

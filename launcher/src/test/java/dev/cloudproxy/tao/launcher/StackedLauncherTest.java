@@ -1,0 +1,95 @@
+package dev.cloudproxy.tao.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.host.HostDirectory;
+import dev.cloudproxy.tao.host.HostService;
+import dev.cloudproxy.tao.host.HostSetup;
+import dev.cloudproxy.tao.host.OpenedHost;
+import dev.cloudproxy.tao.keys.Argon2Params;
+import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
+import dev.cloudproxy.tao.launcher.apps.NameApp;
+import dev.cloudproxy.tao.launcher.apps.SealedApp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher in front of a running Linux host: the host starts and measures the launcher, the
+ * launcher inside is a stacked host for the app, and the names show the whole chain.
+ */
+class StackedLauncherTest {
+    private static final char[] PASSWORD = "host password".toCharArray();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void withARunningHost_theHostRunsTheLauncher_andTheAppIsNamedUnderBoth() throws Exception {
+        Path home = Files.createDirectory(tmp.resolve("home"));
+        HostDirectory dir = new HostDirectory(home.resolve("host"));
+        HostSetup.initRoot(dir, PASSWORD, Optional.empty(), Argon2Params.FLOOR);
+        Path launcherJar = TestApps.launcherJar(Files.createDirectory(tmp.resolve("launcher")));
+        Path nameJar = TestApps.jar(Files.createDirectories(tmp.resolve("name")), "name", NameApp.class, null);
+        Path sealedJar = TestApps.jar(Files.createDirectories(tmp.resolve("sealed")), "sealed", SealedApp.class, null);
+        Map<String, String> env = new HashMap<>(Map.of("TAO_HOME", home.toString(), "HOME", tmp.toString(),
+                "TAO_LAUNCHER_JAR", launcherJar.toString()));
+
+        try (OpenedHost opened = HostSetup.openRoot(dir, PASSWORD);
+                HostService service = HostService.start(opened)) {
+            Result r = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "7"));
+            Result again = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "0"));
+            Result first = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "stacked"));
+            Result second = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "again"));
+            Result devRoot = LauncherProcess.run(tmp, env, List.of("--dev-root", sealedJar.toString()));
+
+            assertThat(r.status()).as(r.err()).isEqualTo(7);
+            assertThat(r.err()).doesNotContain("DEVELOPMENT ROOT");
+            Prin name = Prin.parse(r.out().strip().substring("name: ".length()));
+            String host = opened.host().name().toString();
+            assertThat(name.toString()).startsWith(host + ".Jvm([").contains("]).LiberalGuard().Jvm([");
+            assertThat(name.ext().exts()).hasSize(opened.host().name().ext().exts().size() + 3);
+            assertThat(again.out()).isEqualTo(r.out()); // the stacked host's keys were unsealed again
+
+            assertThat(first.out()).as(first.err()).startsWith("runs=0 ");
+            assertThat(second.out()).as(second.err()).startsWith("runs=1 total=110 note=stacked ");
+            // the development root is another host: it cannot read what the stacked app sealed
+            assertThat(devRoot.status()).isNotZero();
+            assertThat(devRoot.err()).contains("DEVELOPMENT ROOT").contains("cannot be unsealed by this program");
+        }
+    }
+
+    @Test
+    void aNamedHostThatIsNotThere_isAnError_notTheDevelopmentRoot() throws Exception {
+        Path home = Files.createDirectory(tmp.resolve("home"));
+        Path nameJar = TestApps.jar(Files.createDirectories(tmp.resolve("name")), "name", NameApp.class, null);
+        Path launcherJar = TestApps.launcherJar(Files.createDirectory(tmp.resolve("launcher")));
+        Map<String, String> env = Map.of("TAO_HOME", home.toString(), "HOME", tmp.toString(),
+                "TAO_LAUNCHER_JAR", launcherJar.toString());
+
+        Result byOption = LauncherProcess.run(tmp, env, List.of("--host-socket", tmp.resolve("none.sock").toString(),
+                nameJar.toString()));
+        Map<String, String> withAdmin = new HashMap<>(env);
+        withAdmin.put("TAO_HOST_ADMIN", tmp.resolve("none.sock").toString());
+        Result byEnv = LauncherProcess.run(tmp, withAdmin, List.of(nameJar.toString()));
+        Files.createDirectories(home.resolve("host"));
+        Files.createFile(home.resolve("host/admin.sock")); // stale: no host listens
+        Result byDefault = LauncherProcess.run(tmp, env, List.of(nameJar.toString()));
+        Result devRoot = LauncherProcess.run(tmp, env, List.of("--dev-root", nameJar.toString()));
+
+        for (Result r : List.of(byOption, byEnv, byDefault)) {
+            assertThat(r.status()).isEqualTo(Main.LAUNCHER_FAILED);
+            assertThat(r.err()).contains("cannot run on the Tao host found via").contains("--dev-root")
+                    .doesNotContain("DEVELOPMENT ROOT");
+            assertThat(r.out()).isEmpty();
+        }
+        assertThat(devRoot.status()).as(devRoot.err()).isZero();
+        assertThat(devRoot.out()).startsWith("name: key(");
+    }
+}
