@@ -48,6 +48,7 @@ final class Launch {
     static final String AGENT_DIR_ENV = "TAO_AGENT_DIR";
     static final String GATE_ENV = "TAO_AGENT_GATE";
     static final String STATE_ENV = "TAO_SEALED_STATE";
+    static final String PARADIGM_ENV = "TAO_PARADIGM_STATE";
     static final String SOCKET_ENV = "TAO_HOST_SOCKET";
 
     private final LauncherOptions options;
@@ -88,7 +89,10 @@ final class Launch {
         List<String> jvmOptions = JvmOptions.of(options.jvmOptions(), feature, options.rules().needsHooks());
         String stateName = options.stateName().orElse(defaultStateName(options.appJar(), options.mainClass()));
         String agentOptions = "seal-every=" + options.sealEverySeconds()
-                + (options.rules().isEmpty() ? "" : "|rules=" + options.rules().toLine());
+                + (options.rules().isEmpty() ? "" : "|rules=" + options.rules().toLine())
+                + options.domainService().map(d -> "|domain-service=" + d).orElse("")
+                + options.policyCertificate().map(c -> "|policy-cert=" + java.util.Base64.getUrlEncoder()
+                        .withoutPadding().encodeToString(c)).orElse("");
 
         configureJna();
         String hardening = ProcessHardening.apply();
@@ -204,6 +208,7 @@ final class Launch {
             childEnv.put(AGENT_DIR_ENV, agentDir.toString());
             childEnv.put(GATE_ENV, gatePath.toString());
             childEnv.put(STATE_ENV, home.state().resolve(stateName + ".sealed").toString());
+            childEnv.put(PARADIGM_ENV, home.state().resolve(stateName + ".paradigm").toString());
 
             Thread forward = new Thread(this::forwardShutdown, "tao-launcher-forward");
             Runtime.getRuntime().addShutdownHook(forward);

@@ -27,7 +27,9 @@ record LauncherOptions(
         Optional<Path> hostSocket,
         boolean devRoot,
         Optional<Path> javaHome,
-        boolean verbose) {
+        boolean verbose,
+        Optional<String> domainService,
+        Optional<byte[]> policyCertificate) {
 
     static final String USAGE = String.join("\n",
             "usage: java -jar tao-launcher.jar [options] app.jar [app arguments]",
@@ -39,7 +41,9 @@ record LauncherOptions(
             "  --state NAME          where @TaoSealed state lives: $TAO_HOME/launcher/state/NAME.sealed",
             "                        (default: the app jar's name without .jar, plus +MainClass with --main)",
             "  --seal-every SECONDS  periodic seal of changed @TaoSealed state (default 10; 0: only at exit/flush)",
-            "  --host-socket PATH    run stacked on the Tao host with this admin socket (not yet supported)",
+            "  --domain-service HOST:PORT  the domain service that certifies the app for TAO rules",
+            "  --policy-cert FILE    the domain's policy certificate (PEM), the trust anchor of Tao channels",
+            "  --host-socket PATH    run on the Tao host with this admin socket (stacked mode)",
             "  --dev-root            use the development soft root even if a Tao host is running",
             "  --java-home DIR       the Java runtime for the app (default: the launcher's own)",
             "  -v, --verbose         print the measurement and the app's Tao name on standard error",
@@ -57,6 +61,8 @@ record LauncherOptions(
         boolean devRoot = false;
         Path javaHome = null;
         boolean verbose = false;
+        String domainService = null;
+        byte[] policyCert = null;
         int i = 0;
         while (i < args.size()) {
             String a = args.get(i);
@@ -100,6 +106,13 @@ record LauncherOptions(
                         }
                         case "--host-socket" -> hostSocket = Path.of(value);
                         case "--java-home" -> javaHome = Path.of(value);
+                        case "--domain-service" -> {
+                            if (!value.matches("[A-Za-z0-9.:_\\[\\]-]{1,300}:\\d{1,5}")) {
+                                throw new LauncherException("--domain-service takes HOST:PORT");
+                            }
+                            domainService = value;
+                        }
+                        case "--policy-cert" -> policyCert = policyCertificate(Path.of(value));
                         default -> throw new LauncherException("unknown option " + quote(name) + "\n" + USAGE);
                     }
                 }
@@ -111,9 +124,12 @@ record LauncherOptions(
         }
         Path app = Path.of(args.get(i));
         List<String> appArgs = List.copyOf(args.subList(i + 1, args.size()));
+        if ((domainService == null) != (policyCert == null)) {
+            throw new LauncherException("--domain-service and --policy-cert go together");
+        }
         return new LauncherOptions(app, appArgs, List.copyOf(cp), Optional.ofNullable(main), List.copyOf(jvm), rules,
                 Optional.ofNullable(state), sealEvery, Optional.ofNullable(hostSocket), devRoot,
-                Optional.ofNullable(javaHome), verbose);
+                Optional.ofNullable(javaHome), verbose, Optional.ofNullable(domainService), Optional.ofNullable(policyCert));
     }
 
     /** Thrown for --help: not an error. */
@@ -147,6 +163,21 @@ record LauncherOptions(
             return new String(b, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new LauncherException("cannot read rules file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** The DER of the policy certificate in {@code file} (PEM or DER). */
+    private static byte[] policyCertificate(Path file) throws LauncherException {
+        try {
+            byte[] raw = dev.cloudproxy.tao.io.AtomicFiles.readAtMost(file, 64 * 1024 + 1);
+            if (raw.length > 64 * 1024) {
+                throw new LauncherException("policy certificate " + file + " is too large");
+            }
+            java.security.cert.Certificate c = java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(raw));
+            return c.getEncoded();
+        } catch (IOException | java.security.cert.CertificateException e) {
+            throw new LauncherException("cannot read the policy certificate " + file + ": " + e.getMessage());
         }
     }
 

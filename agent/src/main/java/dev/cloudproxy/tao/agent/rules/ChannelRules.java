@@ -63,6 +63,11 @@ public final class ChannelRules {
         return rules.stream().anyMatch(r -> r.action() != Action.PLAIN);
     }
 
+    /** Whether any rule asks for Tao channels. */
+    public boolean needsTao() {
+        return rules.stream().anyMatch(r -> r.action() == Action.TAO);
+    }
+
     /** The action for a connection: the first matching rule's, else {@link Action#PLAIN}. */
     public Action decide(Direction direction, InetAddress address, int port) {
         for (ChannelRule r : rules) {

@@ -25,6 +25,8 @@ public final class AgentInstaller {
     public static final String GATE_ENV = "TAO_AGENT_GATE";
     /** Environment variable: the file holding this program's sealed {@code @TaoSealed} state. */
     public static final String STATE_ENV = "TAO_SEALED_STATE";
+    /** Environment variable: the directory of this program's Tao paradigm state (keys, certificate). */
+    public static final String PARADIGM_ENV = "TAO_PARADIGM_STATE";
 
     private AgentInstaller() {}
 
@@ -47,6 +49,10 @@ public final class AgentInstaller {
         }
         waitForGate();
         Tao tao = connectParent();
+        // Before the sealed state: the paradigm extends the program's name with PolicyKey([..]),
+        // and the state is sealed to the full name.
+        ChannelCredentials credentials = opts.rules().needsTao() && opts.domainService().isPresent()
+                ? ChannelCredentials.obtain(tao, opts, System.getenv(PARADIGM_ENV)) : null;
 
         String stateFile = System.getenv(STATE_ENV);
         SealedState sealed = SealedState.open(tao, stateFile == null || stateFile.isEmpty() ? null : Path.of(stateFile),
@@ -56,7 +62,7 @@ public final class AgentInstaller {
 
         if (opts.rules().needsHooks()) {
             appendBootstrap.run();
-            installNetHooks(inst, opts);
+            installNetHooks(inst, opts, credentials);
         }
         Consumer<Class<?>> restore = sealed::restore;
         Callable<Void> flush = () -> {
@@ -70,12 +76,14 @@ public final class AgentInstaller {
      * Only types of tier 3 and the JDK in this signature: verifying this class must not load a
      * tier-2 class before tier 2 is on the bootstrap class path.
      */
-    private static void installNetHooks(Instrumentation inst, AgentOptions opts) throws IOException {
+    private static void installNetHooks(Instrumentation inst, AgentOptions opts, ChannelCredentials credentials)
+            throws IOException {
         // Byte Buddy would probe sun.misc.Unsafe, which JDK 24+ warns about on the app's stderr;
         // the advice is inlined and injects no classes, so it needs none of it.
         String old = System.setProperty("net.bytebuddy.safe", "true");
         try {
-            NetInstrumentation.install(inst, opts.rules(), TaoChannels.unavailable());
+            NetInstrumentation.install(inst, opts.rules(),
+                    credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials::sslContext));
         } finally {
             if (old == null) {
                 System.clearProperty("net.bytebuddy.safe");

@@ -41,8 +41,8 @@ final class TaoChannels {
     InetSocketAddress routeOutgoing(InetAddress remote, int port, ChannelRule rule) throws IOException {
         if (provider.isEmpty()) {
             throw new ConnectException("tao-agent: the connection to " + hostPort(remote, port)
-                    + " must be a Tao channel (rule '" + rule + "'), but this agent has no Tao channel provider yet;"
-                    + " refused rather than sent in plaintext");
+                    + " must be a Tao channel (rule '" + rule + "'), but this program has no Tao channel credentials"
+                    + " (give the launcher --domain-service and --policy-cert); refused rather than sent in plaintext");
         }
         return relay.route(remote, port);
     }
@@ -51,7 +51,7 @@ final class TaoChannels {
     void routeIncoming(InetAddress local, int port, ChannelRule rule) throws IOException {
         if (provider.isEmpty()) {
             throw new BindException("tao-agent: listening on " + hostPort(local, port)
-                    + " must take Tao channels (rule '" + rule + "'), but this agent has no Tao channel provider yet;"
+                    + " must take Tao channels (rule '" + rule + "'), but this program has no Tao channel credentials;"
                     + " refused rather than served in plaintext");
         }
         throw new BindException("tao-agent: incoming Tao channels are not implemented yet; refused listening on "
