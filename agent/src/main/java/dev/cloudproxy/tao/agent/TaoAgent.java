@@ -60,6 +60,9 @@ public final class TaoAgent {
                     .getMethod("install", String.class, Instrumentation.class, Path.class, Runnable.class)
                     .invoke(null, options, inst, workDir, appendBootstrap));
             SealedHooks.install(cast(hooks.get("restore")), cast(hooks.get("flush")));
+            if (hooks.get("peer") != null) {
+                ChannelHooks.install(cast(hooks.get("peer")));
+            }
         } catch (InvocationTargetException e) {
             refuse(e.getCause() == null ? e : e.getCause());
         } catch (Throwable t) {

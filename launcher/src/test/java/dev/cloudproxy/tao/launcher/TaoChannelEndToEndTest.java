@@ -83,7 +83,7 @@ class TaoChannelEndToEndTest {
                         jar.toString(), Integer.toString(port)));
 
                 assertThat(r.status()).as(r.err()).isZero();
-                assertThat(r.out()).as(r.err()).startsWith("answer: echo: hello\nname: ");
+                assertThat(r.out()).as(r.err()).startsWith("answer: echo: hello\npeer: " + server.principal() + "\nname: ");
                 Prin client = Prin.parse(r.out().lines().filter(l -> l.startsWith("name: ")).findFirst().orElseThrow()
                         .substring("name: ".length()));
                 assertThat(client.lastExtension().orElseThrow().name()).isEqualTo("PolicyKey");

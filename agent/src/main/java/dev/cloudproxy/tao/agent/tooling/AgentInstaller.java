@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.function.Consumer;
 
 /**
@@ -60,30 +61,39 @@ public final class AgentInstaller {
         inst.addTransformer(new SealedTransformer(), false);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> sealed.flushQuietly("final"), "tao-sealed-state-exit"));
 
+        TaoChannels channels = credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials);
         if (opts.rules().needsHooks()) {
             appendBootstrap.run();
-            installNetHooks(inst, opts, credentials);
+            installNetHooks(inst, opts, channels);
         }
         Consumer<Class<?>> restore = sealed::restore;
         Callable<Void> flush = () -> {
             sealed.flush();
             return null;
         };
-        return Map.of("restore", restore, "flush", flush);
+        // {localPort, remote address, remote port} -> the principal text, null, or the
+        // IOException (a Function cannot throw it).
+        Function<Object[], Object> peer = a -> {
+            try {
+                return channels.peer((Integer) a[0], (java.net.InetAddress) a[1], (Integer) a[2]);
+            } catch (IOException e) {
+                return e;
+            }
+        };
+        return Map.of("restore", restore, "flush", flush, "peer", peer);
     }
 
     /**
      * Only types of tier 3 and the JDK in this signature: verifying this class must not load a
      * tier-2 class before tier 2 is on the bootstrap class path.
      */
-    private static void installNetHooks(Instrumentation inst, AgentOptions opts, ChannelCredentials credentials)
+    private static void installNetHooks(Instrumentation inst, AgentOptions opts, TaoChannels channels)
             throws IOException {
         // Byte Buddy would probe sun.misc.Unsafe, which JDK 24+ warns about on the app's stderr;
         // the advice is inlined and injects no classes, so it needs none of it.
         String old = System.setProperty("net.bytebuddy.safe", "true");
         try {
-            NetInstrumentation.install(inst, opts.rules(),
-                    credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials::sslContext));
+            NetInstrumentation.install(inst, opts.rules(), channels);
         } finally {
             if (old == null) {
                 System.clearProperty("net.bytebuddy.safe");

@@ -17,7 +17,7 @@ import javax.net.ssl.SSLContext;
  * The {@link SSLContext} is the channel module's: TLS 1.3, mutual authentication, peers verified
  * against the policy certificate.
  */
-final class ChannelCredentials {
+final class ChannelCredentials implements TlsProvider {
     private final TaoParadigm paradigm;
     private final SSLContext context;
 
@@ -45,8 +45,15 @@ final class ChannelCredentials {
         }
     }
 
-    SSLContext sslContext() {
+    @Override
+    public SSLContext sslContext() {
         return context;
+    }
+
+    /** The peer's principal, from its certificate verified against the policy certificate. */
+    @Override
+    public String peerName(javax.net.ssl.SSLSession session) throws IOException {
+        return dev.cloudproxy.tao.channel.TaoChannels.peerPrincipal(session, paradigm.policyCertificate()).toString();
     }
 
     @Override

@@ -8,8 +8,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.security.Principal;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLSocket;
@@ -27,10 +31,12 @@ import javax.net.ssl.SSLSocket;
 final class ChannelRelay implements AutoCloseable {
     /** Most destinations with a listener at once. */
     static final int MAX_DESTINATIONS = 256;
+    private static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(30);
 
     private final TlsProvider tls;
     private final Map<InetSocketAddress, Listener> listeners = new ConcurrentHashMap<>();
-    private final Map<Integer, Principal> peers = new ConcurrentHashMap<>();
+    /** By the app socket's local port: the peer once the handshake is done, or its failure. */
+    private final Map<Integer, CompletableFuture<String>> peers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     ChannelRelay(TlsProvider tls) {
@@ -60,11 +66,34 @@ final class ChannelRelay implements AutoCloseable {
     }
 
     /**
-     * The verified peer of a relayed connection, by the local port of the app's socket (what
-     * {@code socket.getLocalPort()} says in the app).
+     * The verified peer principal of a relayed connection, by the app socket's local port, as the
+     * channel module derives it from the verified certificate (for a test provider without Tao
+     * certificates: the certificate subject); waits for the handshake. Empty if the connection
+     * does not go to a relay listener.
      */
-    Optional<Principal> peer(int appLocalPort) {
-        return Optional.ofNullable(peers.get(appLocalPort));
+    Optional<String> peer(int appLocalPort) throws IOException {
+        return Optional.ofNullable(peer(appLocalPort, null));
+    }
+
+    /**
+     * The same for the app's connection to {@code destination} (as the app asked for it): null if
+     * the relay does not carry connections there. {@code null} destination: any.
+     */
+    String peer(int appLocalPort, InetSocketAddress destination) throws IOException {
+        if (destination != null && !listeners.containsKey(destination)) {
+            return null;
+        }
+        CompletableFuture<String> f = peers.computeIfAbsent(appLocalPort, k -> new CompletableFuture<>());
+        try {
+            return f.get(HANDSHAKE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("the Tao channel of this connection failed: " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw new IOException("the Tao channel of this connection is not established");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
     }
 
     @Override
@@ -108,8 +137,10 @@ final class ChannelRelay implements AutoCloseable {
         private void relay(Socket app) {
             NetHooks.exemptCurrentThread();
             int appPort = app.getPort();
+            CompletableFuture<String> peerName = peers.computeIfAbsent(appPort, k -> new CompletableFuture<>());
             try (Socket a = app) {
                 if (!OwnSockets.isOurs(appPort, server.getLocalPort())) {
+                    peers.remove(appPort, peerName);
                     return; // another process: not ours to carry
                 }
                 a.setTcpNoDelay(true);
@@ -117,7 +148,7 @@ final class ChannelRelay implements AutoCloseable {
                     peer.connect(dest);
                     peer.setTcpNoDelay(true);
                     peer.startHandshake();
-                    peers.put(appPort, peer.getSession().getPeerPrincipal());
+                    peerName.complete(tls.peerName(peer.getSession()));
                     Thread up = new Thread(() -> copy(a, peer), "tao-relay-up " + appPort);
                     up.setDaemon(true);
                     up.start();
@@ -126,8 +157,9 @@ final class ChannelRelay implements AutoCloseable {
                 }
             } catch (IOException | InterruptedException | RuntimeException e) {
                 // the app sees its connection end; never a plaintext fallback
+                peerName.completeExceptionally(e);
             } finally {
-                peers.remove(appPort);
+                peers.remove(appPort, peerName);
             }
         }
     }

@@ -58,6 +58,14 @@ final class TaoChannels {
                 + hostPort(local, port) + " (rule '" + rule + "')");
     }
 
+    /**
+     * The verified peer of the app's connection from {@code localPort} to {@code remote}:{@code
+     * remotePort} (what the app asked for), if the relay carries it; null otherwise.
+     */
+    String peer(int localPort, InetAddress remote, int remotePort) throws IOException {
+        return relay == null ? null : relay.peer(localPort, new InetSocketAddress(remote, remotePort));
+    }
+
     static String hostPort(InetAddress a, int port) {
         String h = a == null ? "*" : a.getHostAddress();
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port;

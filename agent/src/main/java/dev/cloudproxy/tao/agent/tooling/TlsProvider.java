@@ -11,4 +11,9 @@ import javax.net.ssl.SSLContext;
 public interface TlsProvider {
     /** A context for mutually authenticated Tao channels of this program. */
     SSLContext sslContext() throws IOException;
+
+    /** The verified peer's name in a session of that context (default: the certificate subject). */
+    default String peerName(javax.net.ssl.SSLSession session) throws IOException {
+        return session.getPeerPrincipal().getName();
+    }
 }

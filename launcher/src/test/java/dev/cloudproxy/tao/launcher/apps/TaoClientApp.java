@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.launcher.apps;
 
 import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.agent.api.TaoConnections;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * {@code TaoClientApp PORT}: a plain-socket client (no TLS code) that sends {@code hello} to
- * 127.0.0.1:PORT and prints the answer, then prints its Tao name.
+ * 127.0.0.1:PORT and prints the answer and the peer's Tao name (if the agent carried it over a Tao
+ * channel), then its own Tao name.
  */
 public final class TaoClientApp {
     private TaoClientApp() {}
@@ -21,6 +23,7 @@ public final class TaoClientApp {
             s.getOutputStream().flush();
             String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
             System.out.println("answer: " + line);
+            System.out.println("peer: " + TaoConnections.peer(s).orElse("none"));
         } catch (IOException e) {
             System.out.println("failed: " + e);
         }
