@@ -54,6 +54,11 @@ final class TcpTpmDevice extends TpmDevice {
         }
     }
 
+    /** Whether Nagle's algorithm is off on the socket (it must be: see the class comment). */
+    boolean noDelay() throws IOException {
+        return socket.getTcpNoDelay();
+    }
+
     @Override
     public boolean connect() {
         try {
