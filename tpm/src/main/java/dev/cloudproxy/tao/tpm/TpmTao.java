@@ -228,6 +228,56 @@ public final class TpmTao implements Tao, AutoCloseable {
         return Templates.attestationKey(akUnique);
     }
 
+    /** The public area ({@code TPMT_PUBLIC}) of this TPM's standard ECC P-256 endorsement key. */
+    public byte[] endorsementKeyPublicArea() throws IOException, TaoException {
+        return tpm.locked(() -> tpm.primary(endorsement(), Templates.endorsementKey()).outPublic.toTpm());
+    }
+
+    /**
+     * The request to certify this Tao's attestation key: the AK, the EK and its certificate, and a
+     * quote by the AK (of {@code AkCertificationRequest}).
+     */
+    public AkCertifier.Request akCertificationRequest(byte[] ekCertificate) throws IOException, TaoException {
+        Attestation quote = attest(dev.cloudproxy.tao.auth.Pred.of("AkCertificationRequest"));
+        return new AkCertifier.Request(attestationKeyPublicArea(), endorsementKeyPublicArea(), ekCertificate,
+                quote.serialize());
+    }
+
+    /**
+     * Recovers the AK certificate from the certifier's answer with {@code TPM2_ActivateCredential},
+     * which succeeds only on the TPM that holds both the endorsement key and this attestation key.
+     *
+     * @throws TaoException if the TPM refuses (another TPM or AK, a tampered answer) or the
+     *     certificate is not for this AK
+     */
+    public java.security.cert.X509Certificate activateAkCertificate(AkCertifier.Response response)
+            throws IOException, TaoException {
+        byte[] credential = tpm.locked(() -> {
+            TPM_HANDLE ek = tpm.primary(endorsement(), Templates.endorsementKey()).handle;
+            TPM_HANDLE key = tpm.primary(endorsement(), Templates.attestationKey(akUnique)).handle;
+            TPM_HANDLE session = null;
+            try {
+                byte[] nonce = new byte[16];
+                random.nextBytes(nonce);
+                session = tpm.run("TPM2_StartAuthSession", t -> t.StartAuthSession(
+                        TPM_HANDLE.from(TPM_RH.NULL), TPM_HANDLE.from(TPM_RH.NULL), nonce, new byte[0],
+                        TPM_SE.POLICY, new TPMT_SYM_DEF(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL), TPM_ALG_ID.SHA256)).handle;
+                TPM_HANDLE sh = session;
+                tpm.run("TPM2_PolicySecret", t -> t.PolicySecret(endorsement(), sh, new byte[0], new byte[0], new byte[0], 0));
+                return tpm.run("TPM2_ActivateCredential", t -> t._withSessions(TPM_HANDLE.pwSession(new byte[0]), sh)
+                        .ActivateCredential(key, ek, new tss.tpm.TPMS_ID_OBJECT(response.integrityHmac(), response.encIdentity()),
+                                response.encryptedSecret()));
+            } finally {
+                tpm.flushQuietly(session);
+            }
+        });
+        try {
+            return AkCertifier.openCertificate(response, credential, akName, ak);
+        } finally {
+            Arrays.fill(credential, (byte) 0);
+        }
+    }
+
     @Override
     public Prin getTaoName() {
         return name;
