@@ -62,6 +62,28 @@ class Tpm2AttestationTest {
         assertThat(v.effectiveUntil()).hasValue(20);
     }
 
+    /** A quote swtpm made (also a fuzz seed): TPM-made bytes verify here, without a TPM library. */
+    @Test
+    void swtpmQuote_verifies_andEveryBitFlipFails() throws Exception {
+        byte[] good;
+        try (var in = Tpm2AttestationTest.class.getResourceAsStream(
+                "AttestationFuzzTestInputs/parseAndVerify_anyBytes_roundTripsOrThrowsVerificationError/swtpm-quote")) {
+            good = in.readAllBytes();
+        }
+        AttestationVerifier at1 = AttestationVerifier.at(1);
+        VerifiedStatement v = at1.verify(good);
+        assertThat(v.signer().type()).isEqualTo("tpm2");
+        assertThat(v.speaker().toString()).contains(".PCRs(\"0,7,23\", \"");
+        assertThat(v.statement().message()).isEqualTo(HELLO);
+        for (int i = 0; i < good.length; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] bad = good.clone();
+                bad[i] ^= (byte) (1 << bit);
+                assertThrows(VerificationException.class, () -> at1.verify(bad), "flip of byte " + i + " bit " + bit);
+            }
+        }
+    }
+
     @Test
     void quote_forAnExtensionOfThePcrPrincipal_verifies() throws Exception {
         Prin program = SoftQuotes.pcrName(ak, pcrs).extend(PrinExt.of("Host", new Str("h")));
