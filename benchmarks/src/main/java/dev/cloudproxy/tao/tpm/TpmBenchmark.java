@@ -30,6 +30,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import dev.cloudproxy.tao.attestation.AttestationVerifier;
+import dev.cloudproxy.tao.attestation.VerifiedStatement;
+import dev.cloudproxy.tao.auth.Bytes;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.auth.Speaksfor;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.host.Host;
+import dev.cloudproxy.tao.host.HostedProgram;
+import dev.cloudproxy.tao.host.HostedPrograms;
+import dev.cloudproxy.tao.keys.Keys;
 import tss.tpm.CreatePrimaryResponse;
 
 /**
@@ -38,7 +48,9 @@ import tss.tpm.CreatePrimaryResponse;
  * 1 KiB (TPM2_Create of the sealed seed), unseal (TPM2_Load, StartAuthSession, PolicyPCR, Unseal,
  * two FlushContext), PCR read and extend, creating an attestation key (TPM2_CreatePrimary under
  * the endorsement hierarchy, then FlushContext), an NV counter increment and read, and 32 random
- * bytes from the TPM. swtpm must be on the PATH.
+ * bytes from the TPM. And a hosted program's seal and attest on a host stacked over the TPM Tao
+ * (its key delegated by one quote) beside a root host on soft keys, in-process (the RPC hop is
+ * {@code HostRpcBenchmark}'s), and verifying what each produces. swtpm must be on the PATH.
  *
  * <p>It lives in the tpm package to reach the connection's package-private command runner.
  *
@@ -65,6 +77,13 @@ public class TpmBenchmark {
     private byte[] softSealed;
     private byte[] digest;
     private int made;
+    private Keys tpmHostKeys;
+    private Keys softHostKeys;
+    private Tao onTpmHost;
+    private Tao onSoftHost;
+    private byte[] tpmHostAttestation;
+    private byte[] softHostAttestation;
+    private final AttestationVerifier verifier = AttestationVerifier.create();
 
     @Setup
     public void setUp() throws Exception {
@@ -101,6 +120,17 @@ public class TpmBenchmark {
         tpmSealed = tao.seal(data, Tao.SEAL_POLICY_SELF);
         softSealed = soft.seal(data, Tao.SEAL_POLICY_SELF);
         digest = new byte[32];
+
+        HostedPrograms programs = new HostedPrograms();
+        HostedProgram program = programs.register(ProcessHandle.current().pid(),
+                SubPrin.of(PrinExt.of("Program", new Bytes(new byte[32]))));
+        tpmHostKeys = Keys.generate();
+        Attestation delegation = tao.attest(new Speaksfor(tpmHostKeys.principal(), tao.getTaoName()));
+        onTpmHost = Host.stacked(tpmHostKeys, delegation).taoFor(program);
+        softHostKeys = Keys.generate();
+        onSoftHost = Host.root(softHostKeys).taoFor(program);
+        tpmHostAttestation = onTpmHost.attest(HELLO).serialize();
+        softHostAttestation = onSoftHost.attest(HELLO).serialize();
     }
 
     @TearDown
@@ -108,6 +138,8 @@ public class TpmBenchmark {
         try {
             tao.close();
             soft.close();
+            tpmHostKeys.close();
+            softHostKeys.close();
             tpm.close();
         } finally {
             swtpm.destroy();
@@ -191,5 +223,36 @@ public class TpmBenchmark {
     @Benchmark
     public byte[] tpmRandom32() throws Exception {
         return tpm.random(32);
+    }
+
+    @Benchmark
+    public byte[] hostedSeal1KiBOnTpmHost() throws Exception {
+        return onTpmHost.seal(data, Tao.SEAL_POLICY_SELF);
+    }
+
+    @Benchmark
+    public byte[] hostedSeal1KiBOnSoftHost() throws Exception {
+        return onSoftHost.seal(data, Tao.SEAL_POLICY_SELF);
+    }
+
+    @Benchmark
+    public Attestation hostedAttestOnTpmHost() throws Exception {
+        return onTpmHost.attest(HELLO);
+    }
+
+    @Benchmark
+    public Attestation hostedAttestOnSoftHost() throws Exception {
+        return onSoftHost.attest(HELLO);
+    }
+
+    /** The program's attestation with the host's delegation, a quote: two signatures and the quote checks. */
+    @Benchmark
+    public VerifiedStatement verifyTpmHostAttestation() throws Exception {
+        return verifier.verify(tpmHostAttestation);
+    }
+
+    @Benchmark
+    public VerifiedStatement verifySoftHostAttestation() throws Exception {
+        return verifier.verify(softHostAttestation);
     }
 }
