@@ -48,7 +48,8 @@ import tss.tpm.CreatePrimaryResponse;
  * 1 KiB (TPM2_Create of the sealed seed), unseal (TPM2_Load, StartAuthSession, PolicyPCR, Unseal,
  * two FlushContext), PCR read and extend, creating an attestation key (TPM2_CreatePrimary under
  * the endorsement hierarchy, then FlushContext), an NV counter increment and read, and 32 random
- * bytes from the TPM. And a hosted program's seal and attest on a host stacked over the TPM Tao
+ * bytes from the TPM; AK certification: the service's checks, certificate and software
+ * MakeCredential, and the TPM's ActivateCredential (with the EK's policy session). And a hosted program's seal and attest on a host stacked over the TPM Tao
  * (its key delegated by one quote) beside a root host on soft keys, in-process (the RPC hop is
  * {@code HostRpcBenchmark}'s), and verifying what each produces. swtpm must be on the PATH.
  *
@@ -84,6 +85,10 @@ public class TpmBenchmark {
     private byte[] tpmHostAttestation;
     private byte[] softHostAttestation;
     private final AttestationVerifier verifier = AttestationVerifier.create();
+    private dev.cloudproxy.tao.keys.Signer policyKey;
+    private AkCertifier certifier;
+    private AkCertifier.Request akRequest;
+    private AkCertifier.Response akResponse;
 
     @Setup
     public void setUp() throws Exception {
@@ -131,6 +136,12 @@ public class TpmBenchmark {
         onSoftHost = Host.root(softHostKeys).taoFor(program);
         tpmHostAttestation = onTpmHost.attest(HELLO).serialize();
         softHostAttestation = onSoftHost.attest(HELLO).serialize();
+
+        policyKey = dev.cloudproxy.tao.keys.Signer.generate();
+        certifier = new AkCertifier(policyKey, List.of(policyKey.verifier()), verifier);
+        byte[] ek = AkCertifier.developmentEkCertificate(policyKey, tao.endorsementKeyPublicArea()).getEncoded();
+        akRequest = tao.akCertificationRequest(ek);
+        akResponse = certifier.certify(akRequest);
     }
 
     @TearDown
@@ -140,6 +151,7 @@ public class TpmBenchmark {
             soft.close();
             tpmHostKeys.close();
             softHostKeys.close();
+            policyKey.close();
             tpm.close();
         } finally {
             swtpm.destroy();
@@ -254,5 +266,15 @@ public class TpmBenchmark {
     @Benchmark
     public VerifiedStatement verifySoftHostAttestation() throws Exception {
         return verifier.verify(softHostAttestation);
+    }
+
+    @Benchmark
+    public AkCertifier.Response akCertifyByService() throws Exception {
+        return certifier.certify(akRequest);
+    }
+
+    @Benchmark
+    public Object akActivateCredential() throws Exception {
+        return tao.activateAkCertificate(akResponse);
     }
 }
