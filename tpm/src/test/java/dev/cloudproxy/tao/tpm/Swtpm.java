@@ -89,11 +89,26 @@ final class Swtpm implements AutoCloseable {
         }
     }
 
+    /**
+     * Two free loopback ports, the second right after the first: tpm2-tools' swtpm TCTI expects
+     * the control port at the data port + 1.
+     */
     private static int[] freePorts() throws IOException {
-        try (ServerSocket a = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                ServerSocket b = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return new int[] {a.getLocalPort(), b.getLocalPort()};
+        java.net.InetAddress lo = java.net.InetAddress.getLoopbackAddress();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket a = new ServerSocket(0, 1, lo)) {
+                int p = a.getLocalPort();
+                if (p >= 65535) {
+                    continue;
+                }
+                try (ServerSocket b = new ServerSocket(p + 1, 1, lo)) {
+                    return new int[] {p, b.getLocalPort()};
+                } catch (IOException taken) {
+                    // try another pair
+                }
+            }
         }
+        throw new IOException("no two adjacent free loopback ports");
     }
 
     private static String findOnPath(String name) {
@@ -105,6 +120,26 @@ final class Swtpm implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Runs a tpm2-tools command against this simulator (no Java client may be connected). */
+    String tpm2Tools(String tool, String... args) throws IOException, InterruptedException {
+        String exe = findOnPath(tool);
+        if (exe == null) {
+            throw new IllegalStateException(tool + " is not installed: install tpm2-tools (apt-get install -y tpm2-tools)");
+        }
+        List<String> cmd = new java.util.ArrayList<>(List.of(exe, "-T", "swtpm:host=127.0.0.1,port=" + port));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(tool + " did not finish");
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(tool + " failed (" + p.exitValue() + "): " + out.strip());
+        }
+        return out;
     }
 
     int port() {

@@ -216,6 +216,19 @@ class TpmTaoTest {
     }
 
     @Test
+    void extendedHostPcr_isWhatTpm2PcrreadShows() throws Exception {
+        try (Swtpm own = Swtpm.start()) {
+            byte[] host = sha256("host code");
+            try (TpmConnection c = own.connect()) {
+                c.extendPcrOnce(TpmTao.HOST_PCR, host);
+            }
+            String out = own.tpm2Tools("tpm2_pcrread", "sha256:" + TpmTao.HOST_PCR);
+            String expected = java.util.HexFormat.of().withUpperCase().formatHex(TpmConnection.extended(new byte[32], host));
+            assertThat(out).contains(TpmTao.HOST_PCR + ": 0x" + expected);
+        }
+    }
+
+    @Test
     void simulatorSocket_hasNagleOff() throws Exception {
         try (Swtpm own = Swtpm.start()) {
             TcpTpmDevice d = new TcpTpmDevice("127.0.0.1", own.port());
