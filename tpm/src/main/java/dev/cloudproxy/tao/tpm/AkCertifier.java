@@ -91,6 +91,26 @@ public final class AkCertifier {
             ekCertificate = ekCertificate.clone();
             quote = quote.clone();
         }
+
+        @Override
+        public byte[] akPublicArea() {
+            return akPublicArea.clone();
+        }
+
+        @Override
+        public byte[] ekPublicArea() {
+            return ekPublicArea.clone();
+        }
+
+        @Override
+        public byte[] ekCertificate() {
+            return ekCertificate.clone();
+        }
+
+        @Override
+        public byte[] quote() {
+            return quote.clone();
+        }
     }
 
     /** The answer: a credential blob for ActivateCredential and the AK certificate encrypted under the credential. */
@@ -100,6 +120,26 @@ public final class AkCertifier {
             encIdentity = encIdentity.clone();
             encryptedSecret = encryptedSecret.clone();
             encryptedCertificate = encryptedCertificate.clone();
+        }
+
+        @Override
+        public byte[] integrityHmac() {
+            return integrityHmac.clone();
+        }
+
+        @Override
+        public byte[] encIdentity() {
+            return encIdentity.clone();
+        }
+
+        @Override
+        public byte[] encryptedSecret() {
+            return encryptedSecret.clone();
+        }
+
+        @Override
+        public byte[] encryptedCertificate() {
+            return encryptedCertificate.clone();
         }
     }
 
