@@ -67,7 +67,7 @@ public final class PolicyCertificate {
                     new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(spki));
             builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(spki));
-            return parseDer(builder.build(new PolicyKeyContentSigner(policyKey)).getEncoded());
+            return parseDer(builder.build(new KeyContentSigner(policyKey)).getEncoded());
         } catch (IOException | CertificateException e) {
             throw new IllegalStateException("cannot build the policy certificate", e);
         }
@@ -107,24 +107,33 @@ public final class PolicyCertificate {
      * {@link Verifier}), valid now. Returns the certificate; its key is {@link #policyKey}.
      */
     static X509Certificate verifyPem(byte[] pem, String what) throws DomainException {
+        X509Certificate cert;
+        try {
+            cert = parsePem(pem);
+        } catch (CertificateException e) {
+            throw new DomainException(what + ": " + e.getMessage(), e);
+        }
+        check(cert, what);
+        return cert;
+    }
+
+    /** Parses exactly one PEM certificate of at most {@link #MAX_PEM_BYTES}; checks nothing else. */
+    static X509Certificate parsePem(byte[] pem) throws CertificateException {
         if (pem.length > MAX_PEM_BYTES) {
-            throw new DomainException(what + " is larger than " + MAX_PEM_BYTES + " bytes");
+            throw new CertificateException("larger than " + MAX_PEM_BYTES + " bytes");
         }
         String text = new String(pem, StandardCharsets.US_ASCII).strip();
         if (!text.startsWith(PEM_BEGIN) || !text.endsWith(PEM_END)
                 || text.indexOf(PEM_BEGIN, 1) >= 0 || text.indexOf(PEM_END) != text.length() - PEM_END.length()) {
-            throw new DomainException(what + " is not exactly one PEM certificate");
+            throw new CertificateException("not exactly one PEM certificate");
         }
-        X509Certificate cert;
         try {
             byte[] der = Base64.getMimeDecoder().decode(
                     text.substring(PEM_BEGIN.length(), text.length() - PEM_END.length()));
-            cert = parseDer(der);
+            return parseDer(der);
         } catch (IllegalArgumentException | CertificateException e) {
-            throw new DomainException(what + " does not parse as an X.509 certificate", e);
+            throw new CertificateException("does not parse as an X.509 certificate", e);
         }
-        check(cert, what);
-        return cert;
     }
 
     private static void check(X509Certificate cert, String what) throws DomainException {
@@ -189,11 +198,11 @@ public final class PolicyCertificate {
     }
 
     /** BouncyCastle's signing hook, over the policy key: ECDSA P-256 with SHA-256, DER signatures. */
-    private static final class PolicyKeyContentSigner implements ContentSigner {
+    static final class KeyContentSigner implements ContentSigner {
         private final Signer key;
         private final ByteArrayOutputStream tbs = new ByteArrayOutputStream();
 
-        PolicyKeyContentSigner(Signer key) {
+        KeyContentSigner(Signer key) {
             this.key = key;
         }
 
