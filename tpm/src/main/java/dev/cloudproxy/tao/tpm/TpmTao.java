@@ -118,6 +118,7 @@ public final class TpmTao implements Tao, AutoCloseable {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private volatile Prin name;
+    private volatile boolean ownsConnection;
 
     private TpmTao(TpmConnection tpm, Path dir, State state, Clock clock) throws IOException, TaoException {
         this.tpm = tpm;
@@ -481,10 +482,22 @@ public final class TpmTao implements Tao, AutoCloseable {
         return TPM_HANDLE.from(TPM_RH.OWNER);
     }
 
-    /** Forgets the deriving key; the TPM connection stays open (it belongs to the caller). */
+    /** This Tao, now owning its connection: {@link #close} closes the connection too. */
+    TpmTao owningConnection() {
+        ownsConnection = true;
+        return this;
+    }
+
+    /**
+     * Forgets the deriving key. The TPM connection stays open (it belongs to the caller), unless
+     * this Tao came from {@link TpmParent#open}, which hands it the connection.
+     */
     @Override
     public void close() {
         deriver.close();
+        if (ownsConnection) {
+            tpm.close();
+        }
     }
 
     @Override
