@@ -17,10 +17,12 @@ import java.util.stream.Stream;
  * control) with a fresh state directory, and stopped (and its state deleted) by {@link #close},
  * also from a shutdown hook if the test JVM dies first.
  *
+ * <p>Public, in this module's test-jar, for other modules' TPM tests.
+ *
  * <p>swtpm must be installed: CI installs it ({@code .ci/run}); elsewhere the tests fail with a
  * message saying how, rather than skipping.
  */
-final class Swtpm implements AutoCloseable {
+public final class Swtpm implements AutoCloseable {
     private static final long START_DEADLINE_MS = 15_000;
     private final Process process;
     private final Path stateDir;
@@ -37,7 +39,7 @@ final class Swtpm implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
-    static Swtpm start() throws IOException, InterruptedException {
+    public static Swtpm start() throws IOException, InterruptedException {
         String swtpm = findOnPath("swtpm");
         if (swtpm == null) {
             throw new IllegalStateException("swtpm is not installed, and the TPM tests need it: "
@@ -123,7 +125,7 @@ final class Swtpm implements AutoCloseable {
     }
 
     /** Runs a tpm2-tools command against this simulator (no Java client may be connected). */
-    String tpm2Tools(String tool, String... args) throws IOException, InterruptedException {
+    public String tpm2Tools(String tool, String... args) throws IOException, InterruptedException {
         String exe = findOnPath(tool);
         if (exe == null) {
             throw new IllegalStateException(tool + " is not installed: install tpm2-tools (apt-get install -y tpm2-tools)");
@@ -142,11 +144,11 @@ final class Swtpm implements AutoCloseable {
         return out;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    TpmConnection connect() throws Exception {
+    public TpmConnection connect() throws Exception {
         return TpmConnection.simulator("127.0.0.1", port);
     }
 
