@@ -13,6 +13,8 @@ import dev.cloudproxy.tao.host.OpenedHost;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.proto.TaoAdminProtos.AdminProgram;
 import dev.cloudproxy.tao.rpc.RpcTao;
+import dev.cloudproxy.tao.tpm.TpmConnection;
+import dev.cloudproxy.tao.tpm.TpmParent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -54,8 +56,15 @@ final class HostCommand extends CommandGroup {
     /** The policy password of a domain, beside the host's own. */
     static final String POLICY_ENV = "TAO_POLICY_PASSWORD";
 
-    /** The parent of a stacked host, as host.config records it: "rpc:auto" or "rpc:/path/to/socket". */
-    static Tao connectParent(String spec) throws InputException {
+    /**
+     * The parent of a stacked host, as host.config records it: "rpc:auto", "rpc:/path/to/socket",
+     * or a TPM in this process, "tpm:device:PATH" or "tpm:simulator:HOST:PORT" (whose state is in
+     * the host directory).
+     */
+    static Tao connectParent(String spec, HostDirectory dir) throws InputException {
+        if (TpmParent.isSpec(spec)) {
+            return TpmHost.open(spec, dir, Optional.empty());
+        }
         try {
             if (spec.equals("rpc:auto")) {
                 return RpcTao.parent();
@@ -68,7 +77,6 @@ final class HostCommand extends CommandGroup {
         } catch (IOException e) {
             throw new InputException("cannot reach the parent Tao (" + spec + "): " + e.getMessage());
         }
-        // The seam for other parents, e.g. a TPM Tao in this process ("tpm:..."), is here.
         throw new InputException("this build cannot reach a parent Tao of the kind '" + spec + "'");
     }
 
@@ -89,6 +97,10 @@ final class HostCommand extends CommandGroup {
                 "",
                 "--root: a root host on its own soft key set, encrypted under a password (--password-file, "
                         + "else TAO_PASSWORD, else a prompt). Its name is key([..]) extended by its guard.",
+                "--root --tpm2 [--tpm-device PATH | --tpm-simulator HOST:PORT] [--tpm-pcrs LIST]: a root host on "
+                        + "a TPM 2.0 (default device /dev/tpmrm0). The host binds its own measurement into PCR 23, "
+                        + "the TPM seals the host's keys to the PCRs (default 0-7 and 23) and delegates its name, "
+                        + "tpm2([AK]).PCRs(...) extended by the guard, to the host's key. No password.",
                 "--stacked --parent SOCKET|auto: a host whose parent is another Tao reached over host RPC "
                         + "(auto: TAO_HOST_SOCKET, i.e. this command runs as a hosted program). The parent seals "
                         + "the host's keys and delegates its name, <parent name> extended by the guard, to the "
@@ -106,6 +118,7 @@ final class HostCommand extends CommandGroup {
                 "  tao host init --root",
                 "  tao host init --root --host /srv/tao/host --domain /srv/tao/domain",
                 "  tao host init --stacked --parent auto --host stacked-host",
+                "  tao host init --root --tpm2 --tpm-simulator 127.0.0.1:2321",
                 "",
                 "Exit status: 0 on success, 1 if the host cannot be made (one exists, no password, the "
                         + "parent refuses), 2 on a usage error."
@@ -133,6 +146,18 @@ final class HostCommand extends CommandGroup {
         @Option(names = "--parent", paramLabel = "SOCKET|auto", description = "With --stacked: the parent's host RPC socket, or auto (TAO_HOST_SOCKET).")
         private String parent;
 
+        @Option(names = "--tpm2", description = "With --root: root the host in a TPM 2.0 instead of a password.")
+        private boolean tpm2;
+
+        @Option(names = "--tpm-device", paramLabel = "PATH", description = "With --tpm2: the TPM device (default /dev/tpmrm0).")
+        private Path tpmDevice;
+
+        @Option(names = "--tpm-simulator", paramLabel = "HOST:PORT", description = "With --tpm2: a TPM simulator (swtpm) instead of a device.")
+        private String tpmSimulator;
+
+        @Option(names = "--tpm-pcrs", paramLabel = "LIST", description = "With --tpm2: the PCRs the host's name and keys are bound to (default 0,1,2,3,4,5,6,7,23).")
+        private String tpmPcrs;
+
         @Option(names = "--domain", paramLabel = "DIR", description = "The domain the host belongs to.")
         private Path domain;
 
@@ -149,6 +174,16 @@ final class HostCommand extends CommandGroup {
             if (kind.stacked != (parent != null)) {
                 throw new InputException(kind.stacked ? "--stacked needs --parent SOCKET|auto" : "--parent needs --stacked");
             }
+            boolean tpmOptions = tpmDevice != null || tpmSimulator != null || tpmPcrs != null;
+            if ((tpm2 || tpmOptions) && !kind.root) {
+                throw new InputException("--tpm2 and the --tpm-* options go with --root");
+            }
+            if (tpmOptions && !tpm2) {
+                throw new InputException("--tpm-device, --tpm-simulator and --tpm-pcrs need --tpm2");
+            }
+            if (tpmDevice != null && tpmSimulator != null) {
+                throw new InputException("--tpm-device and --tpm-simulator exclude each other");
+            }
             if (Files.exists(dir.config()) || Files.exists(dir.keys())) {
                 throw new InputException(dir.root() + " already holds a host; choose another --host DIR or remove it first");
             }
@@ -164,13 +199,22 @@ final class HostCommand extends CommandGroup {
                     }
                 }
                 HostSetup.Initialized init;
-                if (kind.root) {
+                if (tpm2) {
+                    String spec = tpmSpec();
+                    List<Integer> pcrs = tpmPcrs == null ? TpmParent.DEFAULT_PCRS : TpmHost.parsePcrs(tpmPcrs);
+                    Tao p = TpmHost.open(spec, dir, Optional.of(pcrs));
+                    try {
+                        init = HostSetup.initStacked(dir, p, spec, d);
+                    } finally {
+                        closeParent(p);
+                    }
+                } else if (kind.root) {
                     try (Password pw = passwords.forNewKeys(io, "the new host in " + dir.root())) {
                         init = HostSetup.initRoot(dir, pw.chars(), d, Argon2Params.DEFAULT);
                     }
                 } else {
                     String spec = parent.equals("auto") ? "rpc:auto" : "rpc:" + Path.of(parent).toAbsolutePath();
-                    Tao p = connectParent(spec);
+                    Tao p = connectParent(spec, dir);
                     try {
                         init = HostSetup.initStacked(dir, p, spec, d);
                     } finally {
@@ -178,7 +222,8 @@ final class HostCommand extends CommandGroup {
                     }
                 }
                 io.out().println(init.config().name());
-                io.err().println("tao host init: made a " + init.config().type().name().toLowerCase(java.util.Locale.ROOT)
+                io.err().println("tao host init: made a " + (tpm2 ? "TPM-rooted"
+                                : init.config().type().name().toLowerCase(java.util.Locale.ROOT))
                         + " host in " + dir.root() + (init.certificate().isPresent()
                                 ? ", with a host certificate from the domain's policy key" : ""));
                 return TaoCli.EXIT_OK;
@@ -188,6 +233,19 @@ final class HostCommand extends CommandGroup {
                 throw InputException.file("cannot make the host in " + dir.root(), dir.root(), e);
             } finally {
                 d.ifPresent(Domain::close);
+            }
+        }
+
+        private String tpmSpec() throws InputException {
+            if (tpmSimulator == null) {
+                return TpmParent.deviceSpec(tpmDevice == null ? TpmConnection.DEFAULT_DEVICE : tpmDevice);
+            }
+            int colon = tpmSimulator.lastIndexOf(':');
+            try {
+                return TpmParent.simulatorSpec(tpmSimulator.substring(0, Math.max(colon, 0)),
+                        Integer.parseInt(tpmSimulator.substring(colon + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new InputException("--tpm-simulator takes HOST:PORT, e.g. 127.0.0.1:2321");
             }
         }
     }
@@ -244,7 +302,8 @@ final class HostCommand extends CommandGroup {
             } catch (IOException e) {
                 throw InputException.file("cannot read the host in " + dir.root(), dir.root(), e);
             }
-            boolean stacked = config.type() == HostConfig.Type.STACKED;
+            boolean tpm = config.parent().map(TpmParent::isSpec).orElse(false);
+            boolean stacked = config.type() == HostConfig.Type.STACKED && !tpm;
             if (stacked && daemon) {
                 throw new InputException("a stacked host runs as a hosted program of its parent: start it with "
                         + "--foreground under its parent, e.g. 'tao run --detach --host PARENT ...'");
@@ -252,14 +311,14 @@ final class HostCommand extends CommandGroup {
             if (foreground || stacked) {
                 return serve(dir, config);
             }
-            return daemonize(dir);
+            return daemonize(dir, !tpm);
         }
 
         private int serve(HostDirectory dir, HostConfig config) throws InputException {
             OpenedHost opened;
             try {
                 if (config.type() == HostConfig.Type.STACKED) {
-                    Tao parent = connectParent(config.parent().orElseThrow());
+                    Tao parent = connectParent(config.parent().orElseThrow(), dir);
                     try {
                         opened = HostSetup.openStacked(dir, parent);
                     } finally {
@@ -319,7 +378,7 @@ final class HostCommand extends CommandGroup {
          * Starts {@code tao host start --foreground} in a new session, hands it the password on its
          * standard input (never an argument), and waits until it serves or fails.
          */
-        private int daemonize(HostDirectory dir) throws InputException {
+        private int daemonize(HostDirectory dir, boolean needsPassword) throws InputException {
             if (Files.exists(dir.adminSocket()) && isRunning(dir)) {
                 throw new InputException("a host is already running on " + dir.root());
             }
@@ -334,20 +393,24 @@ final class HostCommand extends CommandGroup {
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(TaoCli.class.getName());
-            cmd.addAll(List.of("host", "start", "--foreground", "--host", dir.root().toString(),
-                    "--password-file", "/dev/stdin"));
+            cmd.addAll(List.of("host", "start", "--foreground", "--host", dir.root().toString()));
+            if (needsPassword) {
+                cmd.addAll(List.of("--password-file", "/dev/stdin"));
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.redirectError(ProcessBuilder.Redirect.appendTo(dir.log().toFile()));
             pb.environment().remove(Passwords.ENV);
             Process p;
-            try (Password pw = passwords.forExistingKeys(io, "the host in " + dir.root())) {
+            try (Password pw = needsPassword ? passwords.forExistingKeys(io, "the host in " + dir.root()) : null) {
                 p = pb.start();
                 try (OutputStream in = p.getOutputStream()) {
-                    java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(pw.chars()));
-                    try {
-                        in.write(encoded.array(), 0, encoded.limit());
-                    } finally {
-                        java.util.Arrays.fill(encoded.array(), (byte) 0);
+                    if (pw != null) { // a TPM-rooted host needs none: its stdin just closes
+                        java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(pw.chars()));
+                        try {
+                            in.write(encoded.array(), 0, encoded.limit());
+                        } finally {
+                            java.util.Arrays.fill(encoded.array(), (byte) 0);
+                        }
                     }
                 } catch (IOException e) {
                     // It failed before reading; its log says why.

@@ -43,6 +43,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             ProgramCommands.ListPrograms.class,
             ProgramCommands.Stop.class,
             ProgramCommands.Kill.class,
+            DemoCommand.class,
             HelpCommand.class
         },
         footerHeading = "%nExamples:%n",

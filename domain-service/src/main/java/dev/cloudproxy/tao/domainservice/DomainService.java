@@ -281,8 +281,9 @@ public final class DomainService implements AutoCloseable {
             }
             String peer = peer(s);
             if (!permits.tryAcquire()) {
-                closeQuietly(s);
+                // Audit first: whoever sees the connection close can rely on the line being there.
                 record(peer, AuditLog.Decision.BAD_REQUEST, null, null, "too many connections");
+                closeQuietly(s);
                 continue;
             }
             open.add(s);

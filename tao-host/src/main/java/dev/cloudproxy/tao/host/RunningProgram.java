@@ -46,8 +46,11 @@ public final class RunningProgram {
         return started;
     }
 
-    /** The process, for its standard streams when they are relayed. */
-    Process process() {
+    /**
+     * The process, for its standard streams when they were relayed ({@link ProgramRunner#start}
+     * with {@code relay}); otherwise its input is empty and its output discarded.
+     */
+    public Process process() {
         return process;
     }
 
