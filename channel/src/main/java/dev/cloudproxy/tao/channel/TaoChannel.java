@@ -50,15 +50,13 @@ public final class TaoChannel implements Closeable {
 
     static TaoChannel dial(ChannelConfig config, String host, int port) throws IOException {
         Objects.requireNonNull(host, "host");
-        Socket plain = new Socket();
-        SSLSocket tls;
+        // The configured factory's sockets have the channel's parameters and TCP_NODELAY set.
+        SSLSocket tls = (SSLSocket) config.context().getSocketFactory().createSocket();
         try {
-            plain.setTcpNoDelay(true);
-            plain.connect(new InetSocketAddress(host, port), config.handshakeTimeoutMillis());
-            tls = (SSLSocket) config.context().getSocketFactory().createSocket(plain, host, port, true);
             tls.setUseClientMode(true);
+            tls.connect(new InetSocketAddress(host, port), config.handshakeTimeoutMillis());
         } catch (IOException | RuntimeException e) {
-            closeQuietly(plain, e);
+            closeQuietly(tls, e);
             throw e;
         }
         return open(config, tls, true);
