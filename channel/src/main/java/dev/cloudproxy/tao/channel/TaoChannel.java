@@ -59,15 +59,15 @@ public final class TaoChannel implements Closeable {
             closeQuietly(tls, e);
             throw e;
         }
-        return open(config, tls, true);
+        return open(config, tls);
     }
 
     /** Runs the handshake and the mode's authentication on a configured TLS socket. */
-    static TaoChannel open(ChannelConfig config, SSLSocket socket, boolean client) throws IOException {
+    static TaoChannel open(ChannelConfig config, SSLSocket socket) throws IOException {
         try {
             socket.setSoTimeout(config.handshakeTimeoutMillis());
             socket.startHandshake();
-            Prin peer = config.authenticator().authenticate(socket, client);
+            Prin peer = config.authenticator().authenticate(socket);
             socket.setSoTimeout(0);
             MessageStream stream = new MessageStream(socket.getInputStream(), socket.getOutputStream(),
                     config.maxMessageBytes());

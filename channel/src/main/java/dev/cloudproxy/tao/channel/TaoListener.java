@@ -77,7 +77,7 @@ public final class TaoListener implements Closeable {
             tls.close();
             throw e;
         }
-        return TaoChannel.open(config, tls, false);
+        return TaoChannel.open(config, tls);
     }
 
     /** The address it listens on (with the port chosen when bound to port 0). */
