@@ -14,15 +14,19 @@ import picocli.CommandLine.Parameters;
 /** {@code tao domain}: Tao domains (policy key, certificate, guard) and soft Tao keys. */
 @Command(
         name = "domain",
-        description = "Create Tao domains and manage their policy; create soft Tao keys.",
+        description = "Create Tao domains, manage their policy, run their domain service, revoke "
+                + "certificates; create soft Tao keys.",
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
-        subcommands = {DomainInit.class, DomainPolicy.class, DomainCommand.NewSoft.class},
+        subcommands = {DomainInit.class, DomainPolicy.class, DomainServiceCommand.Service.class,
+            DomainServiceCommand.Revoke.class, DomainCommand.NewSoft.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  tao domain init --template docs/domain_template.txt domain",
             "  tao domain policy domain --add-programs 0123...cdef",
             "  tao domain policy domain --show",
+            "  tao domain service domain --listen 127.0.0.1:8124",
+            "  tao domain revoke domain 1a2b3c...",
             "  tao domain newsoft soft-tao-keys",
             "  tao help domain policy"
         })

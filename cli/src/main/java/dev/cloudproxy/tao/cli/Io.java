@@ -133,6 +133,67 @@ public final class Io {
         return err;
     }
 
+    /**
+     * Standard output as bytes, for relaying another program's output unchanged (what was
+     * printed through {@link #out()} is flushed first). For in-memory streams, a stream that
+     * decodes UTF-8 into {@link #out()}.
+     */
+    public OutputStream outBytes() {
+        out.flush();
+        return watchedOut != null ? watchedOut : new DecodingStream(out);
+    }
+
+    /** Standard error as bytes; see {@link #outBytes()}. */
+    public OutputStream errBytes() {
+        err.flush();
+        return watchedOut != null ? new FileOutputStream(FileDescriptor.err) : new DecodingStream(err);
+    }
+
+    /** Bytes decoded as UTF-8 (malformed input replaced) into a writer, across write boundaries. */
+    private static final class DecodingStream extends OutputStream {
+        private final PrintWriter to;
+        private final java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+        private final java.nio.ByteBuffer pending = java.nio.ByteBuffer.allocate(8192);
+        private final java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(8192);
+
+        DecodingStream(PrintWriter to) {
+            this.to = to;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            while (len > 0) {
+                int n = Math.min(len, pending.remaining());
+                pending.put(b, off, n);
+                off += n;
+                len -= n;
+                pending.flip();
+                while (true) {
+                    java.nio.charset.CoderResult r = utf8.decode(pending, chars, false);
+                    chars.flip();
+                    to.append(chars);
+                    chars.clear();
+                    if (!r.isOverflow()) {
+                        break;
+                    }
+                }
+                pending.compact();
+            }
+        }
+
+        @Override
+        public void flush() {
+            to.flush();
+        }
+    }
+
     /** The value of an environment variable, or {@code null} if it is not set. */
     public String env(String name) {
         return env.get(name);

@@ -58,26 +58,37 @@ final class Passwords {
     }
 
     private Password obtain(Io io, String what, boolean confirm) throws InputException {
+        return obtain(io, file, ENV, "--password-file", what, confirm);
+    }
+
+    /**
+     * A password from {@code file} if given, else the environment variable {@code env}, else a
+     * prompt: the same rules as above, for commands that need a second password (a domain's
+     * policy password beside a key set's, say) with its own option and variable.
+     */
+    static Password obtain(Io io, Path file, String env, String fileOption, String what, boolean confirm)
+            throws InputException {
         char[] chars;
         if (file != null) {
             chars = readFile(file);
             if (chars.length == 0) {
                 throw new InputException("the password file " + file + " is empty");
             }
-        } else if (io.env(ENV) != null) {
-            chars = io.env(ENV).toCharArray();
+        } else if (io.env(env) != null) {
+            chars = io.env(env).toCharArray();
             if (chars.length == 0) {
-                throw new InputException(ENV + " is set but empty");
+                throw new InputException(env + " is set but empty");
             }
         } else {
-            chars = prompt(io, what, confirm);
+            chars = prompt(io, what, confirm, env, fileOption);
         }
         return new Password(chars);
     }
 
-    private static char[] prompt(Io io, String what, boolean confirm) throws InputException {
+    private static char[] prompt(Io io, String what, boolean confirm, String env, String fileOption)
+            throws InputException {
         Io.PasswordPrompt terminal = io.passwordPrompt().orElseThrow(() -> new InputException(
-                "no password: set " + ENV + ", pass --password-file FILE, or run on a terminal "
+                "no password: set " + env + ", pass " + fileOption + " FILE, or run on a terminal "
                         + "to be asked for one"));
         char[] first = read(terminal, "Password for " + what + ": ");
         if (first.length == 0) {

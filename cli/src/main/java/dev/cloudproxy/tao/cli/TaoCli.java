@@ -38,6 +38,12 @@ import picocli.CommandLine.UnmatchedArgumentException;
             AttestationCommand.class,
             DomainCommand.class,
             MeasureCommand.class,
+            HostCommand.class,
+            ProgramCommands.Run.class,
+            ProgramCommands.ListPrograms.class,
+            ProgramCommands.Stop.class,
+            ProgramCommands.Kill.class,
+            DemoCommand.class,
             HelpCommand.class
         },
         footerHeading = "%nExamples:%n",
@@ -46,6 +52,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  tao attestation verify statement.att",
             "  tao domain newsoft soft-tao-keys",
             "  tao measure app.jar",
+            "  tao host init --root && tao host start && tao run ./hello.sh",
             "  tao help auth",
             "",
             "Run 'tao COMMAND --help' for the details of a command."
@@ -94,6 +101,8 @@ public final class TaoCli extends CommandGroup {
         CommandLine cl = new CommandLine(TaoCli.class, new IoFactory(io));
         // An argument such as @file would otherwise be replaced by the file's contents.
         cl.setExpandAtFiles(false);
+        // Everything after the program's name is the program's own arguments.
+        cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.setColorScheme(CommandLine.Help.defaultColorScheme(
                 io.colorAllowed() ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
         cl.setOut(io.out());

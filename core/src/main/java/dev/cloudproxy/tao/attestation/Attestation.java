@@ -43,12 +43,21 @@ import java.util.Set;
  * not cover the header (CloudProxy's format); its key name and epoch are informational, so
  * changing them changes nothing a verifier concludes. All other unsigned framing (field tags,
  * duplicates, unknown fields) is checked strictly, so the bytes cannot be reinterpreted.
+ *
+ * <p>TPM 2.0 attestations (signer type {@value #SIGNER_TYPE_TPM2}) carry no {@code SignedData}:
+ * {@code tpm2_quote_structure} is a {@link Tpm2Quote} (a {@code TPMS_ATTEST}) whose nonce is
+ * {@link Tpm2Quote#nonceFor} the statement, {@code signature} is the attestation key's DER ECDSA
+ * P-256 signature over SHA-256 of that structure, and {@code signer_key} is the attestation key.
+ * Every byte of such an attestation is covered by the signature or checked strictly. They never
+ * carry a delegation: a TPM speaks only for its own PCR state.
  */
 public final class Attestation {
     /** The context string bound into every attestation signature. */
     public static final String SIGNING_CONTEXT = "Tao Attestation Signing Context V1";
     /** The signer type of software keys. */
     public static final String SIGNER_TYPE_KEY = "key";
+    /** The signer type of TPM 2.0 attestation keys, whose signature is a quote. */
+    public static final String SIGNER_TYPE_TPM2 = "tpm2";
     /** The key type named in signature headers. */
     public static final String KEY_TYPE = "ecdsap256-public";
     /** Largest serialized attestation accepted, including everything nested in it. */
@@ -57,6 +66,8 @@ public final class Attestation {
     public static final int MAX_NESTING = 16;
     /** Most endorsements on one attestation. */
     public static final int MAX_ENDORSEMENTS = 64;
+    /** Longest DER ECDSA P-256 signature. */
+    private static final int MAX_TPM2_SIGNATURE_BYTES = 72;
 
     private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
     private static final int VARINT = WireFormat.WIRETYPE_VARINT;
@@ -74,6 +85,7 @@ public final class Attestation {
     private final Verifier signerKey;
     private final byte[] signature;
     private final CryptoHeader header;
+    private final Tpm2Quote tpm2Quote;
     private final Attestation delegation;
     private final List<Attestation> endorsements;
 
@@ -85,10 +97,16 @@ public final class Attestation {
         require(pb.hasSignerKey(), "no signer_key");
         require(pb.hasSignature(), "no signature");
         this.signerType = pb.getSignerType();
-        if (!signerType.equals(SIGNER_TYPE_KEY)) {
+        if (!signerType.equals(SIGNER_TYPE_KEY) && !signerType.equals(SIGNER_TYPE_TPM2)) {
             throw new VerificationException("unsupported signer type \"" + printable(signerType) + "\"");
         }
-        require(!pb.hasTpm2QuoteStructure(), "a tpm2 quote structure on a key-signed attestation");
+        boolean tpm2 = signerType.equals(SIGNER_TYPE_TPM2);
+        if (tpm2) {
+            require(pb.hasTpm2QuoteStructure(), "a tpm2 attestation without a quote structure");
+            require(!pb.hasSerializedDelegation(), "a tpm2 attestation with a delegation");
+        } else {
+            require(!pb.hasTpm2QuoteStructure(), "a tpm2 quote structure on a key-signed attestation");
+        }
         this.statementBytes = pb.getSerializedStatement().toByteArray();
         try {
             Form f = Form.decode(statementBytes);
@@ -108,23 +126,32 @@ public final class Attestation {
         } catch (VerificationException e) {
             throw malformed("signer_key: " + e.getMessage());
         }
-        byte[] signedData = pb.getSignature().toByteArray();
-        String framing = StrictProto.check(signedData, SIGNED_DATA_FIELDS, Set.of());
-        if (framing == null) {
-            framing = StrictProto.check(headerBytes(signedData), HEADER_FIELDS, Set.of());
+        if (tpm2) {
+            this.tpm2Quote = Tpm2Quote.parse(pb.getTpm2QuoteStructure().toByteArray());
+            this.header = null;
+            this.signature = pb.getSignature().toByteArray();
+            require(signature.length <= MAX_TPM2_SIGNATURE_BYTES, "tpm2 signature is longer than "
+                    + MAX_TPM2_SIGNATURE_BYTES + " bytes");
+        } else {
+            this.tpm2Quote = null;
+            byte[] signedData = pb.getSignature().toByteArray();
+            String framing = StrictProto.check(signedData, SIGNED_DATA_FIELDS, Set.of());
+            if (framing == null) {
+                framing = StrictProto.check(headerBytes(signedData), HEADER_FIELDS, Set.of());
+            }
+            if (framing != null) {
+                throw malformed("signature: " + framing);
+            }
+            SignedData signed;
+            try {
+                signed = SignedData.parseFrom(signedData);
+            } catch (InvalidProtocolBufferException e) {
+                throw malformed("signature is not a SignedData message");
+            }
+            require(signed.hasHeader() && signed.hasSignature(), "SignedData lacks header or signature");
+            this.header = signed.getHeader();
+            this.signature = signed.getSignature().toByteArray();
         }
-        if (framing != null) {
-            throw malformed("signature: " + framing);
-        }
-        SignedData signed;
-        try {
-            signed = SignedData.parseFrom(signedData);
-        } catch (InvalidProtocolBufferException e) {
-            throw malformed("signature is not a SignedData message");
-        }
-        require(signed.hasHeader() && signed.hasSignature(), "SignedData lacks header or signature");
-        this.header = signed.getHeader();
-        this.signature = signed.getSignature().toByteArray();
         if (pb.hasSerializedDelegation()) {
             this.delegation = parse(pb.getSerializedDelegation().toByteArray(), nesting + 1);
         } else {
@@ -180,6 +207,30 @@ public final class Attestation {
     /** Signs {@code statement} with {@code signer}, attaching the delegation that lets the signer speak for the issuer. */
     public static Attestation sign(Signer signer, Says statement, Attestation delegation) {
         return build(signer, statement, Objects.requireNonNull(delegation, "delegation"), List.of());
+    }
+
+    /**
+     * A TPM 2.0 attestation: {@code quote} is the {@code TPMS_ATTEST} the attestation key
+     * {@code ak} signed, with {@code signature} (DER ECDSA over SHA-256 of the quote), and its
+     * nonce must be {@link Tpm2Quote#nonceFor} the statement. Only the structure is checked here.
+     *
+     * @throws VerificationException if the quote or signature is malformed
+     */
+    public static Attestation fromTpm2Quote(Says statement, Verifier ak, byte[] quote, byte[] signature)
+            throws VerificationException {
+        Objects.requireNonNull(ak, "ak");
+        if (!(Objects.requireNonNull(statement, "statement").speaker() instanceof Prin)) {
+            throw new IllegalArgumentException("the statement's speaker must be a principal");
+        }
+        byte[] serialized = AttestationProtos.Attestation.newBuilder()
+                .setSerializedStatement(ByteString.copyFrom(statement.encode()))
+                .setSignerType(SIGNER_TYPE_TPM2)
+                .setSignerKey(ByteString.copyFrom(ak.pkix()))
+                .setSignature(ByteString.copyFrom(Objects.requireNonNull(signature, "signature")))
+                .setTpm2QuoteStructure(ByteString.copyFrom(Objects.requireNonNull(quote, "quote")))
+                .build()
+                .toByteArray();
+        return parse(serialized);
     }
 
     /** This attestation with {@code more} endorsements appended (they are not covered by the signature). */
@@ -293,13 +344,25 @@ public final class Attestation {
         return signature;
     }
 
+    /** The signer type: {@value #SIGNER_TYPE_KEY} or {@value #SIGNER_TYPE_TPM2}. */
+    public String signerType() {
+        return signerType;
+    }
+
+    /** The quote of a {@value #SIGNER_TYPE_TPM2} attestation; empty for a key-signed one. */
+    public Optional<Tpm2Quote> tpm2Quote() {
+        return Optional.ofNullable(tpm2Quote);
+    }
+
+    /** The SignedData header of a key-signed attestation; null for a tpm2 one. */
     CryptoHeader header() {
         return header;
     }
 
     @Override
     public String toString() {
-        return "Attestation[" + signerKey.principal() + " signs " + statement + "]";
+        Prin signer = tpm2Quote == null ? signerKey.principal() : Tpm2Quote.akPrincipal(signerKey);
+        return "Attestation[" + signer + " signs " + statement + "]";
     }
 
     private static void require(boolean ok, String what) throws VerificationException {

@@ -6,6 +6,7 @@ import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.proto.AttestationProtos.CryptoHeader;
 import dev.cloudproxy.tao.proto.AttestationProtos.CryptoVersion;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,13 @@ import java.util.OptionalLong;
  *       time (Unix seconds, within the allowed skew) must lie in it;
  *   <li>endorsements must each verify, and are returned to the caller, never trusted here.
  * </ul>
+ * A TPM 2.0 attestation (signer type {@code tpm2}) is a quote instead of a signature: the
+ * attestation key's signature over the quote structure must verify, the quote's nonce must be
+ * {@link Tpm2Quote#nonceFor} the statement, and the issuer must be
+ * {@code tpm2([ak]).PCRs("list", "values")} or an extension of it, where the list is exactly the
+ * quoted PCR selection and the values hash to the quoted PCR digest. The key speaks for that PCR
+ * principal only: which attestation keys belong to real TPMs is the caller's trust decision (an
+ * AK certificate), as for any root key.
  * Trust in the chain's root key is the caller's decision: the result names it as the signer at
  * the bottom of the chain, via {@link VerifiedStatement#signer()} of each level.
  *
@@ -84,13 +92,21 @@ public final class AttestationVerifier {
     }
 
     private VerifiedStatement verify(Attestation a, long now, String where) throws VerificationException {
-        checkHeader(a.header(), where);
-        try {
-            a.signerKey().verify(Attestation.signedBytes(a.statementBytes()), a.signatureBytes());
-        } catch (VerificationException e) {
-            throw fail(where, "signature does not verify");
+        Prin signer;
+        Prin speaksFor;
+        if (a.tpm2Quote().isPresent()) {
+            signer = Tpm2Quote.akPrincipal(a.signerKey());
+            speaksFor = verifyQuote(a, a.tpm2Quote().get(), signer, where);
+        } else {
+            checkHeader(a.header(), where);
+            try {
+                a.signerKey().verify(Attestation.signedBytes(a.statementBytes()), a.signatureBytes());
+            } catch (VerificationException e) {
+                throw fail(where, "signature does not verify");
+            }
+            signer = a.signerKey().principal();
+            speaksFor = signer;
         }
-        Prin signer = a.signerKey().principal();
         Says stmt = a.statement();
         Prin issuer = a.issuer();
         long from = stmt.from().orElse(Long.MIN_VALUE);
@@ -98,8 +114,8 @@ public final class AttestationVerifier {
 
         Optional<Attestation> delegation = a.delegation();
         if (delegation.isEmpty()) {
-            if (!issuer.isIdenticalOrExtensionOf(signer)) {
-                throw fail(where, "signer " + signer + " does not speak for " + issuer + " and no delegation is attached");
+            if (!issuer.isIdenticalOrExtensionOf(speaksFor)) {
+                throw fail(where, "signer " + speaksFor + " does not speak for " + issuer + " and no delegation is attached");
             }
         } else {
             VerifiedStatement d = verify(delegation.get(), now, where + "delegation: ");
@@ -127,6 +143,41 @@ public final class AttestationVerifier {
                 from == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(from),
                 until == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(until),
                 delegationIn(stmt, issuer), endorsements);
+    }
+
+    /**
+     * Checks a TPM 2.0 quote: the attestation key's signature over the quote structure, the nonce
+     * (which binds the statement), and that the issuer is {@code tpm2([ak]).PCRs(list, values)} (or
+     * an extension of it) with exactly the quoted PCR selection and values whose digest the TPM
+     * reported. Returns that PCR principal: what the attestation key speaks for.
+     */
+    private static Prin verifyQuote(Attestation a, Tpm2Quote quote, Prin ak, String where)
+            throws VerificationException {
+        try {
+            a.signerKey().verify(quote.encoded(), a.signatureBytes());
+        } catch (VerificationException e) {
+            throw fail(where, "tpm2 quote signature does not verify");
+        }
+        if (!MessageDigest.isEqual(quote.extraData(), Tpm2Quote.nonceFor(a.statementBytes()))) {
+            throw fail(where, "tpm2 quote is not for this statement (nonce differs)");
+        }
+        Prin issuer = a.issuer();
+        if (!issuer.root().equals(ak) || issuer.ext().isEmpty()) {
+            throw fail(where, "tpm2 attestation key " + ak + " does not speak for " + issuer);
+        }
+        Tpm2Pcrs pcrs;
+        try {
+            pcrs = Tpm2Pcrs.fromExtension(issuer.ext().exts().get(0));
+        } catch (VerificationException e) {
+            throw fail(where, "tpm2 issuer " + issuer + ": " + e.getMessage());
+        }
+        if (!pcrs.indices().equals(quote.pcrs())) {
+            throw fail(where, "tpm2 quote selects PCRs " + quote.pcrs() + ", the issuer names " + pcrs.indices());
+        }
+        if (!MessageDigest.isEqual(pcrs.digest(), quote.pcrDigest())) {
+            throw fail(where, "tpm2 quote's PCR digest does not match the PCR values the issuer names");
+        }
+        return ak.extend(pcrs.toExtension());
     }
 
     /** {@code D speaksfor P} in the message, if its speaker is P or an ancestor of P. */

@@ -12,7 +12,8 @@ import java.util.OptionalLong;
  * What a verified attestation proves: {@code speaker from effectiveFrom until effectiveUntil says
  * statement.message()}.
  *
- * @param signer the key principal whose signature checked out
+ * @param signer the key principal whose signature checked out: {@code key([..])}, or
+ *     {@code tpm2([..])} for a TPM attestation key whose quote checked out
  * @param speaker the statement's issuer, for whom the signer was shown to speak
  * @param statement the statement exactly as signed
  * @param effectiveFrom the start of the window in which the conclusion holds: the latest start

@@ -294,6 +294,20 @@ public final class Domain implements AutoCloseable {
         return ProgramCertificate.issue(keys.signer(), certificate, subjectKey, principal, lifetime, now);
     }
 
+    /**
+     * Signs a {@link RevocationList} with the policy key: the given entries, CRL number
+     * {@code number}, valid from {@code thisUpdate} to {@code nextUpdate}.
+     *
+     * @throws IllegalStateException if the domain was loaded without its policy key, or closed
+     */
+    public java.security.cert.X509CRL issueRevocationList(java.util.Collection<RevocationList.Entry> entries,
+            java.math.BigInteger number, java.time.Instant thisUpdate, java.time.Instant nextUpdate) {
+        if (!hasPolicyKey()) {
+            throw new IllegalStateException("the domain was loaded without its policy key");
+        }
+        return RevocationList.sign(keys.signer(), certificate, entries, number, thisUpdate, nextUpdate);
+    }
+
     /** Destroys the policy key, if this domain holds it. Idempotent. */
     @Override
     public void close() {

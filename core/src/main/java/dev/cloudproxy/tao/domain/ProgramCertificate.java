@@ -269,7 +269,8 @@ public final class ProgramCertificate {
                     || !java.util.Arrays.equals(der, bc.getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER))) {
                 throw new VerificationException("the certificate is not in canonical DER");
             }
-        } catch (CertificateException | IOException | IllegalArgumentException e) {
+        } catch (CertificateException | IOException | RuntimeException e) {
+            // BouncyCastle reports malformed DER with unchecked exceptions of several kinds.
             throw new VerificationException("the certificate does not encode", e);
         }
     }
@@ -298,7 +299,12 @@ public final class ProgramCertificate {
     }
 
     private static String organizationalUnit(X509Certificate cert) throws VerificationException {
-        X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+        X500Name name;
+        try {
+            name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+        } catch (RuntimeException e) {
+            throw new VerificationException("the subject name does not parse", e);
+        }
         RDN[] rdns = name.getRDNs(BCStyle.OU);
         if (rdns.length != 1 || rdns[0].isMultiValued()) {
             throw new VerificationException("expected exactly one OU in the subject");

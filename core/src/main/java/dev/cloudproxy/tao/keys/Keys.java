@@ -63,6 +63,16 @@ public final class Keys implements AutoCloseable, Destroyable {
         return new Keys(Signer.generate(), Crypter.generate(), Deriver.generate());
     }
 
+    /**
+     * A key set of the given keys, which it takes ownership of (closing it closes them). For key
+     * sets stored in other ways than under a password, e.g. sealed to a parent Tao by a stacked
+     * host.
+     */
+    public static Keys of(Signer signer, Crypter crypter, Deriver deriver) {
+        return new Keys(Objects.requireNonNull(signer, "signer"), Objects.requireNonNull(crypter, "crypter"),
+                Objects.requireNonNull(deriver, "deriver"));
+    }
+
     /** Whether {@code dir} holds a key set file (it may still fail to load). */
     public static boolean exists(Path dir) {
         return Files.isRegularFile(dir.resolve(KEY_SET_FILE));

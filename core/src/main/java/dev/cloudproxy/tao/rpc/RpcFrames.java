@@ -30,6 +30,20 @@ public final class RpcFrames {
      * @throws RpcFrameException if the length is out of range or the frame is cut short
      */
     public static byte[] read(ReadableByteChannel in) throws IOException {
+        return read(in, MAX_FRAME_BYTES);
+    }
+
+    /**
+     * Reads one frame of at most {@code maxBytes} (itself at most {@link #MAX_FRAME_BYTES}), for
+     * protocols on the same framing whose messages are smaller, such as a host's admin protocol.
+     *
+     * @return the payload, or null if the channel ended cleanly before a new frame began
+     * @throws RpcFrameException if the length is out of range or the frame is cut short
+     */
+    public static byte[] read(ReadableByteChannel in, int maxBytes) throws IOException {
+        if (maxBytes < 0 || maxBytes > MAX_FRAME_BYTES) {
+            throw new IllegalArgumentException("maxBytes must be 0.." + MAX_FRAME_BYTES);
+        }
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
         int got = fill(in, header);
         if (got == 0) {
@@ -39,9 +53,9 @@ public final class RpcFrames {
             throw new RpcFrameException("connection ended inside a frame header");
         }
         int length = header.flip().getInt();
-        if (length < 0 || length > MAX_FRAME_BYTES) {
+        if (length < 0 || length > maxBytes) {
             throw new RpcFrameException("frame length " + Integer.toUnsignedString(length)
-                    + " is out of range 0.." + MAX_FRAME_BYTES);
+                    + " is out of range 0.." + maxBytes);
         }
         byte[] payload = new byte[Math.min(length, FIRST_CHUNK)];
         int filled = 0;

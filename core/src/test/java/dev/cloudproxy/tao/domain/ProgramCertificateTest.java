@@ -111,18 +111,22 @@ class ProgramCertificateTest {
     @Test
     void verify_everyFlippedByte_throwsOrDoesNotParse() throws Exception {
         byte[] der = issue().getEncoded();
-        for (int i = 0; i < der.length; i++) {
-            byte[] bad = der.clone();
-            bad[i] ^= 0x01;
-            X509Certificate tampered;
-            try {
-                tampered = ProgramCertificate.parseDer(bad);
-            } catch (CertificateException e) {
-                continue;
+        for (int mask : new int[] {0x01, 0x80, 0xff}) {
+            for (int i = 0; i < der.length; i++) {
+                byte[] bad = der.clone();
+                bad[i] ^= (byte) mask;
+                X509Certificate tampered;
+                try {
+                    tampered = ProgramCertificate.parseDer(bad);
+                } catch (CertificateException e) {
+                    continue;
+                }
+                int at = i;
+                // Only the typed exception: never an unchecked one from a parser underneath.
+                assertThrows(VerificationException.class,
+                        () -> ProgramCertificate.verify(tampered, domain.policyCertificate(), now),
+                        () -> "byte " + at + " mask " + mask);
             }
-            int at = i;
-            assertThrows(VerificationException.class,
-                    () -> ProgramCertificate.verify(tampered, domain.policyCertificate(), now), () -> "byte " + at);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Speaksfor;
+import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.keys.Keys;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -39,6 +40,16 @@ public final class Host {
     /** A root host whose name is its key principal: its attestations need no delegation. */
     public static Host root(Keys keys) {
         return new Host(Objects.requireNonNull(keys, "keys"), keys.principal(), null, Clock.systemUTC());
+    }
+
+    /**
+     * A root host whose name is its key principal extended by {@code ext}, typically the
+     * subprincipal of the guard it enforces: its attestations need no delegation either, since
+     * every name it speaks for extends its key's.
+     */
+    public static Host root(Keys keys, SubPrin ext) {
+        Objects.requireNonNull(keys, "keys");
+        return new Host(keys, keys.principal().extend(Objects.requireNonNull(ext, "ext")), null, Clock.systemUTC());
     }
 
     /**

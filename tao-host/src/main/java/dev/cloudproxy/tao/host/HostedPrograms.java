@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The processes a host runs, by process id. A process is identified by its id <em>and</em> the
@@ -15,6 +16,29 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class HostedPrograms {
     private final Map<Long, HostedProgram> byPid = new ConcurrentHashMap<>();
+    // Held (write) while a program is being started and registered: a child may connect before
+    // its parent has registered it, and identify() then waits for the registration to finish.
+    private final ReentrantReadWriteLock starting = new ReentrantReadWriteLock();
+
+    /** Something that starts a process and registers it. */
+    @FunctionalInterface
+    public interface Start<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    /**
+     * Runs {@code start}, which starts a process and registers it, so that {@link #identify} of a
+     * process not (yet) registered waits until {@code start} has returned: a new program that
+     * connects at once is then identified, not refused. Starts run one at a time.
+     */
+    public <T, E extends Exception> T starting(Start<T, E> start) throws E {
+        starting.writeLock().lock();
+        try {
+            return start.run();
+        } finally {
+            starting.writeLock().unlock();
+        }
+    }
 
     /**
      * Registers the running process {@code pid} as a hosted program named {@code subprin}
@@ -59,6 +83,12 @@ public final class HostedPrograms {
      */
     public Optional<HostedProgram> identify(long pid) throws IOException {
         HostedProgram p = byPid.get(pid);
+        if (p == null) {
+            // Perhaps a start is registering it right now: wait for that start to finish.
+            starting.readLock().lock();
+            starting.readLock().unlock();
+            p = byPid.get(pid);
+        }
         if (p == null) {
             return Optional.empty();
         }

@@ -7,7 +7,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 
 /**
- * The few Linux system calls the RPC socket needs, through JNA direct mapping. Constants are
+ * The few Linux system calls the host's sockets and sealed program copies need, through JNA direct mapping. Constants are
  * Linux's (the same on x86-64 and AArch64). Each call throws {@link LastErrorException} with the
  * errno when it fails.
  */
@@ -19,6 +19,17 @@ final class LibC {
     static final int SO_PEERCRED = 17;
     static final int SHUT_RDWR = 2;
     static final int MSG_NOSIGNAL = 0x4000;
+
+    static final int MFD_CLOEXEC = 0x1;
+    static final int MFD_ALLOW_SEALING = 0x2;
+    static final int F_ADD_SEALS = 1033;
+    static final int F_GET_SEALS = 1034;
+    static final int F_SEAL_SEAL = 0x1;
+    static final int F_SEAL_SHRINK = 0x2;
+    static final int F_SEAL_GROW = 0x4;
+    static final int F_SEAL_WRITE = 0x8;
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
 
     static final int EINTR = 4;
     static final int EAGAIN = 11;
@@ -55,4 +66,14 @@ final class LibC {
     static native int close(int fd) throws LastErrorException;
 
     static native int getuid();
+
+    static native int memfd_create(String name, int flags) throws LastErrorException;
+
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    static native int open(String path, int flags) throws LastErrorException;
+
+    static native NativeLong write(int fd, Pointer buf, NativeLong count) throws LastErrorException;
+
+    static native int fchmod(int fd, int mode) throws LastErrorException;
 }

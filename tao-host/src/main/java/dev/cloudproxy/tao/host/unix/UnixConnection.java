@@ -12,9 +12,11 @@ import java.nio.channels.ClosedChannelException;
  * One accepted connection: a blocking byte channel over the socket, and the kernel's credentials
  * for the process that connected.
  *
- * <p>One thread reads, writes and finally {@link #close closes} it; any other thread may call
- * {@link #shutdown} to wake that thread (its blocked read ends as end of stream). Only the owner
- * closes the descriptor, so a shutdown can never reach a reused descriptor number.
+ * <p>One thread reads and finally {@link #close closes} it; writes may come from other threads
+ * too (they are serialized, and use their own buffer), and any thread may call {@link #shutdown}
+ * to wake the reader (its blocked read ends as end of stream). Only the owner closes the
+ * descriptor, and it does so after the other threads are done with it, so a write or shutdown can
+ * never reach a reused descriptor number.
  */
 public final class UnixConnection implements ByteChannel {
     private static final int BUFFER_BYTES = 64 << 10;
@@ -22,6 +24,8 @@ public final class UnixConnection implements ByteChannel {
     private final int fd;
     private final PeerCredentials peer;
     private final Memory buffer = new Memory(BUFFER_BYTES);
+    private final Memory writeBuffer = new Memory(BUFFER_BYTES);
+    private final Object writeLock = new Object();
     private final Object lock = new Object();
     private boolean closed;
 
@@ -82,6 +86,12 @@ public final class UnixConnection implements ByteChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        synchronized (writeLock) {
+            return writeLocked(src);
+        }
+    }
+
+    private int writeLocked(ByteBuffer src) throws IOException {
         checkOpen();
         int want = Math.min(src.remaining(), BUFFER_BYTES);
         if (want == 0) {
@@ -89,11 +99,11 @@ public final class UnixConnection implements ByteChannel {
         }
         ByteBuffer chunk = src.duplicate();
         chunk.limit(chunk.position() + want);
-        buffer.getByteBuffer(0, want).put(chunk);
+        writeBuffer.getByteBuffer(0, want).put(chunk);
         while (true) {
             try {
                 // MSG_NOSIGNAL: a peer that went away is an EPIPE error here, not a SIGPIPE.
-                int n = LibC.send(fd, buffer, new NativeLong(want), LibC.MSG_NOSIGNAL).intValue();
+                int n = LibC.send(fd, writeBuffer, new NativeLong(want), LibC.MSG_NOSIGNAL).intValue();
                 src.position(src.position() + n);
                 return n;
             } catch (LastErrorException e) {
@@ -124,21 +134,28 @@ public final class UnixConnection implements ByteChannel {
         }
     }
 
-    /** Closes the descriptor and zeroes the transfer buffer (it held frames, which may hold plaintext). */
+    /**
+     * Closes the descriptor and zeroes the transfer buffers (they held frames, which may hold
+     * plaintext). Waits for a write in progress; call {@link #shutdown} first if one may be stuck.
+     */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (closed) {
-                return;
+        synchronized (writeLock) {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    LibC.close(fd);
+                } catch (LastErrorException e) {
+                    // The descriptor is released even when close reports an error.
+                }
+                buffer.clear();
+                buffer.close();
+                writeBuffer.clear();
+                writeBuffer.close();
             }
-            closed = true;
-            try {
-                LibC.close(fd);
-            } catch (LastErrorException e) {
-                // The descriptor is released even when close reports an error.
-            }
-            buffer.clear();
-            buffer.close();
         }
     }
 

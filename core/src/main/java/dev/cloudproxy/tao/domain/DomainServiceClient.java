@@ -1,0 +1,288 @@
+package dev.cloudproxy.tao.domain;
+
+import com.google.protobuf.ByteString;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.VerificationException;
+import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.keys.Verifier;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The program's side of the domain service protocol: sends an attestation for a key and returns
+ * the program certificate, checked.
+ *
+ * <p>Guarantees: the connection is TLS 1.3 and the service is accepted only if its certificate
+ * was issued by the key of the given policy certificate (checked with
+ * {@link ProgramCertificate#verify}) and names {@link DomainServiceProtocol#servicePrincipal}, so
+ * neither another domain nor a program of this domain can pose as the service. A certificate is
+ * returned only if it verifies against the policy certificate now, certifies exactly the requested
+ * key and names exactly the attestation's speaker. The host name or address is used only to
+ * connect; identity comes from the verified certificate.
+ *
+ * <p>Immutable and thread-safe; each call opens its own connection.
+ */
+public final class DomainServiceClient {
+    /** Connect and read timeout when none is set. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final InetSocketAddress address;
+    private final X509Certificate policyCertificate;
+    private final Prin servicePrincipal;
+    private final Duration timeout;
+    private final Clock clock;
+
+    private DomainServiceClient(InetSocketAddress address, X509Certificate policyCertificate, Prin servicePrincipal,
+            Duration timeout, Clock clock) {
+        this.address = address;
+        this.policyCertificate = policyCertificate;
+        this.servicePrincipal = servicePrincipal;
+        this.timeout = timeout;
+        this.clock = clock;
+    }
+
+    /**
+     * A client of the service at {@code address} of the domain whose policy certificate is given.
+     *
+     * @throws VerificationException if the policy certificate's key is not a P-256 key
+     */
+    public static DomainServiceClient create(InetSocketAddress address, X509Certificate policyCertificate)
+            throws VerificationException {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(policyCertificate, "policyCertificate");
+        Verifier policyKey = Verifier.fromPkix(policyCertificate.getPublicKey().getEncoded());
+        return new DomainServiceClient(address, policyCertificate,
+                DomainServiceProtocol.servicePrincipal(policyKey.principal()), DEFAULT_TIMEOUT, Clock.systemUTC());
+    }
+
+    /** The same client with another connect and read timeout. */
+    public DomainServiceClient withTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("timeout must be positive and at most " + Integer.MAX_VALUE + " ms");
+        }
+        return new DomainServiceClient(address, policyCertificate, servicePrincipal, timeout, clock);
+    }
+
+    /** The same client checking certificates against {@code clock} (tests). */
+    public DomainServiceClient withClock(Clock clock) {
+        return new DomainServiceClient(address, policyCertificate, servicePrincipal, timeout,
+                Objects.requireNonNull(clock, "clock"));
+    }
+
+    /** The service's address. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** Asks for a program certificate without host certificates; see {@link #certify(Attestation, Verifier, List)}. */
+    public X509Certificate certify(Attestation attestation, Verifier programKey) throws IOException, TaoException {
+        return certify(attestation, programKey, List.of());
+    }
+
+    /**
+     * Sends {@code attestation} ("P says key(K) speaksfor P", K being {@code programKey}) and the
+     * host certificates, and returns the program certificate the service issued.
+     *
+     * @throws CertificateRefusedException if the service refused, with its reason
+     * @throws VerificationException if the service's answer does not check out
+     * @throws IOException if the service cannot be reached, fails, or breaks the protocol
+     */
+    public X509Certificate certify(Attestation attestation, Verifier programKey, List<X509Certificate> hostCertificates)
+            throws IOException, TaoException {
+        Objects.requireNonNull(attestation, "attestation");
+        Objects.requireNonNull(programKey, "programKey");
+        DomainServiceRequest.Builder request = DomainServiceRequest.newBuilder()
+                .setOp(DomainServiceOp.DOMAIN_SERVICE_CERTIFY)
+                .setAttestation(ByteString.copyFrom(attestation.serialize()))
+                .setProgramKey(ByteString.copyFrom(programKey.pkix()));
+        for (X509Certificate c : hostCertificates) {
+            try {
+                request.addHostCertificates(ByteString.copyFrom(c.getEncoded()));
+            } catch (CertificateEncodingException e) {
+                throw new IllegalArgumentException("a host certificate does not encode", e);
+            }
+        }
+        DomainServiceResponse response = call(request.build());
+        if (!response.hasProgramCertificate()) {
+            throw new IOException("the domain service answered without a certificate");
+        }
+        X509Certificate cert;
+        try {
+            cert = ProgramCertificate.parseDer(response.getProgramCertificate().toByteArray());
+        } catch (CertificateException e) {
+            throw new VerificationException("the domain service sent a certificate that does not parse", e);
+        }
+        if (response.hasPolicyCertificate()
+                && !Arrays.equals(response.getPolicyCertificate().toByteArray(), encoded(policyCertificate))) {
+            throw new VerificationException("the domain service sent another policy certificate than this domain's");
+        }
+        Prin named;
+        try {
+            named = ProgramCertificate.verify(cert, policyCertificate, clock.instant());
+        } catch (RuntimeException e) {
+            // The JDK's and BouncyCastle's certificate parsers throw unchecked exceptions on some
+            // malformed DER; a hostile service must not turn that into a crash of the program.
+            throw new VerificationException("the domain service sent a malformed certificate", e);
+        }
+        if (!named.equals(attestation.issuer())) {
+            throw new VerificationException("the certificate names " + named + ", not " + attestation.issuer());
+        }
+        if (!Arrays.equals(cert.getPublicKey().getEncoded(), programKey.pkix())) {
+            throw new VerificationException("the certificate is for another key than the one sent");
+        }
+        return cert;
+    }
+
+    /**
+     * The service's current certificate revocation list, verified with {@link RevocationList#verify}.
+     *
+     * @throws VerificationException if the list is not signed by the policy key or is stale
+     * @throws IOException if the service cannot be reached or breaks the protocol
+     */
+    public X509CRL fetchCrl() throws IOException, TaoException {
+        DomainServiceResponse response = call(DomainServiceRequest.newBuilder()
+                .setOp(DomainServiceOp.DOMAIN_SERVICE_GET_CRL).build());
+        if (!response.hasCrl()) {
+            throw new IOException("the domain service answered without a CRL");
+        }
+        return RevocationList.verify(response.getCrl().toByteArray(), policyCertificate, clock.instant());
+    }
+
+    private DomainServiceResponse call(DomainServiceRequest request) throws IOException, TaoException {
+        int millis = (int) timeout.toMillis();
+        try (Socket raw = new Socket()) {
+            raw.setTcpNoDelay(true);
+            raw.connect(address, millis);
+            raw.setSoTimeout(millis);
+            try (SSLSocket tls = (SSLSocket) tlsContext().getSocketFactory()
+                    .createSocket(raw, address.getHostString(), address.getPort(), true)) {
+                tls.setEnabledProtocols(new String[] {"TLSv1.3"});
+                tls.startHandshake();
+                OutputStream out = tls.getOutputStream();
+                InputStream in = tls.getInputStream();
+                DomainServiceProtocol.writeFrame(out, request.toByteArray(), DomainServiceProtocol.MAX_REQUEST_BYTES);
+                byte[] frame = DomainServiceProtocol.readFrame(in, DomainServiceProtocol.MAX_RESPONSE_BYTES);
+                if (frame == null) {
+                    throw new IOException("the domain service closed the connection without answering");
+                }
+                DomainServiceResponse response = DomainServiceProtocol.parseResponse(frame);
+                String reason = DomainServiceProtocol.oneLine(response.getReason());
+                switch (response.getStatus()) {
+                    case DOMAIN_SERVICE_OK -> {
+                        return response;
+                    }
+                    case DOMAIN_SERVICE_REFUSED -> throw new CertificateRefusedException(reason);
+                    case DOMAIN_SERVICE_BAD_REQUEST -> throw new IOException(
+                            "the domain service could not read the request: " + reason);
+                    case DOMAIN_SERVICE_INTERNAL -> throw new IOException("the domain service failed: " + reason);
+                }
+                throw new IOException("the domain service answered with an unknown status");
+            }
+        }
+    }
+
+    private SSLContext tlsContext() throws IOException {
+        try {
+            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            context.init(null, new TrustManager[] {new ServiceTrustManager()}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("TLS 1.3 is not available", e);
+        }
+    }
+
+    private static byte[] encoded(X509Certificate cert) throws VerificationException {
+        try {
+            return cert.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new VerificationException("the policy certificate does not encode", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DomainServiceClient[" + address + ", " + servicePrincipal + "]";
+    }
+
+    /** Accepts exactly the service's certificate from this domain; never a client. */
+    private final class ServiceTrustManager extends X509ExtendedTrustManager {
+        private void checkService(X509Certificate[] chain) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException("the domain service sent no certificate");
+            }
+            Prin named;
+            try {
+                named = ProgramCertificate.verify(chain[0], policyCertificate, clock.instant());
+            } catch (VerificationException e) {
+                throw new CertificateException("the domain service's certificate does not verify: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new CertificateException("the domain service's certificate is malformed", e);
+            }
+            if (!named.equals(servicePrincipal)) {
+                throw new CertificateException("the peer's certificate names " + named + ", not the domain service "
+                        + servicePrincipal);
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            checkService(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            checkService(chain);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkService(chain);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a domain service client trusts no clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("a domain service client trusts no clients");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("a domain service client trusts no clients");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[] {policyCertificate};
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.cloudproxy.tao.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.ByteString;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.domain.DomainServiceProtocol.FrameException;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceStatus;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class DomainServiceProtocolTest {
+    private static final int MAX = DomainServiceProtocol.MAX_REQUEST_BYTES;
+
+    private static DomainServiceRequest certify() {
+        return DomainServiceRequest.newBuilder().setOp(DomainServiceOp.DOMAIN_SERVICE_CERTIFY)
+                .setAttestation(ByteString.copyFromUtf8("a")).setProgramKey(ByteString.copyFromUtf8("k")).build();
+    }
+
+    private static byte[] framed(byte[] payload) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DomainServiceProtocol.writeFrame(out, payload, MAX);
+        return out.toByteArray();
+    }
+
+    @Test
+    void frame_writeThenRead_roundTrips() throws Exception {
+        byte[] payload = certify().toByteArray();
+        InputStream in = new ByteArrayInputStream(framed(payload));
+
+        assertThat(DomainServiceProtocol.readFrame(in, MAX)).isEqualTo(payload);
+        assertThat(DomainServiceProtocol.readFrame(in, MAX)).isNull();
+    }
+
+    @Test
+    void frame_truncatedHeaderOrPayload_throws() throws Exception {
+        byte[] whole = framed(new byte[100]);
+        for (int cut : new int[] {1, 3, 4, 50, whole.length - 1}) {
+            InputStream in = new ByteArrayInputStream(Arrays.copyOf(whole, cut));
+            assertThrows(FrameException.class, () -> DomainServiceProtocol.readFrame(in, MAX), "cut at " + cut);
+        }
+    }
+
+    @Test
+    void frame_oversizedOrNegativeLength_throwsWithoutAllocatingIt() {
+        for (int length : new int[] {MAX + 1, -1, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
+            InputStream in = new ByteArrayInputStream(ByteBuffer.allocate(4).putInt(length).array());
+            FrameException e = assertThrows(FrameException.class, () -> DomainServiceProtocol.readFrame(in, MAX));
+            assertThat(e).hasMessageContaining("out of range");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> DomainServiceProtocol.writeFrame(new ByteArrayOutputStream(), new byte[11], 10));
+    }
+
+    @Test
+    void parseRequest_wellFormed_returnsIt() throws Exception {
+        assertThat(DomainServiceProtocol.parseRequest(certify().toByteArray())).isEqualTo(certify());
+        DomainServiceRequest crl = DomainServiceRequest.newBuilder().setOp(DomainServiceOp.DOMAIN_SERVICE_GET_CRL).build();
+        assertThat(DomainServiceProtocol.parseRequest(crl.toByteArray())).isEqualTo(crl);
+    }
+
+    @Test
+    void parseRequest_malformed_throwsFrameException() {
+        byte[] unknownField = ByteBuffer.allocate(certify().getSerializedSize() + 3).put(certify().toByteArray())
+                .put(new byte[] {(byte) 0x78, 0x01, 0x00}).array(); // field 15 varint 1, then a stray byte
+        byte[] unknownOp = {0x08, 0x07};
+        DomainServiceRequest.Builder tooMany = certify().toBuilder();
+        for (int i = 0; i <= DomainServiceProtocol.MAX_HOST_CERTIFICATES; i++) {
+            tooMany.addHostCertificates(ByteString.copyFromUtf8("c"));
+        }
+        byte[][] bad = {
+            "garbage".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            new byte[0],
+            unknownField,
+            Arrays.copyOf(certify().toByteArray(), certify().getSerializedSize() - 1),
+            unknownOp,
+            tooMany.build().toByteArray(),
+            certify().toBuilder().clearProgramKey().build().toByteArray(),
+            certify().toBuilder().setOp(DomainServiceOp.DOMAIN_SERVICE_GET_CRL).build().toByteArray(),
+            certify().toBuilder().addHostCertificates(ByteString.copyFrom(
+                    new byte[DomainServiceProtocol.MAX_CERTIFICATE_BYTES + 1])).build().toByteArray(),
+        };
+        for (byte[] b : bad) {
+            assertThrows(FrameException.class, () -> DomainServiceProtocol.parseRequest(b), Arrays.toString(
+                    Arrays.copyOf(b, Math.min(b.length, 16))));
+        }
+    }
+
+    @Test
+    void parseResponse_withoutStatusOrWithUnknownStatus_throws() {
+        assertThrows(FrameException.class, () -> DomainServiceProtocol.parseResponse(new byte[0]));
+        assertThrows(FrameException.class, () -> DomainServiceProtocol.parseResponse(new byte[] {0x08, 0x09}));
+    }
+
+    @Test
+    void failure_reasonIsOneBoundedLine() throws Exception {
+        DomainServiceResponse r = DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED,
+                "line one\nline two" + "x".repeat(1000));
+
+        assertThat(r.getReason()).hasSize(DomainServiceProtocol.MAX_REASON_CHARS).doesNotContain("\n");
+        assertThat(DomainServiceProtocol.parseResponse(r.toByteArray())).isEqualTo(r);
+        assertThrows(IllegalArgumentException.class,
+                () -> DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_OK, "no"));
+    }
+
+    @Test
+    void servicePrincipal_isThePolicyKeyWithDomainService() throws Exception {
+        Prin policy = Prin.parse("key([" + "ab".repeat(32) + "])");
+
+        assertThat(DomainServiceProtocol.servicePrincipal(policy).toString())
+                .isEqualTo("key([" + "ab".repeat(32) + "]).DomainService()");
+        assertThat(DomainServiceProtocol.policyKeyExtension(policy).toString())
+                .isEqualTo("PolicyKey([" + "ab".repeat(32) + "])");
+        assertThrows(IllegalArgumentException.class,
+                () -> DomainServiceProtocol.policyKeyExtension(DomainServiceProtocol.servicePrincipal(policy)));
+    }
+}

@@ -1,0 +1,495 @@
+package dev.cloudproxy.tao.domainservice;
+
+import com.google.protobuf.ByteString;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.domain.Domain;
+import dev.cloudproxy.tao.domain.DomainServiceProtocol;
+import dev.cloudproxy.tao.domain.DomainServiceProtocol.FrameException;
+import dev.cloudproxy.tao.keys.Signer;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CRLException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The domain service: a TLS 1.3 server that turns attestations into program certificates signed
+ * by the domain's policy key ({@link Certifier} decides), records what it issued
+ * ({@link CertificateRegistry}), serves the CRL, and writes one {@link AuditLog} line per decision.
+ *
+ * <p>The service authenticates itself with a fresh key generated at start, for which the policy
+ * key issues a certificate naming {@link DomainServiceProtocol#servicePrincipal}; clients
+ * ({@link dev.cloudproxy.tao.domain.DomainServiceClient}) accept nothing else. Clients are not
+ * authenticated by TLS: their attestations are the evidence.
+ *
+ * <p><b>Robustness.</b> Each connection has its own thread, a read timeout, and a deadline after
+ * which it is closed whatever it is doing; at most {@code maxConnections} are served at once and
+ * further ones are closed at once (and audited). Frames are bounded. The TLS handshake happens on
+ * the connection's thread, never on the accepting one. A malformed, slow or hostile client
+ * therefore costs one thread for at most the deadline, and never blocks the others.
+ */
+public final class DomainService implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(DomainService.class.getName());
+    /** Requests one connection may make before the service closes it. */
+    static final int MAX_REQUESTS_PER_CONNECTION = 64;
+    /** Lifetime of the service's own TLS certificate (capped by the policy certificate's). */
+    static final Duration SERVICE_CERT_LIFETIME = Duration.ofDays(365);
+
+    private final Domain domain;
+    private final CertificateRegistry registry;
+    private final Certifier certifier;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Signer serviceKey;
+    private final X509Certificate serviceCertificate;
+    private final SSLServerSocket server;
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService deadlines;
+    private final Semaphore permits;
+    private final int readTimeoutMillis;
+    private final Duration connectionDeadline;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile boolean closing;
+
+    private DomainService(Builder b, Signer serviceKey, X509Certificate serviceCertificate, SSLServerSocket server,
+            AuditLog audit) {
+        this.domain = b.domain;
+        this.clock = b.clock;
+        this.registry = new CertificateRegistry(b.domain);
+        this.certifier = new Certifier(b.domain, registry, b.lifetime, b.clock);
+        this.audit = audit;
+        this.serviceKey = serviceKey;
+        this.serviceCertificate = serviceCertificate;
+        this.server = server;
+        this.permits = new Semaphore(b.maxConnections);
+        this.readTimeoutMillis = (int) b.readTimeout.toMillis();
+        this.connectionDeadline = b.connectionDeadline;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(0, b.maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> daemon(r, "domain-service-" + n.incrementAndGet()));
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "domain-service-deadlines"));
+        this.acceptor = daemon(this::acceptLoop, "domain-service-accept");
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** A service for {@code domain}, which must be open with its policy key and stays the caller's to close. */
+    public static Builder builder(Domain domain) {
+        return new Builder(domain);
+    }
+
+    /** Configuration; every setting has a default. */
+    public static final class Builder {
+        private final Domain domain;
+        private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                DomainServiceProtocol.DEFAULT_PORT);
+        private Duration lifetime = Duration.ofDays(30);
+        private Path auditFile;
+        private Clock clock = Clock.systemUTC();
+        private int maxConnections = 64;
+        private Duration readTimeout = Duration.ofSeconds(10);
+        private Duration connectionDeadline = Duration.ofSeconds(30);
+
+        private Builder(Domain domain) {
+            this.domain = Objects.requireNonNull(domain, "domain");
+            this.auditFile = domain.directory().resolve("audit.log");
+        }
+
+        /** Where to listen (default 127.0.0.1:8124; port 0 picks a free port). */
+        public Builder listen(InetSocketAddress address) {
+            this.listen = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** Lifetime of issued certificates (default 30 days; never beyond the attestation's window). */
+        public Builder lifetime(Duration lifetime) {
+            if (lifetime.isNegative() || lifetime.isZero()) {
+                throw new IllegalArgumentException("lifetime must be positive");
+            }
+            this.lifetime = lifetime;
+            return this;
+        }
+
+        /** The audit log (default {@code audit.log} in the domain directory). */
+        public Builder auditLog(Path file) {
+            this.auditFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** The clock for attestation windows and certificate validity (tests). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Connections served at once (default 64); more are closed at once. */
+        public Builder maxConnections(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnections must be positive");
+            }
+            this.maxConnections = max;
+            return this;
+        }
+
+        /** How long a read (including the handshake's) may wait (default 10 s). */
+        public Builder readTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("readTimeout must be positive");
+            }
+            this.readTimeout = timeout;
+            return this;
+        }
+
+        /** How long a connection may last in all (default 30 s). */
+        public Builder connectionDeadline(Duration deadline) {
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("connectionDeadline must be positive");
+            }
+            this.connectionDeadline = deadline;
+            return this;
+        }
+
+        /**
+         * Issues the service's TLS certificate, makes sure a CRL exists, opens the audit log and
+         * starts listening.
+         *
+         * @throws IllegalArgumentException if the domain was opened without its policy key
+         * @throws IOException if the address cannot be bound or a file cannot be written
+         */
+        public DomainService start() throws IOException, TaoException {
+            if (!domain.hasPolicyKey()) {
+                throw new IllegalArgumentException("the domain must be opened with its policy key");
+            }
+            Instant now = clock.instant();
+            new CertificateRegistry(domain).currentCrl(now);
+            Signer key = Signer.generate();
+            AuditLog log = null;
+            SSLServerSocket server = null;
+            try {
+                X509Certificate cert = domain.issueCertificate(key.verifier(),
+                        DomainServiceProtocol.servicePrincipal(domain.policyPrincipal()), SERVICE_CERT_LIFETIME, now);
+                SSLContext tls = ServiceTls.context(key, cert);
+                log = AuditLog.open(auditFile);
+                server = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+                server.setReuseAddress(true);
+                server.setEnabledProtocols(new String[] {"TLSv1.3"});
+                server.setNeedClientAuth(false);
+                server.bind(listen, 128);
+                DomainService service = new DomainService(this, key, cert, server, log);
+                service.acceptor.start();
+                LOG.log(System.Logger.Level.DEBUG, "domain service for {0} listening on {1}", domain.name(),
+                        service.address());
+                return service;
+            } catch (GeneralSecurityException e) {
+                close(key, log, server);
+                throw new IOException("cannot set up TLS: " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                close(key, log, server);
+                throw e;
+            }
+        }
+
+        private static void close(Signer key, AuditLog log, SSLServerSocket server) {
+            key.close();
+            try {
+                if (log != null) {
+                    log.close();
+                }
+                if (server != null) {
+                    server.close();
+                }
+            } catch (IOException ignored) {
+                // Already failing; the first failure is the one reported.
+            }
+        }
+    }
+
+    /** The address the service listens on (with the real port when 0 was asked for). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    /** The certificate the service presents: the policy key's, for {@code key([policy]).DomainService()}. */
+    public X509Certificate serviceCertificate() {
+        return serviceCertificate;
+    }
+
+    /** The principal the service's certificate names. */
+    public Prin servicePrincipal() {
+        return DomainServiceProtocol.servicePrincipal(domain.policyPrincipal());
+    }
+
+    /** Issued certificates and revocations. */
+    public CertificateRegistry registry() {
+        return registry;
+    }
+
+    /** The audit log's file. */
+    public Path auditFile() {
+        return audit.file();
+    }
+
+    private void acceptLoop() {
+        while (!closing) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!closing) {
+                    LOG.log(System.Logger.Level.WARNING, "accept failed: {0}", e.getMessage());
+                    pauseAfterAcceptFailure();
+                }
+                continue;
+            }
+            String peer = peer(s);
+            if (!permits.tryAcquire()) {
+                // Audit first: whoever sees the connection close can rely on the line being there.
+                record(peer, AuditLog.Decision.BAD_REQUEST, null, null, "too many connections");
+                closeQuietly(s);
+                continue;
+            }
+            open.add(s);
+            try {
+                workers.execute(() -> serve((SSLSocket) s, peer));
+            } catch (RuntimeException e) {
+                // Only while closing: the pool no longer takes work.
+                open.remove(s);
+                closeQuietly(s);
+                permits.release();
+            }
+        }
+    }
+
+    /** Out of descriptors, say: back off a little rather than spin on a failing accept. */
+    private static void pauseAfterAcceptFailure() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void serve(SSLSocket s, String peer) {
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s), connectionDeadline.toMillis(),
+                TimeUnit.MILLISECONDS);
+        try {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(readTimeoutMillis);
+            s.startHandshake();
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            for (int i = 0; i < MAX_REQUESTS_PER_CONNECTION; i++) {
+                byte[] frame;
+                try {
+                    frame = DomainServiceProtocol.readFrame(in, DomainServiceProtocol.MAX_REQUEST_BYTES);
+                } catch (FrameException e) {
+                    record(peer, AuditLog.Decision.BAD_REQUEST, null, null, e.getMessage());
+                    return;
+                }
+                if (frame == null) {
+                    return;
+                }
+                DomainServiceRequest request;
+                try {
+                    request = DomainServiceProtocol.parseRequest(frame);
+                } catch (FrameException e) {
+                    record(peer, AuditLog.Decision.BAD_REQUEST, null, null, e.getMessage());
+                    send(out, DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_BAD_REQUEST,
+                            e.getMessage()));
+                    return;
+                }
+                send(out, handle(request, peer));
+            }
+        } catch (SocketTimeoutException e) {
+            record(peer, AuditLog.Decision.BAD_REQUEST, null, null, "timed out waiting for the client");
+        } catch (IOException e) {
+            if (!closing) {
+                record(peer, AuditLog.Decision.BAD_REQUEST, null, null,
+                        s.isClosed() ? "connection closed (deadline passed)" : "connection failed: " + e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "domain service connection from " + peer + " failed", e);
+            record(peer, AuditLog.Decision.ERROR, null, null, "internal error: " + e.getClass().getSimpleName());
+        } finally {
+            deadline.cancel(false);
+            closeQuietly(s);
+            open.remove(s);
+            permits.release();
+        }
+    }
+
+    private DomainServiceResponse handle(DomainServiceRequest request, String peer) {
+        return switch (request.getOp()) {
+            case DOMAIN_SERVICE_CERTIFY -> certify(request, peer);
+            case DOMAIN_SERVICE_GET_CRL -> crl();
+            case DOMAIN_SERVICE_OP_UNKNOWN -> DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_BAD_REQUEST,
+                    "unknown operation");
+        };
+    }
+
+    private DomainServiceResponse certify(DomainServiceRequest request, String peer) {
+        List<byte[]> hostCerts = new ArrayList<>();
+        for (ByteString c : request.getHostCertificatesList()) {
+            hostCerts.add(c.toByteArray());
+        }
+        Certifier.Decision decision;
+        try {
+            decision = certifier.certify(request.getAttestation().toByteArray(), request.getProgramKey().toByteArray(),
+                    hostCerts);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "certifying for " + peer + " failed", e);
+            record(peer, AuditLog.Decision.ERROR, null, null, "cannot issue: " + e.getMessage());
+            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
+                    "the service could not issue the certificate");
+        }
+        String principal = decision.principal().map(Prin::toString).orElse(null);
+        if (decision instanceof Certifier.Refused refused) {
+            record(peer, AuditLog.Decision.REFUSED, principal, null, refused.reason());
+            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
+        }
+        X509Certificate cert = ((Certifier.Issued) decision).certificate();
+        IOException unaudited = record(peer, AuditLog.Decision.ISSUED, principal,
+                CertificateRegistry.serialText(cert.getSerialNumber()), null);
+        if (unaudited != null) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; certificate withheld", unaudited);
+            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
+                    "the service could not audit the decision");
+        }
+        try {
+            return DomainServiceResponse.newBuilder()
+                    .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                    .setProgramCertificate(ByteString.copyFrom(cert.getEncoded()))
+                    .setPolicyCertificate(ByteString.copyFrom(domain.policyCertificate().getEncoded()))
+                    .build();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("an issued certificate does not encode", e);
+        }
+    }
+
+    private DomainServiceResponse crl() {
+        try {
+            return DomainServiceResponse.newBuilder()
+                    .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                    .setCrl(ByteString.copyFrom(registry.currentCrl(clock.instant()).getEncoded()))
+                    .build();
+        } catch (IOException | TaoException | CRLException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot serve the CRL", e);
+            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
+                    "the service cannot read its CRL");
+        }
+    }
+
+    private static void send(OutputStream out, DomainServiceResponse response) throws IOException {
+        DomainServiceProtocol.writeFrame(out, response.toByteArray(), DomainServiceProtocol.MAX_RESPONSE_BYTES);
+    }
+
+    private IOException record(String peer, AuditLog.Decision decision, String principal, String serial,
+            String reason) {
+        IOException failed = audit.record(clock.instant(), peer, decision, principal, serial, reason);
+        if (failed != null) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log " + audit.file(), failed);
+        }
+        return failed;
+    }
+
+    private static String peer(Socket s) {
+        if (s.getRemoteSocketAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            String host = a.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        }
+        return String.valueOf(s.getRemoteSocketAddress());
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // Closing is all that is left to do with it.
+        }
+    }
+
+    /** Blocks until {@link #close()} has finished (from any thread). */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /**
+     * Stops accepting, closes every connection, waits for the connection threads and closes the
+     * audit log and the service's key. Idempotent. The domain stays open.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // Nothing more to release.
+        }
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+        workers.shutdown();
+        try {
+            acceptor.join(TimeUnit.SECONDS.toMillis(5));
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deadlines.shutdownNow();
+        try {
+            audit.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the audit log failed: {0}", e.getMessage());
+        }
+        serviceKey.close();
+        closed.countDown();
+    }
+
+    @Override
+    public String toString() {
+        return "DomainService[" + domain.name() + ", " + server.getLocalSocketAddress() + "]";
+    }
+}

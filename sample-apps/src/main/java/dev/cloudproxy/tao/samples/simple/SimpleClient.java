@@ -1,0 +1,125 @@
+package dev.cloudproxy.tao.samples.simple;
+
+import dev.cloudproxy.tao.DecryptionException;
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.channel.ProgramCredentials;
+import dev.cloudproxy.tao.channel.TaoChannel;
+import dev.cloudproxy.tao.channel.TaoChannels;
+import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.paradigm.TaoParadigm;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The client of SimpleExample, run as a hosted program: gets its key and program certificate
+ * through the Tao paradigm, opens a Tao channel to SimpleServer, receives its secret, checks that
+ * it is its own name followed by {@code 43}, and stores it protected with its own keys
+ * ({@code secret.protected} in its state directory). On a later run it first reads back the
+ * secret it stored.
+ *
+ * <pre>
+ * SimpleClient --policy-cert FILE --domain-service HOST:PORT --state DIR --server HOST:PORT [--host-cert FILE]
+ *              [--export DIR]
+ * </pre>
+ *
+ * <p>{@code --export DIR} also writes the client's certificate ({@code client.cert.pem}) and its
+ * private key ({@code client.key.pem}, PKCS#8, mode 0600) for trying the server with other TLS
+ * clients such as {@code openssl s_client}. That takes the key out of the Tao's protection: for
+ * demonstrations only.
+ */
+public final class SimpleClient {
+    static final String PROGRAM = "SimpleClient";
+    /** The protected secret in the state directory. */
+    public static final String SECRET_FILE = "secret.protected";
+    private static final int MAX_SECRET_FILE = 64 * 1024;
+
+    private SimpleClient() {}
+
+    public static void main(String[] argv) {
+        SimpleArgs args = null;
+        try {
+            args = SimpleArgs.parse(PROGRAM, argv,
+                    Set.of("policy-cert", "domain-service", "state", "host-cert", "server", "export"));
+            InetSocketAddress server = args.address("server");
+            Path state = args.path("state");
+            try (TaoParadigm paradigm = paradigm(args)) {
+                System.out.println("name: " + paradigm.principal());
+                System.out.println("certificate: serial " + paradigm.certificate().getSerialNumber().toString(16));
+                Path stored = state.resolve(SECRET_FILE);
+                if (Files.exists(stored)) {
+                    byte[] old = paradigm.unprotect(AtomicFiles.readAtMost(stored, MAX_SECRET_FILE + 1));
+                    System.out.println("stored secret: " + new String(old, StandardCharsets.UTF_8));
+                }
+                byte[] secret;
+                try (TaoChannel channel = TaoChannels.of(ProgramCredentials.of(paradigm.signer(),
+                        paradigm.certificateChain(), paradigm.policyCertificate()))
+                        .dial(server.getHostString(), server.getPort())) {
+                    System.out.println("peer: " + channel.peer());
+                    secret = channel.receive();
+                }
+                String expected = SimpleServer.secretFor(paradigm.principal());
+                if (!Arrays.equals(secret, expected.getBytes(StandardCharsets.UTF_8))) {
+                    args.fail(1, "the server sent a secret that is not this program's");
+                    return;
+                }
+                AtomicFiles.writeOwnerOnly(stored.toAbsolutePath(), paradigm.protect(secret));
+                System.out.println("secret: " + new String(secret, StandardCharsets.UTF_8));
+                String export = args.optional("export", null);
+                if (export != null) {
+                    export(paradigm, Path.of(export));
+                    System.out.println("exported: " + Path.of(export).resolve("client.cert.pem") + " and client.key.pem");
+                }
+            }
+        } catch (SimpleArgs.UsageException e) {
+            System.err.println(PROGRAM + ": " + e.getMessage());
+            System.exit(2);
+        } catch (DecryptionException e) {
+            args.fail(1, "the stored secret does not open with this program's keys");
+        } catch (TaoException | IOException e) {
+            args.fail(1, e.getMessage());
+        }
+    }
+
+    private static void export(TaoParadigm paradigm, Path dir) throws IOException {
+        byte[] scalar = paradigm.signer().exportSecretKeyMaterial();
+        try {
+            java.security.spec.ECParameterSpec params = ((java.security.interfaces.ECPublicKey)
+                    paradigm.signer().verifier().toJcaPublicKey()).getParams();
+            java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC").generatePrivate(
+                    new java.security.spec.ECPrivateKeySpec(new java.math.BigInteger(1, scalar), params));
+            byte[] pkcs8 = key.getEncoded();
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pkcs8)
+                    + "\n-----END PRIVATE KEY-----\n";
+            Arrays.fill(pkcs8, (byte) 0);
+            AtomicFiles.createPrivateDirectories(dir);
+            AtomicFiles.writeOwnerOnly(dir.resolve("client.key.pem").toAbsolutePath(),
+                    pem.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder chain = new StringBuilder();
+            for (var cert : paradigm.certificateChain()) {
+                chain.append(dev.cloudproxy.tao.domain.ProgramCertificate.toPem(cert));
+            }
+            AtomicFiles.writeOwnerOnly(dir.resolve("client.cert.pem").toAbsolutePath(),
+                    chain.toString().getBytes(StandardCharsets.US_ASCII));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot export the client's key: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(scalar, (byte) 0);
+        }
+    }
+
+    /** The Tao paradigm for a SimpleExample program, configured from its options. */
+    static TaoParadigm paradigm(SimpleArgs args) throws SimpleArgs.UsageException, IOException, TaoException {
+        return TaoParadigm.builder(Tao.parent(), args.path("state"))
+                .policyCertificate(args.certificate("policy-cert"))
+                .hostCertificates(args.certificates("host-cert"))
+                .domainService(args.address("domain-service"))
+                .open();
+    }
+}

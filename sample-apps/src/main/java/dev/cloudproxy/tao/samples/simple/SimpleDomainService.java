@@ -1,0 +1,62 @@
+package dev.cloudproxy.tao.samples.simple;
+
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.domain.Domain;
+import dev.cloudproxy.tao.domainservice.DomainService;
+import dev.cloudproxy.tao.keys.WrongPasswordException;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The domain service of SimpleExample, run as a hosted program: opens the domain with its policy
+ * key (the password from {@code TAO_PASSWORD}) and certifies programs the domain's guard
+ * authorizes, until it is stopped.
+ *
+ * <pre>
+ * SimpleDomainService --domain DIR [--listen HOST:PORT]
+ * </pre>
+ *
+ * Prints {@code name: <its Tao name>} and then {@code listening on HOST:PORT} once it accepts
+ * requests.
+ */
+public final class SimpleDomainService {
+    static final String PROGRAM = "SimpleDomainService";
+
+    private SimpleDomainService() {}
+
+    public static void main(String[] argv) {
+        SimpleArgs args = null;
+        try {
+            args = SimpleArgs.parse(PROGRAM, argv, Set.of("domain", "listen"));
+            String password = System.getenv("TAO_PASSWORD");
+            if (password == null || password.isEmpty()) {
+                args.fail(2, "set TAO_PASSWORD to the domain's policy password");
+                return;
+            }
+            System.out.println("name: " + Tao.parent().getTaoName());
+            char[] pw = password.toCharArray();
+            try (Domain domain = Domain.loadWithKeys(args.path("domain"), pw);
+                    DomainService service = DomainService.builder(domain)
+                            .listen(SimpleArgs.address("listen", args.optional("listen", "127.0.0.1:0")))
+                            .start()) {
+                Arrays.fill(pw, '\0');
+                System.out.println("listening on " + service.address().getHostString() + ":"
+                        + service.address().getPort());
+                System.out.flush();
+                Runtime.getRuntime().addShutdownHook(new Thread(service::close));
+                service.awaitClosed();
+            }
+        } catch (SimpleArgs.UsageException e) {
+            System.err.println(PROGRAM + ": " + e.getMessage());
+            System.exit(2);
+        } catch (WrongPasswordException e) {
+            args.fail(1, "TAO_PASSWORD does not open the policy key");
+        } catch (TaoException | IOException e) {
+            args.fail(1, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.cloudproxy.tao.host;
+
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.measurement.JvmProgram;
+import dev.cloudproxy.tao.measurement.Measurement;
+import dev.cloudproxy.tao.measurement.MeasurementException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The {@code jvm} factory: a Java program measured by {@link JvmProgram} (runtime, jars by
+ * content, main class, JVM options), named {@code Jvm([hash])}.
+ *
+ * <p>The jar and every extra class path jar are first copied into a private directory of the
+ * host ({@code programs/}, mode 0700, files 0400); the copies are measured and run, and removed
+ * when the program exits. Paths are not part of the measurement, so the copies measure as the
+ * originals. Jars must be self-contained: a manifest {@code Class-Path} would resolve against the
+ * private directory and is refused by the measurement as missing. Directories on the class path
+ * are refused. The runtime ({@code java.home}, 150-300 MB) is measured where it is, not copied:
+ * it must not be writable by anyone the host does not trust (a root-owned JDK is).
+ */
+public final class JvmFactory implements ProgramFactory {
+    /** Largest jar the factory copies. */
+    public static final long MAX_JAR_BYTES = 1L << 30;
+
+    private final Path javaHome;
+
+    /** A factory that runs programs on {@code javaHome} (e.g. the host's own runtime). */
+    public JvmFactory(Path javaHome) {
+        this.javaHome = javaHome.toAbsolutePath();
+    }
+
+    /** A factory on the runtime running this code. */
+    public static JvmFactory onThisRuntime() {
+        return new JvmFactory(Path.of(System.getProperty("java.home")));
+    }
+
+    @Override
+    public String name() {
+        return ProgramSpec.JVM;
+    }
+
+    @Override
+    public Prepared prepare(ProgramSpec spec, Path scratch) throws ProgramStartException {
+        Path dir;
+        try {
+            AtomicFiles.createPrivateDirectories(scratch);
+            dir = Files.createTempDirectory(scratch, "jvm-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new ProgramStartException("cannot make a private directory in " + scratch + ": " + e.getMessage());
+        }
+        AutoCloseable cleanup = () -> deleteTree(dir);
+        try {
+            Path jar = copy(spec.path(), dir.resolve("app.jar"));
+            List<Path> extra = new ArrayList<>();
+            for (int i = 0; i < spec.classpath().size(); i++) {
+                extra.add(copy(spec.classpath().get(i), dir.resolve("cp" + i + ".jar")));
+            }
+            JvmProgram.Builder b = JvmProgram.builder().jar(jar).classpath(extra).jvmOptions(spec.jvmOptions())
+                    .runtime(javaHome);
+            spec.mainClass().ifPresent(b::mainClass);
+            Measurement m = b.build().measure();
+            String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
+                    .map(Measurement.Item::name).findFirst()
+                    .orElseThrow(() -> new ProgramStartException("the measurement names no main class"));
+            List<String> command = new ArrayList<>();
+            command.add(javaHome.resolve("bin").resolve("java").toString());
+            command.addAll(spec.jvmOptions());
+            command.add("-cp");
+            StringBuilder cp = new StringBuilder(jar.toString());
+            for (Path p : extra) {
+                cp.append(':').append(p);
+            }
+            command.add(cp.toString());
+            command.add(main);
+            command.addAll(spec.args());
+            return new Prepared(SubPrin.of(m.extension()), command, cleanup);
+        } catch (MeasurementException e) {
+            close(cleanup);
+            throw new ProgramStartException("cannot measure " + spec.path() + ": " + e.getMessage());
+        } catch (ProgramStartException | RuntimeException e) {
+            close(cleanup);
+            throw e;
+        }
+    }
+
+    private static Path copy(Path source, Path target) throws ProgramStartException {
+        if (!Files.isRegularFile(source)) {
+            throw new ProgramStartException((Files.exists(source, LinkOption.NOFOLLOW_LINKS)
+                    ? "not a jar file (directories are refused): " : "no such jar: ") + source);
+        }
+        try (InputStream in = Files.newInputStream(source)) {
+            Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (var out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
+                byte[] buf = new byte[64 << 10];
+                long total = 0;
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    total += n;
+                    if (total > MAX_JAR_BYTES) {
+                        throw new ProgramStartException(source + " is larger than " + MAX_JAR_BYTES + " bytes");
+                    }
+                    out.write(buf, 0, n);
+                }
+            }
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r--------"));
+            return target;
+        } catch (IOException e) {
+            throw new ProgramStartException("cannot copy " + source + ": " + e.getMessage());
+        }
+    }
+
+    private static void close(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // best effort
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.cloudproxy.tao.host;
+
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.Unsealed;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+
+/**
+ * A hosted program for tests, started by a real host: it finds its host with {@link Tao#parent()}
+ * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
+ * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS.
+ */
+public final class HostedMain {
+    private HostedMain() {}
+
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        HexFormat hex = HexFormat.of();
+        Tao tao;
+        try {
+            tao = Tao.parent();
+        } catch (TaoException e) {
+            answer("refused " + e.getMessage());
+            return;
+        }
+        answer("connected " + tao.getTaoName());
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            String[] cmd = line.split(" ");
+            try {
+                switch (cmd[0]) {
+                    case "name" -> answer(tao.getTaoName().toString());
+                    case "seal" -> answer(hex.formatHex(tao.seal(hex.parseHex(cmd[2]), cmd[1])));
+                    case "unseal" -> {
+                        try (Unsealed u = tao.unseal(hex.parseHex(cmd[1]))) {
+                            answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
+                        }
+                    }
+                    case "exit" -> {
+                        answer("bye");
+                        System.exit(Integer.parseInt(cmd[1]));
+                    }
+                    default -> answer("unknown command");
+                }
+            } catch (Exception e) {
+                answer(e.getClass().getSimpleName() + " " + e.getMessage());
+            }
+        }
+    }
+
+    private static void answer(String s) {
+        System.out.println("> " + s);
+        System.out.flush();
+    }
+}
