@@ -251,6 +251,11 @@ public class ChannelBenchmark {
         });
     }
 
+    /** The server threads, for {@link ChannelCpuCost}. */
+    List<Thread> serverThreads() {
+        return List.copyOf(threads);
+    }
+
     private void start(String name, Runnable r) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);

@@ -170,7 +170,7 @@ public final class AttestedChannels {
         return TaoListener.bind(config, address);
     }
 
-    private Prin authenticate(SSLSocket socket, boolean client) throws IOException {
+    private Prin authenticate(SSLSocket socket) throws IOException {
         SSLSession session = socket.getSession();
         Verifier tlsKey;
         try {

@@ -15,7 +15,7 @@ record ChannelConfig(SSLContext context, Duration handshakeTimeout, int maxMessa
         /**
          * @throws PeerRefusedException if the peer is refused (or refused us)
          */
-        Prin authenticate(SSLSocket socket, boolean client) throws IOException;
+        Prin authenticate(SSLSocket socket) throws IOException;
     }
 
     int handshakeTimeoutMillis() {

@@ -50,26 +50,24 @@ public final class TaoChannel implements Closeable {
 
     static TaoChannel dial(ChannelConfig config, String host, int port) throws IOException {
         Objects.requireNonNull(host, "host");
-        Socket plain = new Socket();
-        SSLSocket tls;
+        // The configured factory's sockets have the channel's parameters and TCP_NODELAY set.
+        SSLSocket tls = (SSLSocket) config.context().getSocketFactory().createSocket();
         try {
-            plain.setTcpNoDelay(true);
-            plain.connect(new InetSocketAddress(host, port), config.handshakeTimeoutMillis());
-            tls = (SSLSocket) config.context().getSocketFactory().createSocket(plain, host, port, true);
             tls.setUseClientMode(true);
+            tls.connect(new InetSocketAddress(host, port), config.handshakeTimeoutMillis());
         } catch (IOException | RuntimeException e) {
-            closeQuietly(plain, e);
+            closeQuietly(tls, e);
             throw e;
         }
-        return open(config, tls, true);
+        return open(config, tls);
     }
 
     /** Runs the handshake and the mode's authentication on a configured TLS socket. */
-    static TaoChannel open(ChannelConfig config, SSLSocket socket, boolean client) throws IOException {
+    static TaoChannel open(ChannelConfig config, SSLSocket socket) throws IOException {
         try {
             socket.setSoTimeout(config.handshakeTimeoutMillis());
             socket.startHandshake();
-            Prin peer = config.authenticator().authenticate(socket, client);
+            Prin peer = config.authenticator().authenticate(socket);
             socket.setSoTimeout(0);
             MessageStream stream = new MessageStream(socket.getInputStream(), socket.getOutputStream(),
                     config.maxMessageBytes());

@@ -88,7 +88,7 @@ public final class TaoChannels {
         this.parameters = parameters(base);
         this.context = new ConfiguredSslContext(base, parameters);
         this.config = new ChannelConfig(context, b.handshakeTimeout, b.maxMessageBytes,
-                (socket, client) -> checkPeer(socket.getSession()));
+                socket -> checkPeer(socket.getSession()));
     }
 
     static SSLContext initContext(KeyManager keyManager, TrustManager trustManager, Duration sessionTimeout) {

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.Objects;
 import javax.net.ssl.SSLSocket;
 
@@ -52,7 +51,8 @@ public final class TaoListener implements Closeable {
 
     static TaoListener bind(ChannelConfig config, InetSocketAddress address) throws IOException {
         Objects.requireNonNull(address, "address");
-        ServerSocket server = new ServerSocket();
+        // The configured factory's server sockets require client certificates, TLS 1.3 only.
+        ServerSocket server = config.context().getServerSocketFactory().createServerSocket();
         try {
             server.bind(address);
         } catch (IOException | RuntimeException e) {
@@ -70,16 +70,14 @@ public final class TaoListener implements Closeable {
      * @throws IOException if the listener is closed or the connection failed
      */
     public TaoChannel accept() throws IOException {
-        Socket plain = server.accept();
-        SSLSocket tls;
+        SSLSocket tls = (SSLSocket) server.accept();
         try {
-            plain.setTcpNoDelay(true);
-            tls = (SSLSocket) config.context().getSocketFactory().createSocket(plain, null, true);
+            tls.setTcpNoDelay(true);
         } catch (IOException | RuntimeException e) {
-            plain.close();
+            tls.close();
             throw e;
         }
-        return TaoChannel.open(config, tls, false);
+        return TaoChannel.open(config, tls);
     }
 
     /** The address it listens on (with the port chosen when bound to port 0). */

@@ -200,6 +200,7 @@ class ChannelTest {
                 }
             });
             try (TaoChannel c = TaoChannel.dial(host(), listener.port(), client)) {
+                assertThat(c.session().getProtocol()).isEqualTo("TLSv1.3");
                 assertThat(await(second)).isEqualTo(client.principal());
             }
         }
@@ -319,6 +320,7 @@ class ChannelTest {
                 }
             });
             try (TaoChannel c = TaoChannel.dial(host(), listener.port(), client)) {
+                assertThat(c.session().getProtocol()).isEqualTo("TLSv1.3");
                 assertThat(await(accepted)).isEqualTo(client.principal());
             }
         }
@@ -415,6 +417,7 @@ class ChannelTest {
                 }
             });
             try (TaoChannel c = TaoChannel.dial(host(), listener.port(), client)) {
+                assertThat(c.session().getProtocol()).isEqualTo("TLSv1.3");
                 assertThat(await(served)).isEqualTo(issued.principal());
             }
         }

@@ -195,29 +195,51 @@ class JsseInteropTest {
     }
 
     @Test
-    void credentialsFromARealDomain_makeAChannel(@TempDir Path tmp) throws Exception {
-        DomainTemplate template = DomainTemplate.parse("name = Real Domain\nguard = liberal\n".getBytes(UTF_8), "t");
+    void credentialsFromARealDomain_makeAChannelAndTheDomainGuardDecides(@TempDir Path tmp) throws Exception {
+        String host = "key([" + "11".repeat(32) + "])";
+        Prin serverName = Prin.parse(host + ".Program([" + "aa".repeat(32) + "])");
+        Prin clientName = Prin.parse(host + ".Program([" + "bb".repeat(32) + "])");
+        Prin strangerName = Prin.parse(host + ".Program([" + "cc".repeat(32) + "])");
+        DomainTemplate template = DomainTemplate.parse(("name = Real Domain\nguard = datalog\ncan_execute = "
+                + clientName + "\n").getBytes(UTF_8), "t");
         try (Domain d = Domain.create(tmp.resolve("domain"), template, "pw".toCharArray(), Argon2Params.FLOOR);
                 Signer serverKey = Signer.generate();
-                Signer clientKey = Signer.generate()) {
-            Prin serverName = Prin.parse("key([" + "11".repeat(32) + "]).Program([" + "aa".repeat(32) + "])");
-            Prin clientName = Prin.parse("key([" + "11".repeat(32) + "]).Program([" + "bb".repeat(32) + "])");
-            X509Certificate policy = Domain.load(tmp.resolve("domain")).policyCertificate();
+                Signer clientKey = Signer.generate();
+                Signer strangerKey = Signer.generate()) {
+            Domain loaded = Domain.load(tmp.resolve("domain"));
+            X509Certificate policy = loaded.policyCertificate();
             ProgramCredentials server = ProgramCredentials.of(serverKey,
                     List.of(d.issueCertificate(serverKey.verifier(), serverName, Duration.ofHours(1), Instant.now())), policy);
             ProgramCredentials client = ProgramCredentials.of(clientKey,
                     List.of(d.issueCertificate(clientKey.verifier(), clientName, Duration.ofHours(1), Instant.now())), policy);
-            try (TaoListener listener = TaoChannels.of(server).listen(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            ProgramCredentials stranger = ProgramCredentials.of(strangerKey,
+                    List.of(d.issueCertificate(strangerKey.verifier(), strangerName, Duration.ofHours(1), Instant.now())),
+                    policy);
+            TaoChannels serverChannels = TaoChannels.builder(server)
+                    .peerPolicy(PeerPolicy.guard(loaded.guard(), "Execute"))
+                    .build();
+            try (TaoListener listener = serverChannels.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                String address = InetAddress.getLoopbackAddress().getHostAddress();
                 Future<Prin> served = executor.submit(() -> {
                     try (TaoChannel ch = listener.accept()) {
                         return ch.peer();
                     }
                 });
-                try (TaoChannel ch = TaoChannel.dial(InetAddress.getLoopbackAddress().getHostAddress(), listener.port(), client)) {
+                try (TaoChannel ch = TaoChannel.dial(address, listener.port(), client)) {
                     assertThat(ch.peer()).isEqualTo(serverName);
                 }
                 assertThat(served.get(20, TimeUnit.SECONDS)).isEqualTo(clientName);
+
+                Future<TaoChannel> refused = executor.submit(listener::accept);
+                assertThrows(IOException.class, () -> {
+                    try (TaoChannel ch = TaoChannel.dial(address, listener.port(), stranger)) {
+                        ch.send(new byte[1]);
+                        ch.receive();
+                    }
+                });
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> refused.get(20, TimeUnit.SECONDS));
+                assertThat(e.getCause()).hasMessageContaining("peer " + strangerName + " is not accepted by the guard");
             }
         }
     }
