@@ -2,9 +2,8 @@ package dev.cloudproxy.tao.channel;
 
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.keys.Signer;
-import java.io.ByteArrayOutputStream;
+import dev.cloudproxy.tao.keys.X509ContentSigner;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -12,14 +11,11 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 
 /**
  * The throw-away self-signed certificate of the certificate-free mode: it only carries the TLS
@@ -38,33 +34,9 @@ final class SelfSignedCertificate {
         try {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            return ProgramCertificate.parseDer(builder.build(new KeySigner(key)).getEncoded());
+            return ProgramCertificate.parseDer(builder.build(new X509ContentSigner(key)).getEncoded());
         } catch (IOException | CertificateException e) {
             throw new IllegalStateException("cannot build a self-signed certificate", e);
-        }
-    }
-
-    private static final class KeySigner implements ContentSigner {
-        private final Signer key;
-        private final ByteArrayOutputStream tbs = new ByteArrayOutputStream();
-
-        KeySigner(Signer key) {
-            this.key = key;
-        }
-
-        @Override
-        public AlgorithmIdentifier getAlgorithmIdentifier() {
-            return new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
-        }
-
-        @Override
-        public OutputStream getOutputStream() {
-            return tbs;
-        }
-
-        @Override
-        public byte[] getSignature() {
-            return key.sign(tbs.toByteArray());
         }
     }
 }

@@ -3,10 +3,9 @@ package dev.cloudproxy.tao.domain;
 import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.keys.Verifier;
+import dev.cloudproxy.tao.keys.X509ContentSigner;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -23,7 +22,6 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -31,7 +29,6 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.bc.BcX509ExtensionUtils;
-import org.bouncycastle.operator.ContentSigner;
 
 /**
  * The self-signed X.509 certificate of a domain's policy key: a CA certificate (basic constraints
@@ -67,7 +64,7 @@ public final class PolicyCertificate {
                     new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(spki));
             builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(spki));
-            return parseDer(builder.build(new KeyContentSigner(policyKey)).getEncoded());
+            return parseDer(builder.build(new X509ContentSigner(policyKey)).getEncoded());
         } catch (IOException | CertificateException e) {
             throw new IllegalStateException("cannot build the policy certificate", e);
         }
@@ -195,31 +192,5 @@ public final class PolicyCertificate {
             throw new CertificateException("expected one X.509 certificate");
         }
         return cert;
-    }
-
-    /** BouncyCastle's signing hook, over the policy key: ECDSA P-256 with SHA-256, DER signatures. */
-    static final class KeyContentSigner implements ContentSigner {
-        private final Signer key;
-        private final ByteArrayOutputStream tbs = new ByteArrayOutputStream();
-
-        KeyContentSigner(Signer key) {
-            this.key = key;
-        }
-
-        @Override
-        public AlgorithmIdentifier getAlgorithmIdentifier() {
-            // RFC 5758: the parameters of ecdsa-with-SHA256 are absent.
-            return new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
-        }
-
-        @Override
-        public OutputStream getOutputStream() {
-            return tbs;
-        }
-
-        @Override
-        public byte[] getSignature() {
-            return key.sign(tbs.toByteArray());
-        }
     }
 }

@@ -124,7 +124,7 @@ public final class ProgramCertificate {
             builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(spki));
             builder.addExtension(Extension.authorityKeyIdentifier, false,
                     utils.createAuthorityKeyIdentifier(issuerSpki));
-            return parseDer(builder.build(new PolicyCertificate.KeyContentSigner(policyKey)).getEncoded());
+            return parseDer(builder.build(new dev.cloudproxy.tao.keys.X509ContentSigner(policyKey)).getEncoded());
         } catch (IOException | CertificateException e) {
             throw new IllegalStateException("cannot build the certificate", e);
         }

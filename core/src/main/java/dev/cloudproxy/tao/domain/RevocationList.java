@@ -82,7 +82,7 @@ public final class RevocationList {
             builder.addExtension(Extension.cRLNumber, false, new CRLNumber(number));
             builder.addExtension(Extension.authorityKeyIdentifier, false, new BcX509ExtensionUtils()
                     .createAuthorityKeyIdentifier(SubjectPublicKeyInfo.getInstance(policyKey.verifier().pkix())));
-            byte[] der = builder.build(new PolicyCertificate.KeyContentSigner(policyKey)).getEncoded();
+            byte[] der = builder.build(new dev.cloudproxy.tao.keys.X509ContentSigner(policyKey)).getEncoded();
             return parseDer(der);
         } catch (IOException | CRLException e) {
             throw new IllegalStateException("cannot build the CRL", e);

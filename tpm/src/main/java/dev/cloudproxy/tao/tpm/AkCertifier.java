@@ -9,11 +9,10 @@ import dev.cloudproxy.tao.attestation.Tpm2Quote;
 import dev.cloudproxy.tao.attestation.VerifiedStatement;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Signer;
+import dev.cloudproxy.tao.keys.X509ContentSigner;
 import dev.cloudproxy.tao.keys.Verifier;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -27,11 +26,8 @@ import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 import tss.tpm.TPMA_OBJECT;
 import tss.tpm.TPMS_ECC_PARMS;
 import tss.tpm.TPMT_PUBLIC;
@@ -247,7 +243,7 @@ public final class AkCertifier {
                 Date.from(now.minusSeconds(60)), Date.from(now.plus(VALIDITY)),
                 new X500Name("CN=" + subjectName.replace(",", "\\,").replace("\"", "\\\"")),
                 SubjectPublicKeyInfo.getInstance(subject.pkix()));
-        return b.build(new PolicyKeySigner(issuer)).getEncoded();
+        return b.build(new X509ContentSigner(issuer)).getEncoded();
     }
 
     private static boolean signedByOneOf(X509Certificate cert, List<Verifier> issuers) {
@@ -306,30 +302,4 @@ public final class AkCertifier {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
     }
-
-    /** BouncyCastle's certificate builder signing with a core {@link Signer} (ECDSA P-256, SHA-256). */
-    private static final class PolicyKeySigner implements ContentSigner {
-        private final Signer key;
-        private final ByteArrayOutputStream data = new ByteArrayOutputStream();
-
-        PolicyKeySigner(Signer key) {
-            this.key = key;
-        }
-
-        @Override
-        public AlgorithmIdentifier getAlgorithmIdentifier() {
-            return new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
-        }
-
-        @Override
-        public OutputStream getOutputStream() {
-            return data;
-        }
-
-        @Override
-        public byte[] getSignature() {
-            return key.sign(data.toByteArray());
-        }
-    }
-
 }
