@@ -4,19 +4,16 @@ import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.keys.Verifier;
 import dev.cloudproxy.tao.keys.X509ContentSigner;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
-import java.util.List;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -64,7 +61,7 @@ public final class PolicyCertificate {
                     new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(spki));
             builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(spki));
-            return parseDer(builder.build(new X509ContentSigner(policyKey)).getEncoded());
+            return ProgramCertificate.parseDer(builder.build(new X509ContentSigner(policyKey)).getEncoded());
         } catch (IOException | CertificateException e) {
             throw new IllegalStateException("cannot build the policy certificate", e);
         }
@@ -127,7 +124,7 @@ public final class PolicyCertificate {
         try {
             byte[] der = Base64.getMimeDecoder().decode(
                     text.substring(PEM_BEGIN.length(), text.length() - PEM_END.length()));
-            return parseDer(der);
+            return ProgramCertificate.parseDer(der);
         } catch (IllegalArgumentException | CertificateException e) {
             throw new CertificateException("does not parse as an X.509 certificate", e);
         }
@@ -182,15 +179,5 @@ public final class PolicyCertificate {
             return "";
         }
         return rdns[0].getFirst().getValue().toString();
-    }
-
-    private static X509Certificate parseDer(byte[] der) throws CertificateException {
-        CertificateFactory factory = CertificateFactory.getInstance("X.509");
-        List<? extends java.security.cert.Certificate> all =
-                List.copyOf(factory.generateCertificates(new ByteArrayInputStream(der)));
-        if (all.size() != 1 || !(all.get(0) instanceof X509Certificate cert)) {
-            throw new CertificateException("expected one X.509 certificate");
-        }
-        return cert;
     }
 }
