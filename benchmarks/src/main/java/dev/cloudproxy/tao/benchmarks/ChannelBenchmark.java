@@ -17,18 +17,12 @@ import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.soft.SoftTao;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.security.KeyFactory;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPrivateKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,7 +103,7 @@ public class ChannelBenchmark {
         serve("tao-echo", taoListener, false);
 
         Issued jca = issue(3);
-        taoJcaClient = TaoChannels.of(ProgramCredentials.of(jcaKey(jca.key, jca.cert), List.of(jca.cert), policyCert));
+        taoJcaClient = TaoChannels.of(ProgramCredentials.of(jca.key.toJcaPrivateKey(), List.of(jca.cert), policyCert));
 
         SoftTao serverTao = softProgram(1);
         SoftTao clientTao = softProgram(2);
@@ -187,22 +181,12 @@ public class ChannelBenchmark {
         return tao;
     }
 
-    private static PrivateKey jcaKey(Signer key, X509Certificate cert) throws Exception {
-        byte[] scalar = key.exportSecretKeyMaterial();
-        try {
-            return KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(new BigInteger(1, scalar),
-                    ((ECPublicKey) cert.getPublicKey()).getParams()));
-        } finally {
-            java.util.Arrays.fill(scalar, (byte) 0);
-        }
-    }
-
     /** Plain JDK mutual TLS: PKCS#12 key store, PKIX trust anchored at the policy certificate. */
     private SSLContext jdkContext(Issued id) throws Exception {
         char[] pw = "bench".toCharArray();
         KeyStore keyStore = KeyStore.getInstance("PKCS12");
         keyStore.load(null, null);
-        keyStore.setKeyEntry("me", jcaKey(id.key, id.cert), pw, new X509Certificate[] {id.cert});
+        keyStore.setKeyEntry("me", id.key.toJcaPrivateKey(), pw, new X509Certificate[] {id.cert});
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keyStore, pw);
         KeyStore trustStore = KeyStore.getInstance("PKCS12");

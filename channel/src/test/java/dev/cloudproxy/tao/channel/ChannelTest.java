@@ -122,7 +122,7 @@ class ChannelTest {
         // (a JDK key manager would not even offer it: the server names the issuer it accepts)
         SSLContext client = TestDomain.trustingJdkContext("TLSv1.3", new javax.net.ssl.KeyManager[] {
                 new ProgramKeyManager(new java.security.cert.X509Certificate[] {stranger.certificate()},
-                        TestDomain.jcaKey(stranger.key(), stranger.certificate()))});
+                        stranger.key().toJcaPrivateKey())});
         try (TaoListener listener = TaoChannels.of(domain.program()).listen(LOOPBACK)) {
             Future<TaoChannel> served = async(listener::accept);
             expectRefusal(client, listener.port());
@@ -211,7 +211,7 @@ class ChannelTest {
         TestDomain.Issued expired = domain.issue(domain.nextPrincipal(), Instant.now().minus(Duration.ofDays(2)),
                 Duration.ofDays(1));
         SSLContext client = TestDomain.trustingJdkContext("TLSv1.3", TestDomain.jdkKeyManagers(
-                TestDomain.jcaKey(expired.key(), expired.certificate()), expired.certificate()));
+                expired.key().toJcaPrivateKey(), expired.certificate()));
         try (TaoListener listener = TaoChannels.of(domain.program()).listen(LOOPBACK)) {
             Future<TaoChannel> served = async(listener::accept);
             expectRefusal(client, listener.port());
@@ -233,7 +233,7 @@ class ChannelTest {
             java.security.cert.X509Certificate cert = dev.cloudproxy.tao.domain.ProgramCertificate.parseDer(tampered);
             SSLContext client = TestDomain.trustingJdkContext("TLSv1.3", new javax.net.ssl.KeyManager[] {
                     new ProgramKeyManager(new java.security.cert.X509Certificate[] {cert},
-                            TestDomain.jcaKey(issued.key(), issued.certificate()))});
+                            issued.key().toJcaPrivateKey())});
             try (TaoListener listener = TaoChannels.of(domain.program()).listen(LOOPBACK)) {
                 Future<TaoChannel> served = async(listener::accept);
                 expectRefusal(client, listener.port());
@@ -408,7 +408,7 @@ class ChannelTest {
     @Test
     void dial_withAJcaPrivateKey_works() throws Exception {
         TestDomain.Issued issued = domain.issue(domain.nextPrincipal(), Instant.now(), Duration.ofDays(1));
-        ProgramCredentials client = ProgramCredentials.of(TestDomain.jcaKey(issued.key(), issued.certificate()),
+        ProgramCredentials client = ProgramCredentials.of(issued.key().toJcaPrivateKey(),
                 List.of(issued.certificate(), domain.policyCertificate), domain.policyCertificate);
         try (TaoListener listener = TaoListener.listen(0, domain.program())) {
             Future<Prin> served = async(() -> {
@@ -427,7 +427,7 @@ class ChannelTest {
     void accept_tls12Client_isRefused() throws Exception {
         TestDomain.Issued issued = domain.issue(domain.nextPrincipal(), Instant.now(), Duration.ofDays(1));
         SSLContext client = TestDomain.trustingJdkContext("TLSv1.2", TestDomain.jdkKeyManagers(
-                TestDomain.jcaKey(issued.key(), issued.certificate()), issued.certificate()));
+                issued.key().toJcaPrivateKey(), issued.certificate()));
         try (TaoListener listener = TaoChannels.of(domain.program()).listen(LOOPBACK)) {
             Future<TaoChannel> served = async(listener::accept);
             try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(host(), listener.port())) {

@@ -90,7 +90,7 @@ class OpenSslInteropTest {
         Path cert = Files.writeString(tmp.resolve("client.pem"), pem("CERTIFICATE", client.certificate().getEncoded()));
         Path key = tmp.resolve("client.key");
         Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(key, pem("PRIVATE KEY", TestDomain.jcaKey(client.key(), client.certificate()).getEncoded()));
+        Files.writeString(key, pem("PRIVATE KEY", client.key().toJcaPrivateKey().getEncoded()));
         try (TaoListener listener = TaoChannels.of(domain.program()).listen(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Future<Prin> served = executor.submit(() -> {

@@ -7,14 +7,10 @@ import dev.cloudproxy.tao.domain.DomainTemplate;
 import dev.cloudproxy.tao.domain.PolicyCertificate;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.keys.Signer;
-import java.math.BigInteger;
 import java.net.Socket;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPrivateKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,16 +73,6 @@ final class TestDomain implements AutoCloseable {
 
     record Issued(Signer key, X509Certificate certificate, Prin principal) {}
 
-    /** The JCA (JDK provider) form of a core signer, as a keystore would hold it. */
-    static PrivateKey jcaKey(Signer key, X509Certificate cert) throws Exception {
-        ECParameterSpec params = ((java.security.interfaces.ECPublicKey) cert.getPublicKey()).getParams();
-        byte[] scalar = key.exportSecretKeyMaterial();
-        try {
-            return KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(new BigInteger(1, scalar), params));
-        } finally {
-            java.util.Arrays.fill(scalar, (byte) 0);
-        }
-    }
 
     /** Plain JDK key managers (PKCS#12 in memory) holding the key and chain. */
     static KeyManager[] jdkKeyManagers(PrivateKey key, X509Certificate... chain) throws Exception {

@@ -6,19 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
-import dev.cloudproxy.tao.host.ProgramSpec;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Signer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPrivateKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -176,10 +171,7 @@ class DemoCommandTest {
                     Prin.parse("key([" + "11".repeat(32) + "]).Program([" + "22".repeat(32) + "])"),
                     Duration.ofDays(1), Instant.now());
             Files.writeString(dir.resolve("cert.pem"), ProgramCertificate.toPem(cert));
-            byte[] scalar = key.exportSecretKeyMaterial();
-            var params = ((ECPublicKey) key.verifier().toJcaPublicKey()).getParams();
-            byte[] pkcs8 = KeyFactory.getInstance("EC")
-                    .generatePrivate(new ECPrivateKeySpec(new BigInteger(1, scalar), params)).getEncoded();
+            byte[] pkcs8 = key.toJcaPrivateKey().getEncoded();
             Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
                     + Base64.getMimeEncoder().encodeToString(pkcs8) + "\n-----END PRIVATE KEY-----\n");
         }

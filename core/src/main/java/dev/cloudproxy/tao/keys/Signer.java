@@ -2,6 +2,12 @@ package dev.cloudproxy.tao.keys;
 
 import dev.cloudproxy.tao.auth.Prin;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPrivateKeySpec;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
@@ -23,7 +29,8 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * <p>Thread-safe. {@link #close()} zeroes this object's copy of the private scalar and drops the
  * BouncyCastle key object; later use throws {@link IllegalStateException}. The JVM cannot promise
  * more: the scalar also lives in an immutable {@link BigInteger} that only the garbage collector
- * reclaims. The only way to read the scalar is {@link #exportSecretKeyMaterial()}.
+ * reclaims. The only ways to read the scalar are {@link #exportSecretKeyMaterial()} and
+ * {@link #toJcaPrivateKey()}.
  */
 public final class Signer implements AutoCloseable, Destroyable {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -105,6 +112,23 @@ public final class Signer implements AutoCloseable, Destroyable {
      */
     public byte[] exportSecretKeyMaterial() {
         return guard.copy(scalar);
+    }
+
+    /**
+     * This key for the JDK's own APIs (JSSE key managers, PKCS#8 export), through the default EC
+     * provider. Like {@link #exportSecretKeyMaterial()} it hands out the secret: the returned
+     * object holds its own copy, which closing this signer does not reach.
+     */
+    public PrivateKey toJcaPrivateKey() {
+        byte[] copy = exportSecretKeyMaterial();
+        try {
+            ECParameterSpec params = ((ECPublicKey) verifier.toJcaPublicKey()).getParams();
+            return KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(new BigInteger(1, copy), params));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the platform cannot load a P-256 private key", e);
+        } finally {
+            Arrays.fill(copy, (byte) 0);
+        }
     }
 
     /** Same as {@link #destroy()}. */

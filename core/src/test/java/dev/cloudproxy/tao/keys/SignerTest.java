@@ -377,4 +377,24 @@ class SignerTest {
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
+
+    @Test
+    void toJcaPrivateKey_signsWithTheJdkProvider_verifiesWithOurVerifier() throws Exception {
+        try (Signer key = Signer.generate()) {
+            byte[] message = "jca".getBytes(StandardCharsets.UTF_8);
+            Signature jdk = Signature.getInstance("SHA256withECDSA");
+            jdk.initSign(key.toJcaPrivateKey());
+            jdk.update(message);
+
+            key.verifier().verify(message, jdk.sign());
+        }
+    }
+
+    @Test
+    void toJcaPrivateKey_afterClose_throws() {
+        Signer key = Signer.generate();
+        key.close();
+
+        assertThrows(IllegalStateException.class, key::toJcaPrivateKey);
+    }
 }

@@ -1,16 +1,11 @@
 package dev.cloudproxy.tao.domainservice;
 
 import dev.cloudproxy.tao.keys.Signer;
-import java.math.BigInteger;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPrivateKeySpec;
-import java.util.Arrays;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -23,21 +18,10 @@ final class ServiceTls {
     private ServiceTls() {}
 
     static SSLContext context(Signer key, X509Certificate certificate) throws GeneralSecurityException {
-        PrivateKey privateKey = toJca(key);
+        PrivateKey privateKey = key.toJcaPrivateKey();
         SSLContext context = SSLContext.getInstance("TLSv1.3");
         context.init(new KeyManager[] {new OneKey(privateKey, certificate)}, null, null);
         return context;
-    }
-
-    /** The JDK's form of the key, for JSSE; the exported scalar is zeroed at once. */
-    private static PrivateKey toJca(Signer key) throws GeneralSecurityException {
-        byte[] scalar = key.exportSecretKeyMaterial();
-        try {
-            ECPublicKey pub = (ECPublicKey) key.verifier().toJcaPublicKey();
-            return KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(new BigInteger(1, scalar), pub.getParams()));
-        } finally {
-            Arrays.fill(scalar, (byte) 0);
-        }
     }
 
     /** A key manager with exactly one server key; it never acts as a client. */

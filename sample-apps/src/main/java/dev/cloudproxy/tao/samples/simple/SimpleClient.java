@@ -87,31 +87,23 @@ public final class SimpleClient {
     }
 
     private static void export(TaoParadigm paradigm, Path dir) throws IOException {
-        byte[] scalar = paradigm.signer().exportSecretKeyMaterial();
+        byte[] pkcs8 = paradigm.signer().toJcaPrivateKey().getEncoded();
         try {
-            java.security.spec.ECParameterSpec params = ((java.security.interfaces.ECPublicKey)
-                    paradigm.signer().verifier().toJcaPublicKey()).getParams();
-            java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC").generatePrivate(
-                    new java.security.spec.ECPrivateKeySpec(new java.math.BigInteger(1, scalar), params));
-            byte[] pkcs8 = key.getEncoded();
             String pem = "-----BEGIN PRIVATE KEY-----\n"
                     + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pkcs8)
                     + "\n-----END PRIVATE KEY-----\n";
-            Arrays.fill(pkcs8, (byte) 0);
             AtomicFiles.createPrivateDirectories(dir);
             AtomicFiles.writeOwnerOnly(dir.resolve("client.key.pem").toAbsolutePath(),
                     pem.getBytes(StandardCharsets.US_ASCII));
-            StringBuilder chain = new StringBuilder();
-            for (var cert : paradigm.certificateChain()) {
-                chain.append(dev.cloudproxy.tao.domain.ProgramCertificate.toPem(cert));
-            }
-            AtomicFiles.writeOwnerOnly(dir.resolve("client.cert.pem").toAbsolutePath(),
-                    chain.toString().getBytes(StandardCharsets.US_ASCII));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("cannot export the client's key: " + e.getMessage(), e);
         } finally {
-            Arrays.fill(scalar, (byte) 0);
+            Arrays.fill(pkcs8, (byte) 0);
         }
+        StringBuilder chain = new StringBuilder();
+        for (var cert : paradigm.certificateChain()) {
+            chain.append(dev.cloudproxy.tao.domain.ProgramCertificate.toPem(cert));
+        }
+        AtomicFiles.writeOwnerOnly(dir.resolve("client.cert.pem").toAbsolutePath(),
+                chain.toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The Tao paradigm for a SimpleExample program, configured from its options. */
