@@ -1,14 +1,12 @@
 package dev.cloudproxy.tao.cli;
 
+import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.samples.simple.SimpleServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -134,19 +132,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private void deleteTree(Path root) {
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            AtomicFiles.deleteTree(root);
         } catch (IOException e) {
             io.err().print("tao demo: could not remove " + root + ": " + e.getMessage() + "\n");
         }

@@ -98,6 +98,21 @@ public final class AtomicFiles {
     }
 
     /**
+     * Deletes {@code root} and everything below it, deepest first, without following symbolic
+     * links (a link is removed, not its target). Does nothing if {@code root} does not exist.
+     */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
      * Reads at most {@code limit} bytes from the start of {@code file}. A caller that must reject
      * oversized files asks for one byte more than it accepts and checks the length, which bounds
      * memory even if the file grows while it is read.

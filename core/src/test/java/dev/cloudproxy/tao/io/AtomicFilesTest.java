@@ -110,4 +110,24 @@ class AtomicFilesTest {
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void deleteTree_removesEverythingBelow_butNotWhatALinkPointsTo() throws IOException {
+        Path outside = Files.writeString(dir.resolve("outside.txt"), "keep");
+        Path root = Files.createDirectories(dir.resolve("tree").resolve("a").resolve("b")).getParent().getParent();
+        Files.writeString(root.resolve("a").resolve("b").resolve("f"), "x");
+        Files.createSymbolicLink(root.resolve("link"), outside);
+
+        AtomicFiles.deleteTree(root);
+
+        assertThat(root).doesNotExist();
+        assertThat(outside).hasContent("keep");
+    }
+
+    @Test
+    void deleteTree_absent_doesNothing() throws IOException {
+        AtomicFiles.deleteTree(dir.resolve("absent"));
+
+        assertThat(dir).exists();
+    }
 }

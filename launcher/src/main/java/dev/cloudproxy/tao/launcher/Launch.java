@@ -7,6 +7,7 @@ import dev.cloudproxy.tao.host.HostedProgram;
 import dev.cloudproxy.tao.host.HostedPrograms;
 import dev.cloudproxy.tao.host.OpenedHost;
 import dev.cloudproxy.tao.host.TaoRpcServer;
+import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.measurement.Measurement;
@@ -20,11 +21,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -334,19 +332,7 @@ final class Launch {
         }
         cleanedUp = true;
         try {
-            Files.walkFileTree(runDir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            AtomicFiles.deleteTree(runDir);
         } catch (IOException e) {
             err.println("tao-launcher: could not remove " + runDir + ": " + e.getMessage());
         }

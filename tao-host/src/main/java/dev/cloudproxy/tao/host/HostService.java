@@ -74,7 +74,7 @@ public final class HostService implements AutoCloseable {
             pid.truncate(0);
             pid.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
             pid.force(true);
-            JvmFactory.deleteTree(dir.programs());
+            dev.cloudproxy.tao.io.AtomicFiles.deleteTree(dir.programs());
             AtomicFiles.createPrivateDirectories(dir.programs());
             HostedPrograms registry = new HostedPrograms();
             rpc = TaoRpcServer.start(dir.root(), opened.host(), registry);
@@ -159,7 +159,7 @@ public final class HostService implements AutoCloseable {
             runner.shutdown(AdminServer.SHUTDOWN_GRACE);
             admin.close();
             rpc.close();
-            JvmFactory.deleteTree(opened.directory().programs());
+            dev.cloudproxy.tao.io.AtomicFiles.deleteTree(opened.directory().programs());
         } finally {
             Files.deleteIfExists(opened.directory().pidFile());
             pidLock.release();

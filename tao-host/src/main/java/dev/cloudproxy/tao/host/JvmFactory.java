@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The {@code jvm} factory: a Java program measured by {@link JvmProgram} (runtime, jars by
@@ -60,7 +58,7 @@ public final class JvmFactory implements ProgramFactory {
         } catch (IOException e) {
             throw new ProgramStartException("cannot make a private directory in " + scratch + ": " + e.getMessage());
         }
-        AutoCloseable cleanup = () -> deleteTree(dir);
+        AutoCloseable cleanup = () -> AtomicFiles.deleteTree(dir);
         try {
             Path jar = copy(spec.path(), dir.resolve("app.jar"));
             List<Path> extra = new ArrayList<>();
@@ -128,14 +126,4 @@ public final class JvmFactory implements ProgramFactory {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }
