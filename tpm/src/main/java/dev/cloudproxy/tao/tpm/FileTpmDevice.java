@@ -5,7 +5,6 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import tss.TpmDevice;
 
 /**
  * A TPM character device: {@code /dev/tpmrm0} (the kernel's resource manager, which virtualizes
@@ -13,11 +12,10 @@ import tss.TpmDevice;
  * write is one command, one read is the whole response. TSS.Java's own Linux device ignores the
  * path it is given and prints failures, so this one is used instead.
  */
-final class FileTpmDevice extends TpmDevice {
+final class FileTpmDevice extends HeldResponseDevice {
     private static final int MAX_RESPONSE = 1 << 16;
     private final Path path;
     private RandomAccessFile file;
-    private byte[] response;
 
     FileTpmDevice(Path path) {
         this.path = path;
@@ -39,7 +37,7 @@ final class FileTpmDevice extends TpmDevice {
 
     @Override
     public void dispatchCommand(byte[] command) {
-        response = null;
+        clearResponse();
         try {
             file.write(command);
             byte[] buf = new byte[MAX_RESPONSE];
@@ -47,25 +45,10 @@ final class FileTpmDevice extends TpmDevice {
             if (n < 10) {
                 throw new IOException("short TPM response (" + n + " bytes)");
             }
-            response = Arrays.copyOf(buf, n);
+            holdResponse(Arrays.copyOf(buf, n));
         } catch (IOException e) {
             throw new UncheckedIOException("TPM device " + path + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public byte[] getResponse() {
-        byte[] r = response;
-        response = null;
-        if (r == null) {
-            throw new IllegalStateException("no TPM response pending");
-        }
-        return r;
-    }
-
-    @Override
-    public boolean responseReady() {
-        return response != null;
     }
 
     @Override

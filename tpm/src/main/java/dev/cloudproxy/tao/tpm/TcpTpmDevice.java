@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import tss.TpmDevice;
 
 /**
  * A TPM simulator reached over TCP with the Microsoft simulator's command protocol on its data
@@ -18,7 +17,7 @@ import tss.TpmDevice;
  * (Nagle plus delayed ACK); this one sets {@code TCP_NODELAY}. It also bounds response sizes and
  * reports failures as exceptions instead of printing them.
  */
-final class TcpTpmDevice extends TpmDevice {
+final class TcpTpmDevice extends HeldResponseDevice {
     private static final int SEND_COMMAND = 8;
     private static final int SESSION_END = 20;
     /** Larger than any TPM 2.0 response (TPM buffers are at most a few KiB). */
@@ -31,7 +30,6 @@ final class TcpTpmDevice extends TpmDevice {
     private Socket socket;
     private DataInputStream in;
     private DataOutputStream out;
-    private byte[] response;
 
     TcpTpmDevice(String host, int port) {
         this.host = host;
@@ -71,7 +69,7 @@ final class TcpTpmDevice extends TpmDevice {
 
     @Override
     public void dispatchCommand(byte[] command) {
-        response = null;
+        clearResponse();
         try {
             byte[] frame = new byte[9 + command.length];
             putInt(frame, 0, SEND_COMMAND);
@@ -90,25 +88,10 @@ final class TcpTpmDevice extends TpmDevice {
             if (ack != 0) {
                 throw new IOException("TPM simulator failed the command (acknowledgement " + ack + ")");
             }
-            response = r;
+            holdResponse(r);
         } catch (IOException e) {
             throw new UncheckedIOException("TPM simulator at " + host + ":" + port + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public byte[] getResponse() {
-        byte[] r = response;
-        response = null;
-        if (r == null) {
-            throw new IllegalStateException("no TPM response pending");
-        }
-        return r;
-    }
-
-    @Override
-    public boolean responseReady() {
-        return response != null;
     }
 
     @Override
