@@ -116,11 +116,7 @@ public final class AttestedChannels {
 
         /** How long a TLS session may be resumed; one hour by default (attestations are checked on every channel). */
         public Builder sessionTimeout(Duration timeout) {
-            ChannelConfig.checkTimeout(timeout, "the session timeout");
-            if (timeout.toSeconds() < 1) {
-                throw new IllegalArgumentException("the session timeout must be at least one second");
-            }
-            this.sessionTimeout = timeout;
+            this.sessionTimeout = ChannelConfig.checkSessionTimeout(timeout);
             return this;
         }
 
@@ -132,10 +128,7 @@ public final class AttestedChannels {
 
         /** Largest message a channel sends or accepts; 1 MiB by default. */
         public Builder maxMessageBytes(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("the message bound must be positive");
-            }
-            this.maxMessageBytes = max;
+            this.maxMessageBytes = ChannelConfig.checkMessageBound(max);
             return this;
         }
 

@@ -28,4 +28,21 @@ record ChannelConfig(SSLContext context, Duration handshakeTimeout, int maxMessa
         }
         return d;
     }
+
+    /** A session timeout: positive and at least one second (JSSE counts whole seconds). */
+    static Duration checkSessionTimeout(Duration d) {
+        checkTimeout(d, "the session timeout");
+        if (d.toSeconds() < 1) {
+            throw new IllegalArgumentException("the session timeout must be at least one second");
+        }
+        return d;
+    }
+
+    /** A bound on message size: positive. */
+    static int checkMessageBound(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("the message bound must be positive");
+        }
+        return max;
+    }
 }

@@ -148,11 +148,7 @@ public final class TaoChannels {
          * default, at least one second.
          */
         public Builder sessionTimeout(Duration timeout) {
-            ChannelConfig.checkTimeout(timeout, "the session timeout");
-            if (timeout.toSeconds() < 1) {
-                throw new IllegalArgumentException("the session timeout must be at least one second");
-            }
-            this.sessionTimeout = timeout;
+            this.sessionTimeout = ChannelConfig.checkSessionTimeout(timeout);
             return this;
         }
 
@@ -164,10 +160,7 @@ public final class TaoChannels {
 
         /** Largest message a {@link TaoChannel} sends or accepts; 1 MiB by default. */
         public Builder maxMessageBytes(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("the message bound must be positive");
-            }
-            this.maxMessageBytes = max;
+            this.maxMessageBytes = ChannelConfig.checkMessageBound(max);
             return this;
         }
 
