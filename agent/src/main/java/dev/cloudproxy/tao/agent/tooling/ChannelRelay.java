@@ -165,7 +165,7 @@ final class ChannelRelay implements AutoCloseable {
     }
 
     /** Copies until end of stream, then half-closes the other side (closes it if it cannot). */
-    private static void copy(Socket from, Socket to) {
+    static void copy(Socket from, Socket to) {
         byte[] buf = new byte[16 * 1024];
         try {
             InputStream in = from.getInputStream();

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
 import dev.cloudproxy.tao.agent.rules.ChannelRule;
 import dev.cloudproxy.tao.agent.rules.ChannelRule.Direction;
 import dev.cloudproxy.tao.agent.rules.ChannelRules;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -35,16 +36,31 @@ final class NetPolicy implements NetHooks.Handler {
     }
 
     @Override
-    public void onBind(InetAddress local, int port) throws IOException {
+    public InetSocketAddress onBind(FileDescriptor fd, InetAddress local, int port) throws IOException {
         ChannelRule rule = rules.match(Direction.IN, local, port);
         if (rule == null) {
-            return;
+            return null;
         }
-        switch (rule.action()) {
-            case PLAIN -> { }
+        return switch (rule.action()) {
+            case PLAIN -> null;
             case DENY -> throw new BindException("tao-agent: listening on " + TaoChannels.hostPort(local, port)
                     + " denied by rule '" + rule + "'");
-            case TAO -> channels.routeIncoming(local, port, rule);
-        }
+            case TAO -> channels.routeIncoming(fd, local, port, rule);
+        };
+    }
+
+    @Override
+    public void onBound(FileDescriptor fd, boolean bound) {
+        channels.incomingBound(fd, bound);
+    }
+
+    @Override
+    public boolean onAccept(FileDescriptor listener, FileDescriptor accepted, InetSocketAddress[] remote) {
+        return channels.accepted(listener, accepted, remote);
+    }
+
+    @Override
+    public InetSocketAddress localAddress(FileDescriptor fd) {
+        return channels.localAddress(fd);
     }
 }

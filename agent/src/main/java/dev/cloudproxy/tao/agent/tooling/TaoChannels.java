@@ -1,6 +1,8 @@
 package dev.cloudproxy.tao.agent.tooling;
 
+import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
 import dev.cloudproxy.tao.agent.rules.ChannelRule;
+import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -16,15 +18,18 @@ import java.util.Optional;
  *
  * <p>Outgoing connections go through {@link ChannelRelay}: redirected to a loopback listener,
  * which serves only sockets of this process, and carried over TLS to the destination. Incoming
- * {@code TAO} binds still fail even with a provider (docs/agent.md says how they would work).
+ * ones go through {@link IncomingRelay}: the relay listens where the app asked and speaks TLS with
+ * each client; the app's socket moves to a loopback port that accepts only the relay's connections.
  */
 final class TaoChannels {
     private final Optional<TlsProvider> provider;
     private final ChannelRelay relay;
+    private final IncomingRelay incoming;
 
     private TaoChannels(Optional<TlsProvider> provider) {
         this.provider = provider;
         this.relay = provider.map(ChannelRelay::new).orElse(null);
+        this.incoming = provider.map(IncomingRelay::new).orElse(null);
     }
 
     /** Channels with no provider: every TAO connection fails closed. */
@@ -47,15 +52,52 @@ final class TaoChannels {
         return relay.route(remote, port);
     }
 
-    /** Checks a TAO bind; without a provider it fails. */
-    void routeIncoming(InetAddress local, int port, ChannelRule rule) throws IOException {
+    /**
+     * Where the app's socket {@code app} should bind for a TAO bind to {@code local}:{@code port}
+     * (the relay listens there instead); without a provider it fails.
+     */
+    InetSocketAddress routeIncoming(FileDescriptor app, InetAddress local, int port, ChannelRule rule)
+            throws IOException {
         if (provider.isEmpty()) {
             throw new BindException("tao-agent: listening on " + hostPort(local, port)
-                    + " must take Tao channels (rule '" + rule + "'), but this program has no Tao channel credentials;"
-                    + " refused rather than served in plaintext");
+                    + " must take Tao channels (rule '" + rule + "'), but this program has no Tao channel credentials"
+                    + " (give the launcher --domain-service and --policy-cert); refused rather than served in plaintext");
         }
-        throw new BindException("tao-agent: incoming Tao channels are not implemented yet; refused listening on "
-                + hostPort(local, port) + " (rule '" + rule + "')");
+        return incoming.prepare(app, local, port);
+    }
+
+    /** A bind {@link #routeIncoming} redirected has ended. */
+    void incomingBound(FileDescriptor app, boolean bound) {
+        if (incoming == null || !incoming.relays(app)) {
+            return;
+        }
+        InetSocketAddress real = null;
+        if (bound) {
+            try {
+                real = NetHooks.realLocalAddress(app);
+            } catch (IOException e) {
+                real = null; // cannot tell where the app is: do not serve it
+            }
+        }
+        incoming.bound(app, real);
+    }
+
+    /** Whether the app may accept {@code accepted} on {@code listener}; may show it another remote address. */
+    boolean accepted(FileDescriptor listener, FileDescriptor accepted, InetSocketAddress[] remote) {
+        if (incoming == null) {
+            return true;
+        }
+        InetSocketAddress shown = incoming.accepted(listener, accepted, remote[0]);
+        if (shown == null) {
+            return false;
+        }
+        remote[0] = shown;
+        return true;
+    }
+
+    /** What the app is shown as the local address of {@code fd}; null for the real one. */
+    InetSocketAddress localAddress(FileDescriptor fd) {
+        return incoming == null ? null : incoming.localAddress(fd);
     }
 
     /**
@@ -63,7 +105,12 @@ final class TaoChannels {
      * remotePort} (what the app asked for), if the relay carries it; null otherwise.
      */
     String peer(int localPort, InetAddress remote, int remotePort) throws IOException {
-        return relay == null ? null : relay.peer(localPort, new InetSocketAddress(remote, remotePort));
+        if (relay == null) {
+            return null;
+        }
+        InetSocketAddress other = new InetSocketAddress(remote, remotePort);
+        String in = incoming.peer(localPort, other);
+        return in != null ? in : relay.peer(localPort, other);
     }
 
     static String hostPort(InetAddress a, int port) {

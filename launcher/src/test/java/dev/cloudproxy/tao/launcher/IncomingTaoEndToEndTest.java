@@ -1,0 +1,280 @@
+package dev.cloudproxy.tao.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudproxy.tao.domain.Domain;
+import dev.cloudproxy.tao.domain.DomainTemplate;
+import dev.cloudproxy.tao.domain.ProgramCertificate;
+import dev.cloudproxy.tao.domainservice.DomainService;
+import dev.cloudproxy.tao.keys.Argon2Params;
+import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
+import dev.cloudproxy.tao.launcher.apps.TaoClientApp;
+import dev.cloudproxy.tao.launcher.apps.TaoServerApp;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Incoming Tao channels: an unmodified server under the launcher with an {@code in ... TAO} rule,
+ * and an unmodified client under the launcher with an {@code out ... TAO} rule, both certified by
+ * a real domain service. The pair talks; each learns the other's Tao name; the bytes between them
+ * are TLS; a client not run under the launcher is refused, whether it connects where the server
+ * listens or to the loopback port the server's socket really sits on.
+ */
+class IncomingTaoEndToEndTest {
+    private static final char[] PASSWORD = "domain password".toCharArray();
+
+    @TempDir
+    static Path shared;
+
+    static Domain domain;
+    static DomainService service;
+    static Path policy;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void domain() throws Exception {
+        String template = Files.readAllLines(Path.of("..", "docs", "domain_template.txt")).stream()
+                .filter(l -> !l.startsWith("rule"))
+                .map(l -> l.startsWith("guard") ? "guard = liberal" : l)
+                .collect(Collectors.joining("\n", "", "\n"));
+        domain = Domain.create(shared.resolve("domain"),
+                DomainTemplate.parse(template.getBytes(StandardCharsets.UTF_8), "template"), PASSWORD, Argon2Params.FLOOR);
+        service = DomainService.builder(domain).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
+        policy = Files.writeString(shared.resolve("policy.pem"), ProgramCertificate.toPem(domain.policyCertificate()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+        domain.close();
+    }
+
+    private List<String> domainArgs() {
+        return List.of("--domain-service", "127.0.0.1:" + service.address().getPort(), "--policy-cert", policy.toString());
+    }
+
+    private Map<String, String> env(String who) throws IOException {
+        return Map.of("TAO_HOME", Files.createDirectories(tmp.resolve(who + "-home")).toString(), "HOME", tmp.toString());
+    }
+
+    /** The server app under the launcher on 127.0.0.1, port 0 (any), for {@code count} connections. */
+    private LauncherProcess startServer(String mode, int count) throws Exception {
+        Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("server")), "server", TaoServerApp.class, null);
+        List<String> args = new ArrayList<>(List.of("--rule", "in 127.0.0.1 * TAO"));
+        args.addAll(domainArgs());
+        args.addAll(List.of(jar.toString(), mode, "0", Integer.toString(count)));
+        return LauncherProcess.start(tmp, env("server"), true, args);
+    }
+
+    private Result runClient(int port) throws Exception {
+        Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("client")), "client", TaoClientApp.class, null);
+        List<String> args = new ArrayList<>(List.of("--rule", "out 127.0.0.1 " + port + " TAO"));
+        args.addAll(domainArgs());
+        args.addAll(List.of(jar.toString(), Integer.toString(port)));
+        return LauncherProcess.run(tmp, env("client"), args);
+    }
+
+    private static String value(String line, String prefix) {
+        assertThat(line).as("output line").startsWith(prefix);
+        return line.substring(prefix.length());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"socket", "channel", "selector", "async"})
+    void plainServerAndClient_underTheLauncher_talkOverATaoChannel(String mode) throws Exception {
+        try (LauncherProcess server = startServer(mode, 1)) {
+            BufferedReader out = server.stdout();
+            String serverName = value(out.readLine(), "name: ");
+            int port = Integer.parseInt(value(out.readLine(), "listening on "));
+            assertThat(port).isPositive();
+
+            Result client = runClient(port);
+
+            assertThat(client.status()).as(client.err()).isZero();
+            List<String> lines = client.out().lines().toList();
+            assertThat(lines.get(0)).as(client.err()).isEqualTo("answer: echo: hello");
+            assertThat(lines.get(1)).isEqualTo("peer: " + serverName);
+            String clientName = value(lines.get(2), "name: ");
+            String conn = out.readLine();
+            assertThat(conn).startsWith("conn local=" + port + " remote=127.0.0.1:")
+                    .endsWith(" peer=" + ("async".equals(mode) ? "n/a" : clientName) + " line=hello");
+            assertThat(server.waitFor().status()).isZero();
+        }
+    }
+
+    @Test
+    void bytesOnTheWireAreTls_andClientsNotUnderTheLauncherAreRefused() throws Exception {
+        try (LauncherProcess server = startServer("socket", 1);
+                RecordingProxy proxy = new RecordingProxy()) {
+            BufferedReader out = server.stdout();
+            String serverName = value(out.readLine(), "name: ");
+            int port = Integer.parseInt(value(out.readLine(), "listening on "));
+
+            // A plain client where the server listens: the relay wants a TLS handshake; nothing echoes.
+            assertThat(plainExchange(port)).doesNotContain("echo");
+            // A plain client on the loopback port the server's socket really sits on: closed by the
+            // accept hook before the app sees it.
+            List<Integer> hidden = listeningPorts(server.process().descendants().findFirst().orElseThrow().pid());
+            hidden.remove(Integer.valueOf(port));
+            assertThat(hidden).as("the server's real, loopback-only listening port").isNotEmpty();
+            for (int p : hidden) {
+                assertThat(plainExchange(p)).doesNotContain("echo");
+            }
+
+            // The launched client through a recording proxy: works, and the proxy saw only TLS.
+            proxy.start(port);
+            Result client = runClient(proxy.port());
+            assertThat(client.out()).as(client.err()).startsWith("answer: echo: hello\npeer: " + serverName + "\n");
+            // The first connection the app saw is the launched client's: the refused ones never reached it.
+            assertThat(out.readLine()).contains(" line=hello").doesNotContain("peer=none");
+            Result done = server.waitFor();
+            assertThat(done.status()).isZero();
+            assertThat(done.err())
+                    .contains("tao-agent: refused a connection to the Tao channel listener on 127.0.0.1:" + port
+                            + " from 127.0.0.1:")
+                    .contains(": no Tao channel of this domain (")
+                    .contains(": it did not come through a Tao channel");
+
+            byte[] wire = proxy.upstream();
+            assertThat(wire.length).isGreaterThan(5);
+            assertThat(wire[0]).as("TLS handshake record").isEqualTo((byte) 0x16);
+            assertThat(wire[1]).isEqualTo((byte) 0x03);
+            assertThat(new String(wire, StandardCharsets.ISO_8859_1)).doesNotContain("hello");
+            assertThat(new String(proxy.downstream(), StandardCharsets.ISO_8859_1)).doesNotContain("echo");
+        }
+    }
+
+    /** Sends "hello" and returns what comes back until the server closes (or resets) the connection. */
+    private static String plainExchange(int port) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        } catch (java.net.SocketException reset) {
+            return "";
+        }
+    }
+
+    /** TCP ports a process listens on (its sockets' inodes among the kernel's LISTEN rows). */
+    private static List<Integer> listeningPorts(long pid) throws IOException {
+        Set<String> inodes = new HashSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String link = Files.readSymbolicLink(fd).toString();
+                    if (link.startsWith("socket:[")) {
+                        inodes.add(link.substring(8, link.length() - 1));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // not a socket we need
+                }
+            }
+        }
+        List<Integer> ports = new ArrayList<>();
+        for (String table : List.of("tcp", "tcp6")) {
+            List<String> rows = Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", table));
+            for (String row : rows.subList(1, rows.size())) {
+                String[] f = row.strip().split("\\s+");
+                if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) {
+                    ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
+                }
+            }
+        }
+        return ports;
+    }
+
+    /** A TCP proxy on loopback that records what passes each way. */
+    private static final class RecordingProxy implements AutoCloseable {
+        private final ServerSocket listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        private final ByteArrayOutputStream up = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream down = new ByteArrayOutputStream();
+        private CompletableFuture<Void> done;
+
+        RecordingProxy() throws IOException {}
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        /** Proxies one connection to {@code target}, on threads of its own (not a shared pool). */
+        void start(int target) {
+            done = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try (Socket in = listener.accept(); Socket to = new Socket(InetAddress.getLoopbackAddress(), target)) {
+                    Thread back = new Thread(() -> pump(to, in, down), "proxy-down");
+                    back.start();
+                    pump(in, to, up);
+                    back.join();
+                    done.complete(null);
+                } catch (Exception e) {
+                    done.completeExceptionally(e);
+                }
+            }, "proxy-up");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private static void pump(Socket from, Socket to, ByteArrayOutputStream record) {
+            byte[] buf = new byte[8192];
+            try {
+                InputStream i = from.getInputStream();
+                OutputStream o = to.getOutputStream();
+                for (int n; (n = i.read(buf)) >= 0; ) {
+                    synchronized (record) {
+                        record.write(buf, 0, n);
+                    }
+                    o.write(buf, 0, n);
+                }
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // the other side closed
+            }
+        }
+
+        byte[] upstream() throws Exception {
+            done.get(60, TimeUnit.SECONDS);
+            synchronized (up) {
+                return up.toByteArray();
+            }
+        }
+
+        byte[] downstream() {
+            synchronized (down) {
+                return down.toByteArray();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+        }
+    }
+}
