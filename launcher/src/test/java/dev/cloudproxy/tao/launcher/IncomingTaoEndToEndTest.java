@@ -10,6 +10,9 @@ import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
 import dev.cloudproxy.tao.launcher.apps.TaoClientApp;
 import dev.cloudproxy.tao.launcher.apps.TaoServerApp;
+import dev.cloudproxy.tao.samples.plain.EchoClient;
+import dev.cloudproxy.tao.samples.plain.EchoServer;
+import dev.cloudproxy.tao.samples.plain.HttpHello;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -168,6 +171,84 @@ class IncomingTaoEndToEndTest {
             assertThat(wire[1]).isEqualTo((byte) 0x03);
             assertThat(new String(wire, StandardCharsets.ISO_8859_1)).doesNotContain("hello");
             assertThat(new String(proxy.downstream(), StandardCharsets.ISO_8859_1)).doesNotContain("echo");
+        }
+    }
+
+    /** The sample apps' jar (plain apps, no dependencies): the built jar, or one made from the classes. */
+    private Path samplesJar() throws IOException {
+        Path where = Path.of(java.net.URI.create(EchoServer.class.getProtectionDomain().getCodeSource().getLocation().toString()));
+        if (Files.isRegularFile(where)) {
+            return where;
+        }
+        return TestApps.jar(Files.createDirectories(tmp.resolve("samples")), "samples", EchoServer.class, null);
+    }
+
+    private LauncherProcess startSample(Path jar, String rule, String main, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("--rule", rule));
+        cmd.addAll(domainArgs());
+        cmd.addAll(List.of("--main", main, jar.toString()));
+        cmd.addAll(List.of(args));
+        return LauncherProcess.start(tmp, env("server"), true, cmd);
+    }
+
+    private Result runSample(Path jar, String rule, String main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("--rule", rule));
+        cmd.addAll(domainArgs());
+        cmd.addAll(List.of("--main", main, jar.toString()));
+        cmd.addAll(List.of(args));
+        return LauncherProcess.run(tmp, env("client"), cmd);
+    }
+
+    /** The same app in a plain JVM, without the launcher. */
+    private Result runPlain(Path jar, String main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", jar.toString(), main));
+        cmd.addAll(List.of(args));
+        Path outFile = Files.createTempFile(tmp, "plain", ".out");
+        Path errFile = Files.createTempFile(tmp, "plain", ".err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
+        try {
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            return new Result(p.exitValue(), Files.readString(outFile), Files.readString(errFile));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    @Test
+    void theUnmodifiedEchoSamples_talkUnderTheLauncher_andAPlainClientIsRefused() throws Exception {
+        Path jar = samplesJar();
+        String server = EchoServer.class.getName();
+        String client = EchoClient.class.getName();
+        try (LauncherProcess s = startSample(jar, "in 127.0.0.1 * TAO", server, "0")) {
+            int port = Integer.parseInt(value(s.stdout().readLine(), "listening on "));
+
+            Result wrapped = runSample(jar, "out 127.0.0.1 " + port + " TAO", client, "127.0.0.1", Integer.toString(port),
+                    "hello", "world");
+            assertThat(wrapped.status()).as(wrapped.err()).isZero();
+            assertThat(wrapped.out()).isEqualTo("echo: hello\necho: world\n");
+
+            Result plain = runPlain(jar, client, "127.0.0.1", Integer.toString(port), "hello");
+            assertThat(plain.out()).doesNotContain("echo");
+        }
+    }
+
+    @Test
+    void theUnmodifiedHttpSample_servesLaunchedClientsOnly() throws Exception {
+        Path jar = samplesJar();
+        String http = HttpHello.class.getName();
+        try (LauncherProcess s = startSample(jar, "in 127.0.0.1 * TAO", http, "serve")) {
+            int port = Integer.parseInt(value(s.stdout().readLine(), "listening on "));
+            String url = "http://127.0.0.1:" + port + "/";
+
+            Result wrapped = runSample(jar, "out 127.0.0.1 " + port + " TAO", http, "get", url);
+            assertThat(wrapped.status()).as(wrapped.err()).isZero();
+            assertThat(wrapped.out()).isEqualTo("hello\n");
+
+            Result plain = runPlain(jar, http, "get", url);
+            assertThat(plain.status()).as(plain.out()).isEqualTo(1);
+            assertThat(plain.out()).doesNotContain("hello");
         }
     }
 
