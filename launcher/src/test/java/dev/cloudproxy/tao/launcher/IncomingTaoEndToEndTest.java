@@ -87,10 +87,10 @@ class IncomingTaoEndToEndTest {
         return Map.of("TAO_HOME", Files.createDirectories(tmp.resolve(who + "-home")).toString(), "HOME", tmp.toString());
     }
 
-    /** The server app under the launcher on 127.0.0.1, port 0 (any), for {@code count} connections. */
+    /** The server app under the launcher on 127.0.0.1 (or any address), port 0 (any), for {@code count} connections. */
     private LauncherProcess startServer(String mode, int count) throws Exception {
         Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("server")), "server", TaoServerApp.class, null);
-        List<String> args = new ArrayList<>(List.of("--rule", "in 127.0.0.1 * TAO"));
+        List<String> args = new ArrayList<>(List.of("--rule", mode.endsWith("-any") ? "in * * TAO" : "in 127.0.0.1 * TAO"));
         args.addAll(domainArgs());
         args.addAll(List.of(jar.toString(), mode, "0", Integer.toString(count)));
         return LauncherProcess.start(tmp, env("server"), true, args);
@@ -110,7 +110,7 @@ class IncomingTaoEndToEndTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"socket", "channel", "selector", "async"})
+    @ValueSource(strings = {"socket", "socket-any", "channel", "selector", "async"})
     void plainServerAndClient_underTheLauncher_talkOverATaoChannel(String mode) throws Exception {
         try (LauncherProcess server = startServer(mode, 1)) {
             BufferedReader out = server.stdout();

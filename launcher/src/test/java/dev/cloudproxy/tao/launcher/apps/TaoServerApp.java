@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * {@code TaoServerApp MODE PORT COUNT}: a plain server (no Tao code but asking the agent for the
- * peer) that listens on 127.0.0.1:PORT with one JDK API ({@code socket}: ServerSocket, {@code
+ * peer) that listens on 127.0.0.1:PORT ({@code socket-any}: on the wildcard address) with one JDK
+ * API ({@code socket}: ServerSocket, {@code
  * channel}: blocking ServerSocketChannel, {@code selector}: non-blocking with a Selector, {@code
  * async}: AsynchronousServerSocketChannel), prints {@code listening on P}, and for each of COUNT
  * connections reads a line, answers {@code echo: LINE}, and prints what it saw of the connection.
@@ -30,12 +31,14 @@ public final class TaoServerApp {
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
-        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[1]));
+        // "socket-any": a ServerSocket on the wildcard address (on Linux an IPv6 socket, dual-stack)
+        InetSocketAddress at = mode.endsWith("-any") ? new InetSocketAddress(Integer.parseInt(args[1]))
+                : new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[1]));
         int count = Integer.parseInt(args[2]);
         System.out.println("name: " + Tao.parent().getTaoName());
         try {
             switch (mode) {
-                case "socket" -> socket(at, count);
+                case "socket", "socket-any" -> socket(at, count);
                 case "channel" -> channel(at, count, false);
                 case "selector" -> channel(at, count, true);
                 case "async" -> async(at, count);
