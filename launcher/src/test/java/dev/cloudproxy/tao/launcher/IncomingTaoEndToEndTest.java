@@ -133,6 +133,24 @@ class IncomingTaoEndToEndTest {
     }
 
     @Test
+    void aServerThatClosesItsSocket_canListenOnTheSameAddressAgainAtOnce() throws Exception {
+        try (LauncherProcess server = startServer("rebind", 1)) {
+            BufferedReader out = server.stdout();
+            value(out.readLine(), "name: ");
+            int port = Integer.parseInt(value(out.readLine(), "listening on "));
+
+            assertThat(runClient(port).out()).startsWith("answer: echo: hello\n");
+            assertThat(out.readLine()).startsWith("conn local=" + port + " ");
+            assertThat(out.readLine()).isEqualTo("listening on " + port);
+            Result second = runClient(port);
+            assertThat(second.out()).as(second.err()).startsWith("answer: echo: hello\n");
+            assertThat(out.readLine()).startsWith("conn local=" + port + " ");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+        }
+    }
+
+    @Test
     void bytesOnTheWireAreTls_andClientsNotUnderTheLauncherAreRefused() throws Exception {
         try (LauncherProcess server = startServer("socket", 1);
                 RecordingProxy proxy = new RecordingProxy()) {

@@ -11,7 +11,7 @@ import java.net.InetSocketAddress;
 
 /**
  * Where the JDK's TCP paths call: the advice in {@code sun.nio.ch.Net.connect}, {@code Net.bind}
- * and {@code Net.localAddress}, and the calls of the native {@code Net.accept} in the JDK's
+ * and {@code Net.localAddress} and in the server sockets' close methods, and the calls of the native {@code Net.accept} in the JDK's
  * server socket classes, which are replaced by calls of {@link #accept}. Every TCP connect, bind
  * and accept of the JDK passes there, whichever API opened the socket. UDP passes through
  * {@code Net.connect/bind} too; the advice in {@code sun.nio.ch.DatagramChannelImpl} marks those
@@ -54,6 +54,9 @@ public final class NetHooks {
 
         /** What the application should see as the local address of {@code fd}; null for the real one. */
         InetSocketAddress localAddress(FileDescriptor fd);
+
+        /** The application is closing the server socket {@code fd}. */
+        void onClose(FileDescriptor fd);
     }
 
     private static volatile Handler handler;
@@ -86,55 +89,40 @@ public final class NetHooks {
 
     /** From the advice on {@code Net.connect}: where to connect, or null for as asked. */
     public static InetSocketAddress connect(InetAddress remote, int port) throws IOException {
-        Handler h = handler;
+        Handler h = enter();
         if (h == null) {
             return null;
         }
-        int[] inside = INSIDE.get();
-        if (inside[0] > 0) {
-            return null;
-        }
-        inside[0]++;
         try {
             return h.onConnect(remote, port);
         } finally {
-            inside[0]--;
+            exit();
         }
     }
 
     /** From the advice at the start of {@code Net.bind}: where to bind, or null for as asked. */
     public static InetSocketAddress bind(FileDescriptor fd, InetAddress local, int port) throws IOException {
-        Handler h = handler;
+        Handler h = enter();
         if (h == null) {
             return null;
         }
-        int[] inside = INSIDE.get();
-        if (inside[0] > 0) {
-            return null;
-        }
-        inside[0]++;
         try {
             return h.onBind(fd, local, port);
         } finally {
-            inside[0]--;
+            exit();
         }
     }
 
     /** From the advice at the end of {@code Net.bind}, normal or not. */
     public static void bound(FileDescriptor fd, Throwable failure) {
-        Handler h = handler;
+        Handler h = enter();
         if (h == null) {
             return;
         }
-        int[] inside = INSIDE.get();
-        if (inside[0] > 0) {
-            return;
-        }
-        inside[0]++;
         try {
             h.onBound(fd, failure == null);
         } finally {
-            inside[0]--;
+            exit();
         }
     }
 
@@ -158,19 +146,17 @@ public final class NetHooks {
             } catch (Throwable t) {
                 throw new IOException(t);
             }
-            Handler h = handler;
-            int[] inside = INSIDE.get();
-            if (n != 1 || h == null || inside[0] > 0) {
+            Handler h = n == 1 ? enter() : null;
+            if (h == null) {
                 return n;
             }
             boolean keep;
-            inside[0]++;
             try {
                 keep = h.onAccept(fd, newfd, isaa);
             } catch (RuntimeException e) {
                 keep = false; // fail closed
             } finally {
-                inside[0]--;
+                exit();
             }
             if (keep) {
                 return n;
@@ -181,20 +167,28 @@ public final class NetHooks {
 
     /** From the advice at the end of {@code Net.localAddress}: what the application sees. */
     public static InetSocketAddress localAddress(FileDescriptor fd, InetSocketAddress actual) {
-        Handler h = handler;
+        Handler h = enter();
         if (h == null) {
             return actual;
         }
-        int[] inside = INSIDE.get();
-        if (inside[0] > 0) {
-            return actual;
-        }
-        inside[0]++;
         try {
             InetSocketAddress shown = h.localAddress(fd);
             return shown == null ? actual : shown;
         } finally {
-            inside[0]--;
+            exit();
+        }
+    }
+
+    /** From the advice at the start of the JDK server sockets' close methods. */
+    public static void closing(FileDescriptor fd) {
+        Handler h = enter();
+        if (h == null) {
+            return;
+        }
+        try {
+            h.onClose(fd);
+        } finally {
+            exit();
         }
     }
 
@@ -232,6 +226,27 @@ public final class NetHooks {
 
     /** Pairs with {@link #enterDatagram()}. */
     public static void exitDatagram() {
+        INSIDE.get()[0]--;
+    }
+
+    /**
+     * The handler, if one is installed and this thread is not already inside it (or exempt); the
+     * caller must then call {@link #exit()}. Null: let the call through untouched.
+     */
+    private static Handler enter() {
+        Handler h = handler;
+        if (h == null) {
+            return null;
+        }
+        int[] inside = INSIDE.get();
+        if (inside[0] > 0) {
+            return null;
+        }
+        inside[0]++;
+        return h;
+    }
+
+    private static void exit() {
         INSIDE.get()[0]--;
     }
 

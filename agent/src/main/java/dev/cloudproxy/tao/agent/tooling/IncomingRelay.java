@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Predicate;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -39,8 +38,9 @@ import javax.net.ssl.SSLSocket;
  * and the client's real address as the remote one.
  *
  * <p>Listeners are keyed by the app's socket (its {@link FileDescriptor}, by identity, held
- * weakly): when the app closes that socket, the relay stops listening (at the next bind of the same
- * address, at the next client, or within a second).
+ * weakly): when the app closes that socket (the close hook calls {@link #appClosed}), the relay
+ * stops listening before the app's close returns, so the app can bind the same address again at
+ * once; a socket the app drops without closing is noticed within a second of its collection.
  */
 final class IncomingRelay implements AutoCloseable {
     /** Most listening sockets relayed at once. */
@@ -51,10 +51,11 @@ final class IncomingRelay implements AutoCloseable {
     static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(30);
     /** How long an authenticated connection waits for the app to accept it. */
     static final Duration ACCEPT_WAIT = Duration.ofMinutes(5);
+    /** How long closing a listener waits for its accepting thread to leave accept. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
     private static final InetAddress LOOPBACK = loopback();
 
     private final TlsProvider tls;
-    private final Predicate<Object> appSocketOpen;
     /** Active listeners, by the app's socket. */
     private final Map<Object, Listener> byApp = Collections.synchronizedMap(new WeakHashMap<>());
     /** Every listener not yet closed (strongly: a collected app socket must still close its listener). */
@@ -69,15 +70,8 @@ final class IncomingRelay implements AutoCloseable {
     private Thread watcher;
     private boolean closed;
 
-    /** A relay for sockets whose descriptors tell whether they are still open. */
     IncomingRelay(TlsProvider tls) {
-        this(tls, k -> !(k instanceof FileDescriptor fd) || fd.valid());
-    }
-
-    /** For tests: {@code appSocketOpen} says whether an app socket key is still open. */
-    IncomingRelay(TlsProvider tls, Predicate<Object> appSocketOpen) {
         this.tls = tls;
-        this.appSocketOpen = appSocketOpen;
     }
 
     /**
@@ -127,6 +121,14 @@ final class IncomingRelay implements AutoCloseable {
             return;
         }
         l.start(appAddress);
+    }
+
+    /** The app is closing its socket {@code app}: if the relay listens for it, it stops. */
+    void appClosed(Object app) {
+        Listener l = byApp.get(app);
+        if (l != null) {
+            l.close();
+        }
     }
 
     /** Whether {@code app} is a listening socket whose connections come through this relay. */
@@ -187,7 +189,7 @@ final class IncomingRelay implements AutoCloseable {
         }
     }
 
-    /** Closes the listener on {@code requested} whose app socket is closed (the app binds it again). */
+    /** Closes the listener on {@code requested} whose app socket is gone (the app binds it again). */
     private void closeAbandoned(InetSocketAddress requested) {
         for (Listener l : new ArrayList<>(open)) {
             if (!l.appOpen() && (l.server.getLocalSocketAddress().equals(requested) || requested.getPort() == 0)) {
@@ -196,7 +198,7 @@ final class IncomingRelay implements AutoCloseable {
         }
     }
 
-    /** Once a second: stop listening for app sockets that were closed. */
+    /** Once a second: stop listening for app sockets dropped without a close (collected). */
     private void startWatcher() {
         if (watcher != null) {
             return;
@@ -232,6 +234,7 @@ final class IncomingRelay implements AutoCloseable {
         final WeakReference<Object> app;
         final ServerSocket server;
         volatile InetSocketAddress target;
+        private volatile Thread acceptor;
 
         Listener(Object app, ServerSocket server) {
             this.app = new WeakReference<>(app);
@@ -244,18 +247,24 @@ final class IncomingRelay implements AutoCloseable {
         }
 
         boolean appOpen() {
-            Object a = app.get();
-            return a != null && appSocketOpen.test(a);
+            return app.get() != null;
         }
 
         void start(InetSocketAddress appAddress) {
             target = new InetSocketAddress(LOOPBACK, appAddress.getPort());
             Thread t = new Thread(this::acceptLoop, "tao-relay-in-accept " + server.getLocalPort());
             t.setDaemon(true);
+            acceptor = t;
             t.start();
         }
 
-        /** Stops listening; under the lock, so a bind of the same address never sees it half-closed. */
+        /**
+         * Stops listening, and returns only once the socket is really closed: the JDK finishes
+         * closing a socket that a thread is accepting on only when that thread has left accept,
+         * and until then the port stays taken (a bind of the same address, which is what an app
+         * does after closing its socket, would fail). Under the lock, so such a bind never sees
+         * the listener half-closed.
+         */
         void close() {
             synchronized (open) {
                 open.remove(this);
@@ -267,6 +276,14 @@ final class IncomingRelay implements AutoCloseable {
                     server.close();
                 } catch (IOException ignored) {
                     // closing anyway
+                }
+                Thread t = acceptor;
+                if (t != null && t != Thread.currentThread()) {
+                    try {
+                        t.join(CLOSE_WAIT.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
         }

@@ -34,7 +34,8 @@ import net.bytebuddy.utility.JavaModule;
  * {@code DatagramChannelImpl}'s connect and bind (to let UDP through); replaces the calls of the
  * native {@code Net.accept} in the three JDK classes that accept TCP connections ({@code
  * NioSocketImpl} for {@code ServerSocket}, {@code ServerSocketChannelImpl}, and the asynchronous
- * server channel) by calls of {@link NetHooks#accept}. Fails if any of these classes was not
+ * server channel) by calls of {@link NetHooks#accept}, and tells {@link NetHooks#closing} when
+ * they close. Fails if any of these classes was not
  * transformed: an agent that believed it enforced rules it does not would be worse than none.
  */
 final class NetInstrumentation {
@@ -103,6 +104,12 @@ final class NetInstrumentation {
                                 LocalAddressAdvice.class.getName()))
                 .type(namedOneOf(ACCEPTORS.toArray(new String[0])))
                 .transform((builder, type, loader, module, domain) -> builder.visit(acceptHook))
+                .transform(new AgentBuilder.Transformer.ForAdvice()
+                        .include(ours)
+                        .advice(takesArguments(0).and(named("close").and(isDeclaredBy(named(ACCEPTORS.get(0))))
+                                .or(named("implCloseSelectableChannel").and(isDeclaredBy(named(ACCEPTORS.get(1)))))
+                                .or(named("implClose").and(isDeclaredBy(named(ACCEPTORS.get(2)))))),
+                                CloseAdvice.class.getName()))
                 .type(named(DATAGRAM))
                 .transform(new AgentBuilder.Transformer.ForAdvice()
                         .include(ours)
@@ -177,6 +184,23 @@ final class NetInstrumentation {
         static void exit(@Advice.Argument(0) FileDescriptor fd,
                 @Advice.Return(readOnly = false) InetSocketAddress address) {
             address = NetHooks.localAddress(fd, address);
+        }
+    }
+
+    /**
+     * Inlined at the start of {@code NioSocketImpl.close()}, {@code
+     * ServerSocketChannelImpl.implCloseSelectableChannel()} and {@code
+     * UnixAsynchronousServerSocketChannelImpl.implClose()}: a socket (maybe a server socket whose
+     * connections the incoming relay carries) is being closed.
+     */
+    static final class CloseAdvice {
+        private CloseAdvice() {}
+
+        @Advice.OnMethodEnter
+        static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            if (fd != null) {
+                NetHooks.closing(fd);
+            }
         }
     }
 

@@ -63,4 +63,9 @@ final class NetPolicy implements NetHooks.Handler {
     public InetSocketAddress localAddress(FileDescriptor fd) {
         return channels.localAddress(fd);
     }
+
+    @Override
+    public void onClose(FileDescriptor fd) {
+        channels.incomingClosed(fd);
+    }
 }

@@ -95,6 +95,13 @@ final class TaoChannels {
         return true;
     }
 
+    /** The app is closing its server socket {@code fd}. */
+    void incomingClosed(FileDescriptor fd) {
+        if (incoming != null) {
+            incoming.appClosed(fd);
+        }
+    }
+
     /** What the app is shown as the local address of {@code fd}; null for the real one. */
     InetSocketAddress localAddress(FileDescriptor fd) {
         return incoming == null ? null : incoming.localAddress(fd);

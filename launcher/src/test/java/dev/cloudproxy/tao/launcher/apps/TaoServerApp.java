@@ -23,7 +23,8 @@ import java.nio.charset.StandardCharsets;
  * peer) that listens on 127.0.0.1:PORT ({@code socket-any}: on the wildcard address) with one JDK
  * API ({@code socket}: ServerSocket, {@code
  * channel}: blocking ServerSocketChannel, {@code selector}: non-blocking with a Selector, {@code
- * async}: AsynchronousServerSocketChannel), prints {@code listening on P}, and for each of COUNT
+ * async}: AsynchronousServerSocketChannel; {@code rebind}: a ServerSocket, closed after COUNT
+ * connections and opened again on the same address for COUNT more), prints {@code listening on P}, and for each of COUNT
  * connections reads a line, answers {@code echo: LINE}, and prints what it saw of the connection.
  */
 public final class TaoServerApp {
@@ -39,6 +40,11 @@ public final class TaoServerApp {
         try {
             switch (mode) {
                 case "socket", "socket-any" -> socket(at, count);
+                case "rebind" -> {
+                    // close the server socket, then listen on the very same address again at once
+                    int port = socket(at, count);
+                    socket(new InetSocketAddress(at.getAddress(), port), count);
+                }
                 case "channel" -> channel(at, count, false);
                 case "selector" -> channel(at, count, true);
                 case "async" -> async(at, count);
@@ -49,7 +55,7 @@ public final class TaoServerApp {
         }
     }
 
-    private static void socket(InetSocketAddress at, int count) throws IOException {
+    private static int socket(InetSocketAddress at, int count) throws IOException {
         try (ServerSocket server = new ServerSocket()) {
             server.bind(at);
             listening(server.getLocalPort());
@@ -58,6 +64,7 @@ public final class TaoServerApp {
                     serve(s);
                 }
             }
+            return server.getLocalPort();
         }
     }
 
