@@ -8,7 +8,9 @@
 # Needs launcher/target/tao-launcher.jar and sample-apps/target/tao-sample-apps-*.jar:
 #   ./mvnw -q -B -pl launcher,sample-apps -am package -DskipTests
 # JAVA (default: java on the PATH) runs both the plain app and the launcher. The launcher's
-# development root is created in a temporary TAO_HOME before the timed runs.
+# development root is created in a temporary TAO_HOME before the timed runs. That warm-up run also
+# fills the runtime digest cache (docs/measurement.md), which only a user other than root uses;
+# RUNTIME_CACHE=off puts a directory where the cache file goes, so every run hashes the runtime.
 set -euo pipefail
 runs="${1:-10}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,6 +26,10 @@ mkdir -p "$work/classes"
 printf 'Main-Class: dev.cloudproxy.tao.samples.plain.Hello\n' > "$work/manifest"
 jar cfm "$work/hello.jar" "$work/manifest" -C "$work/classes" .
 export TAO_HOME="$work/home"
+if [[ "${RUNTIME_CACHE:-on}" == off ]]; then
+  mkdir -p -m 700 "$TAO_HOME" "$TAO_HOME/launcher" "$TAO_HOME/launcher/runtime-digests"
+fi
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 now_us() { date +%s%6N; }
 
@@ -50,7 +56,7 @@ for ((i = 0; i < runs; i++)); do   # interleaved, so that load changes hit both 
   measure "${tao[@]}" >> "$work/tao.txt"
 done
 
-echo "# $("$java" -version 2>&1 | head -1); $(nproc) cpus; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $("$java" -version 2>&1 | head -1); $(nproc) cpus; uid $(id -u); runtime cache ${RUNTIME_CACHE:-on}; load before: $load_before"
 python3 - "$work/plain.txt" "$work/tao.txt" <<'PY'
 import statistics, sys
 def load(p):

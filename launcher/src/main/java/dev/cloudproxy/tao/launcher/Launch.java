@@ -291,7 +291,8 @@ final class Launch {
     private Measurement measure(AppCopy.Copied app, List<String> jvmOptions, Path agentJar, String agentOptions,
             Path javaHome) throws LauncherException {
         JvmProgram.Builder b = JvmProgram.builder().jar(app.appJar()).classpath(app.classpath())
-                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome);
+                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome)
+                .runtimeDigestCache(home.runtimeDigests());
         options.mainClass().ifPresent(b::mainClass);
         try {
             return b.build().measure();

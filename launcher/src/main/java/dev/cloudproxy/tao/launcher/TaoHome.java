@@ -11,6 +11,7 @@ import java.util.Map;
  * launcher/agent/           the agent jars the launcher gives apps, by content hash
  * launcher/state/NAME.sealed  each app's @TaoSealed state
  * launcher/run/ID/          one private directory per running app (removed when it exits)
+ * launcher/runtime-digests  per-file digests of Java runtimes the user cannot change (not as root)
  * host/admin.sock           where a Tao host on this machine would listen (see HostLocator)
  * </pre>
  */
@@ -47,6 +48,14 @@ record TaoHome(Path dir) {
 
     Path runs() {
         return launcher().resolve("run");
+    }
+
+    /**
+     * The persistent runtime digest cache (see {@code JvmProgram.Builder.runtimeDigestCache}):
+     * only for runtime files this user cannot change, never used by root.
+     */
+    Path runtimeDigests() {
+        return launcher().resolve("runtime-digests");
     }
 
     Path defaultHostAdminSocket() {

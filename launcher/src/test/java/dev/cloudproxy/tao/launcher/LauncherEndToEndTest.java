@@ -87,6 +87,14 @@ class LauncherEndToEndTest {
         try (Stream<Path> runs = Files.list(home.resolve("launcher/run"))) {
             assertThat(runs).isEmpty();
         }
+        // root could change any runtime file, so it keeps no runtime digests across runs
+        Path digests = home.resolve("launcher/runtime-digests");
+        if ((Integer) Files.getAttribute(tmp, "unix:uid") == 0) {
+            assertThat(digests).doesNotExist();
+        } else {
+            assertThat(Files.getPosixFilePermissions(digests, LinkOption.NOFOLLOW_LINKS))
+                    .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,17 +50,24 @@ final class Digests {
     static final Set<String> PROVENANCE_ATTRIBUTES =
             Set.of("created-by", "built-by", "build-jdk", "build-jdk-spec", "bnd-lastmodified");
 
-    /** Per-file digests of runtime images, by identity of the file (see {@link #fileKey}). */
-    private static final Map<String, byte[]> RUNTIME_CACHE = new ConcurrentHashMap<>();
+    /**
+     * Per-file digests of runtime images within this process, by what identifies a file's content
+     * without reading it: real path, device, inode, size, modification time and change time
+     * (which no unprivileged program can set back). Files without Unix attributes are not cached.
+     */
+    private static final Map<RuntimeDigestCache.Stamp, byte[]> RUNTIME_CACHE = new ConcurrentHashMap<>();
 
     private final byte[] buffer = new byte[1 << 16];
     private final MessageDigest sha256 = sha256();
     private final long maxEntries;
+    private final RuntimeDigestCache persistent;
     private long entriesLeft;
     private long bytesLeft;
 
-    Digests(long maxEntries, long maxBytes) {
+    /** With {@code persistent} null, runtime digests are cached within the process only. */
+    Digests(long maxEntries, long maxBytes, RuntimeDigestCache persistent) {
         this.maxEntries = maxEntries;
+        this.persistent = persistent;
         this.entriesLeft = maxEntries;
         this.bytesLeft = maxBytes;
     }
@@ -172,7 +180,7 @@ final class Digests {
      * sources in {@code lib/src.zip}), by relative path and content. Links are followed, because
      * distributions build runtimes out of them (Debian links {@code conf/} into {@code /etc});
      * a link to nothing is measured as its target's name. Digests of unchanged files are reused
-     * within the process.
+     * within the process, and across processes through the persistent cache if there is one.
      */
     byte[] runtime(Path javaHome) throws MeasurementException {
         Path home = javaHome.toAbsolutePath().normalize();
@@ -222,40 +230,45 @@ final class Digests {
                 throw new MeasurementException("cannot read Java runtime " + home + ": " + e, e);
             }
         }
+        if (persistent != null) {
+            persistent.save();
+        }
         return tree("runtime/v1", entries);
     }
 
+    /**
+     * A runtime file's digest: from the persistent cache if it has one for exactly this file and
+     * may be trusted for it (see {@link RuntimeDigestCache}), else from this process's own cache,
+     * else by hashing. The persistent cache comes first so that what it is trusted for is what
+     * it is used for, whatever this process has seen before; its entries never enter the
+     * process's cache, which other measurements share.
+     */
     private byte[] runtimeFile(Path home, String name, Path file, BasicFileAttributes attrs)
             throws IOException, MeasurementException {
-        String key = fileKey(file, attrs);
-        byte[] cached = key == null ? null : RUNTIME_CACHE.get(key);
-        if (cached != null) {
-            return cached.clone();
+        Optional<RuntimeDigestCache.FileFacts> facts = RuntimeDigestCache.FileFacts.of(file);
+        if (facts.isEmpty()) {
+            try (InputStream in = Files.newInputStream(file)) {
+                return hash(home, name, in, attrs.size());
+            }
         }
-        byte[] digest;
-        try (InputStream in = Files.newInputStream(file)) {
-            digest = hash(home, name, in, attrs.size());
+        RuntimeDigestCache.Stamp stamp = facts.get().stamp();
+        if (persistent != null) {
+            Optional<byte[]> cached = persistent.get(file, facts.get());
+            if (cached.isPresent()) {
+                return cached.get();
+            }
         }
-        if (key != null) {
-            RUNTIME_CACHE.put(key, digest.clone());
+        byte[] digest = RUNTIME_CACHE.get(stamp);
+        if (digest == null) {
+            try (InputStream in = Files.newInputStream(file)) {
+                digest = hash(home, name, in, stamp.size());
+            }
+            RUNTIME_CACHE.put(stamp, digest.clone());
         }
-        return digest;
-    }
-
-    /**
-     * What identifies a file's content within this process without reading it: path, inode,
-     * size, modification time and, on Unix, the change time, which no unprivileged program can
-     * set back. Null (no caching) where the change time is not available.
-     */
-    private static String fileKey(Path file, BasicFileAttributes attrs) {
-        Object ctime;
-        try {
-            ctime = Files.getAttribute(file, "unix:ctime");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return null;
+        if (persistent != null) {
+            persistent.put(file, facts.get(), digest);
         }
-        return file.toAbsolutePath() + "\0" + attrs.fileKey() + "\0" + attrs.size() + "\0"
-                + attrs.lastModifiedTime().toMillis() + "\0" + ctime;
+        return digest.clone();
     }
 
     /**

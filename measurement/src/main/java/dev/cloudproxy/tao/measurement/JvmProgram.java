@@ -54,6 +54,8 @@ public final class JvmProgram {
     private final Path runtime;
     private final long maxEntries;
     private final long maxBytes;
+    private final Optional<Path> runtimeDigestCache;
+    private final Optional<RuntimeDigestCache.Identity> cacheIdentity;
 
     private record Agent(Path jar, Optional<String> options) {}
 
@@ -66,6 +68,8 @@ public final class JvmProgram {
         this.runtime = b.runtime;
         this.maxEntries = b.maxEntries;
         this.maxBytes = b.maxBytes;
+        this.runtimeDigestCache = b.runtimeDigestCache;
+        this.cacheIdentity = b.cacheIdentity;
     }
 
     public static Builder builder() {
@@ -80,7 +84,7 @@ public final class JvmProgram {
      *     main class, or an option would run code that is not measured
      */
     public Measurement measure() throws MeasurementException {
-        Digests digests = new Digests(maxEntries, maxBytes);
+        Digests digests = new Digests(maxEntries, maxBytes, persistentCache().orElse(null));
         List<Item> items = new ArrayList<>();
         Canonical c = new Canonical().field("dev.cloudproxy.tao.measurement.JvmProgram/v1");
 
@@ -139,6 +143,19 @@ public final class JvmProgram {
         }
         byte[] hash = Digests.sha256().digest(c.toByteArray());
         return new Measurement(new Bytes(hash), items);
+    }
+
+    /**
+     * The persistent runtime digest cache, if one was asked for and this process may use one
+     * (its identity is known and it is not privileged).
+     */
+    private Optional<RuntimeDigestCache> persistentCache() {
+        if (runtimeDigestCache.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<RuntimeDigestCache.Identity> who =
+                cacheIdentity.isPresent() ? cacheIdentity : RuntimeDigestCache.Identity.current();
+        return who.flatMap(w -> RuntimeDigestCache.open(runtimeDigestCache.get(), w));
     }
 
     private record Entry(Kind kind, Path path, byte[] digest, Manifest manifest) {
@@ -243,6 +260,8 @@ public final class JvmProgram {
         private Path runtime = Path.of(System.getProperty("java.home"));
         private long maxEntries = DEFAULT_MAX_ENTRIES;
         private long maxBytes = DEFAULT_MAX_BYTES;
+        private Optional<Path> runtimeDigestCache = Optional.empty();
+        private Optional<RuntimeDigestCache.Identity> cacheIdentity = Optional.empty();
 
         private Builder() {}
 
@@ -309,6 +328,28 @@ public final class JvmProgram {
             this.maxEntries = maxEntries;
             this.maxBytes = maxBytes;
             return this;
+        }
+
+        /**
+         * Keeps per-file digests of the runtime in {@code file} across processes, so that a new
+         * process need not hash the whole runtime again. The measurement means the same with or
+         * without it: an entry is used only for a file that the current user cannot change
+         * (not the user's, not writable by group or others, in directories of which the same
+         * holds up to {@code /}) and whose real path, device, inode, size, modification and
+         * change times are those recorded; a process running as root, or with any capability,
+         * does not use it at all. The file is written atomically with mode {@code 0600}; a
+         * missing, malformed or unwritable one costs only time, never an error. Its directory
+         * must exist. Default: no persistent cache (digests are reused within the process only).
+         */
+        public Builder runtimeDigestCache(Path file) {
+            this.runtimeDigestCache = Optional.of(Objects.requireNonNull(file, "file"));
+            return this;
+        }
+
+        /** For tests: the cache as it would be for {@code who} instead of this process. */
+        Builder runtimeDigestCache(Path file, RuntimeDigestCache.Identity who) {
+            this.cacheIdentity = Optional.of(Objects.requireNonNull(who, "who"));
+            return runtimeDigestCache(file);
         }
 
         public JvmProgram build() {
