@@ -260,7 +260,8 @@ final class Digests {
         }
         byte[] digest = RUNTIME_CACHE.get(stamp);
         if (digest == null) {
-            try (InputStream in = Files.newInputStream(file)) {
+            // The real path, as stamped: a digest is only ever stored for the file it describes.
+            try (InputStream in = Files.newInputStream(facts.get().path(), LinkOption.NOFOLLOW_LINKS)) {
                 digest = hash(home, name, in, stamp.size());
             }
             RUNTIME_CACHE.put(stamp, digest.clone());

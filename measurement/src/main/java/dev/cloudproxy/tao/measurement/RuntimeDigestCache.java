@@ -76,23 +76,41 @@ final class RuntimeDigestCache {
     /** A runtime file as found: its stamp, and its owner and mode, for the modifiability check. */
     record FileFacts(Stamp stamp, int uid, int mode) {
         /**
-         * Reads {@code file}'s attributes (following links). Empty where the file system has no
-         * Unix attributes (then nothing about the file is cached, in any cache).
+         * Resolves {@code file} to its real path and reads the attributes of exactly that path,
+         * not following links, so that the path and the attributes in the stamp are of one and
+         * the same file even if a link on the way is changed meanwhile. Empty where the file
+         * system has no Unix attributes or the real path is no longer a regular file (then
+         * nothing about the file is cached, in any cache).
          */
         static Optional<FileFacts> of(Path file) throws IOException {
+            Path real = file.toRealPath();
             Map<String, Object> a;
             try {
-                a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime,uid,mode");
+                a = Files.readAttributes(real, "unix:dev,ino,size,lastModifiedTime,ctime,uid,mode",
+                        LinkOption.NOFOLLOW_LINKS);
             } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                return Optional.empty();
+            }
+            int mode = (Integer) a.get("mode");
+            if (!isRegularFile(mode)) {
                 return Optional.empty();
             }
             Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
             Instant ctime = ((FileTime) a.get("ctime")).toInstant();
-            Stamp stamp = new Stamp(file.toRealPath().toString(), (Long) a.get("dev"), (Long) a.get("ino"),
+            Stamp stamp = new Stamp(real.toString(), (Long) a.get("dev"), (Long) a.get("ino"),
                     (Long) a.get("size"), mtime.getEpochSecond(), mtime.getNano(), ctime.getEpochSecond(),
                     ctime.getNano());
-            return Optional.of(new FileFacts(stamp, (Integer) a.get("uid"), (Integer) a.get("mode")));
+            return Optional.of(new FileFacts(stamp, (Integer) a.get("uid"), mode));
         }
+
+        /** The file the stamp describes, to read (without following links) when it is hashed. */
+        Path path() {
+            return Path.of(stamp.path());
+        }
+    }
+
+    private static boolean isRegularFile(int mode) {
+        return (mode & 0170000) == 0100000;
     }
 
     /**
@@ -264,8 +282,7 @@ final class RuntimeDigestCache {
         try {
             Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode,size", LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) a.get("mode");
-            boolean regular = (mode & 0170000) == 0100000;
-            if (!regular || !who.uids().contains((Integer) a.get("uid")) || (mode & 0077) != 0
+            if (!isRegularFile(mode) || !who.uids().contains((Integer) a.get("uid")) || (mode & 0077) != 0
                     || (Long) a.get("size") > MAX_FILE_BYTES) {
                 LOG.log(System.Logger.Level.DEBUG, "ignoring the runtime digest cache " + file
                         + ": not a private regular file of this user, or too large");

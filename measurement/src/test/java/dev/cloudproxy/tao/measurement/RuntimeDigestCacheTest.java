@@ -110,6 +110,17 @@ class RuntimeDigestCacheTest {
         }
     }
 
+    @Test
+    void fileFacts_throughALink_stampThePathAndAttributesOfTheRealFile() throws IOException {
+        Path target = Files.writeString(tmp.resolve("target"), "content");
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), target);
+        Stamp s = FileFacts.of(link).orElseThrow().stamp();
+        assertThat(s.path()).isEqualTo(target.toRealPath().toString());
+        assertThat(s.ino()).isEqualTo(Files.getAttribute(target, "unix:ino"));
+        assertThat(s.size()).isEqualTo(7);
+        assertThat(FileFacts.of(link).orElseThrow().path()).isEqualTo(target.toRealPath());
+    }
+
     // ---- the file format
 
     @Test
