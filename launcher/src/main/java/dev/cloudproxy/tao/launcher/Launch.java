@@ -288,11 +288,28 @@ final class Launch {
         Runtime.getRuntime().halt(status);
     }
 
+    /**
+     * Whether the persistent runtime digest cache may serve the app's runtime: only when it is the
+     * launcher's own. A forged entry can give a file nobody but root can change the digest of
+     * another such file; limited to the launcher's own runtime, that could only make one of its
+     * files measure as another of its own, which changes nothing a name says. (A launcher run on
+     * another runtime to exploit this is itself measured differently by its host, in stacked mode.)
+     */
+    static boolean cachesRuntimeDigests(Path appRuntime, Path launcherRuntime) {
+        try {
+            return appRuntime.toRealPath().equals(launcherRuntime.toRealPath());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private Measurement measure(AppCopy.Copied app, List<String> jvmOptions, Path agentJar, String agentOptions,
             Path javaHome) throws LauncherException {
         JvmProgram.Builder b = JvmProgram.builder().jar(app.appJar()).classpath(app.classpath())
-                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome)
-                .runtimeDigestCache(home.runtimeDigests());
+                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome);
+        if (cachesRuntimeDigests(javaHome, Path.of(System.getProperty("java.home")))) {
+            b.runtimeDigestCache(home.runtimeDigests());
+        }
         options.mainClass().ifPresent(b::mainClass);
         try {
             return b.build().measure();
