@@ -68,6 +68,12 @@ import javax.net.ssl.SSLSocket;
  *       launcher cannot bind (an agent without incoming Tao channels fails such a bind closed).
  * </ol>
  *
+ * <p>Each client makes W + N sequential connections (default 1000 + 200) and reports the last N
+ * (warm) and the first N (cold) apart, then streams B bytes (default 16 MiB) 5 + 5 times on one
+ * connection. Before each mode the harness waits until the previous mode's TIME_WAIT sockets have
+ * left the kernel's TCP table (the relay reads that table for every connection it accepts), and
+ * it prints the table's size before and after each mode.
+ *
  * <p>The domain, its domain service, the keys and {@code TAO_HOME} live in a temporary directory
  * that is removed at the end; every process started is stopped. Run it through
  * {@code benchmarks/scripts/relay-bench.sh}, which finds the jars.
@@ -80,6 +86,8 @@ public final class RelayBench {
     private static final Duration START_WAIT = Duration.ofSeconds(90);
     private static final Duration CLIENT_WAIT = Duration.ofMinutes(10);
     private static final List<String> MODES = List.of("tcp", "tls", "wrapped", "both");
+    /** TIME_WAIT rows left in the kernel's TCP table at which a mode may start. */
+    private static final int SETTLED_TIME_WAIT = 100;
     private static final Pattern LISTENING = Pattern.compile("listening on (\\d+)");
 
     private final Options opts;
@@ -95,8 +103,8 @@ public final class RelayBench {
         this.tmp = tmp;
     }
 
-    record Options(Path launcher, Path samples, Path template, int connections, int warmup, int bytes, int rounds,
-            int passes, List<String> modes) {
+    record Options(Path launcher, Path samples, Path template, int connections, int warmup, int bytes,
+            int streamWarmup, int rounds, int passes, int settleSeconds, List<String> modes) {
         static Options parse(String[] args) {
             Map<String, String> m = new HashMap<>();
             for (int i = 0; i < args.length; i += 2) {
@@ -112,11 +120,13 @@ public final class RelayBench {
                 }
             }
             Options o = new Options(path(m, "launcher"), path(m, "samples"), path(m, "template"),
-                    Integer.parseInt(m.getOrDefault("connections", "200")), Integer.parseInt(m.getOrDefault("warmup", "20")),
+                    Integer.parseInt(m.getOrDefault("connections", "200")), Integer.parseInt(m.getOrDefault("warmup", "1000")),
                     Integer.parseInt(m.getOrDefault("bytes", Integer.toString(16 << 20))),
-                    Integer.parseInt(m.getOrDefault("rounds", "3")), Integer.parseInt(m.getOrDefault("passes", "1")), modes);
-            m.keySet().removeAll(List.of("launcher", "samples", "template", "connections", "warmup", "bytes", "rounds",
-                    "passes", "modes"));
+                    Integer.parseInt(m.getOrDefault("stream-warmup", "5")), Integer.parseInt(m.getOrDefault("rounds", "5")),
+                    Integer.parseInt(m.getOrDefault("passes", "1")), Integer.parseInt(m.getOrDefault("settle", "70")),
+                    modes);
+            m.keySet().removeAll(List.of("launcher", "samples", "template", "connections", "warmup", "bytes",
+                    "stream-warmup", "rounds", "passes", "settle", "modes"));
             if (!m.isEmpty()) {
                 throw new IllegalArgumentException("unknown options " + m.keySet());
             }
@@ -137,15 +147,16 @@ public final class RelayBench {
 
         List<String> clientArgs() {
             return List.of("--connections", Integer.toString(connections), "--warmup", Integer.toString(warmup),
-                    "--bytes", Integer.toString(bytes), "--rounds", Integer.toString(rounds));
+                    "--bytes", Integer.toString(bytes), "--stream-warmup", Integer.toString(streamWarmup),
+                    "--rounds", Integer.toString(rounds));
         }
     }
 
     /** One mode's figures, or why it was skipped. */
-    record Result(String mode, double setupMedianUs, double setupMeanUs, double setupP90Us, double firstUs,
-            double mibPerSecond, String skipped) {
+    record Result(String mode, double setupMedianUs, double setupMeanUs, double setupP90Us, double coldMedianUs,
+            double firstUs, double mibPerSecond, String skipped) {
         static Result skipped(String mode, String why) {
-            return new Result(mode, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
+            return new Result(mode, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
         }
     }
 
@@ -156,8 +167,8 @@ public final class RelayBench {
         } catch (IllegalArgumentException e) {
             System.err.println("RelayBench: " + e.getMessage());
             System.err.println("usage: RelayBench --launcher tao-launcher.jar --samples tao-sample-apps.jar"
-                    + " --template domain_template.txt [--connections 200] [--warmup 20] [--bytes 16777216]"
-                    + " [--rounds 3] [--passes 1] [--modes tcp,tls,wrapped,both]");
+                    + " --template domain_template.txt [--connections 200] [--warmup 1000] [--bytes 16777216]"
+                    + " [--stream-warmup 5] [--rounds 5] [--passes 1] [--settle 70] [--modes tcp,tls,wrapped,both]");
             System.exit(2);
             return;
         }
@@ -183,8 +194,8 @@ public final class RelayBench {
         String load = loadAverage();
         System.out.printf("# relay-bench: %s %s; %d cpus; load before: %s%n", System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), Runtime.getRuntime().availableProcessors(), load);
-        System.out.printf("# connections=%d warmup=%d bytes=%d rounds=%d passes=%d%n", opts.connections, opts.warmup,
-                opts.bytes, opts.rounds, opts.passes);
+        System.out.printf("# connections=%d warmup=%d bytes=%d stream-warmup=%d rounds=%d passes=%d settle=%d%n",
+                opts.connections, opts.warmup, opts.bytes, opts.streamWarmup, opts.rounds, opts.passes, opts.settleSeconds);
         try (Domain domain = Domain.create(tmp.resolve("domain"), liberalTemplate(), DOMAIN_PASSWORD, Argon2Params.FLOOR);
                 DomainService service = DomainService.builder(domain)
                         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
@@ -203,6 +214,8 @@ public final class RelayBench {
             Map<String, List<Result>> results = new LinkedHashMap<>();
             for (int pass = 1; pass <= opts.passes; pass++) {
                 for (String mode : opts.modes) {
+                    settle();
+                    int[] before = tcpTable();
                     Result r = switch (mode) {
                         case "tcp" -> plain(mode, List.of());
                         case "tls" -> plain(mode, tlsArgs("server"));
@@ -211,10 +224,14 @@ public final class RelayBench {
                         default -> throw new IllegalStateException(mode);
                     };
                     results.computeIfAbsent(mode, k -> new ArrayList<>()).add(r);
+                    int[] after = tcpTable();
+                    System.out.printf("# mode %s: kernel TCP table %d rows (%d TIME_WAIT) before, %d (%d) after%n",
+                            mode, before[0], before[1], after[0], after[1]);
                     System.out.println(r.skipped == null
                             ? String.format(Locale.ROOT, "result pass=%d mode=%s setup_median_us=%.1f setup_mean_us=%.1f"
-                                    + " setup_p90_us=%.0f first_us=%.0f mib_s=%.1f", pass, mode, r.setupMedianUs,
-                                    r.setupMeanUs, r.setupP90Us, r.firstUs, r.mibPerSecond)
+                                    + " setup_p90_us=%.0f cold_median_us=%.1f first_us=%.0f mib_s=%.1f", pass, mode,
+                                    r.setupMedianUs, r.setupMeanUs, r.setupP90Us, r.coldMedianUs, r.firstUs,
+                                    r.mibPerSecond)
                             : "result pass=" + pass + " mode=" + mode + " skipped: " + r.skipped);
                     System.out.flush();
                 }
@@ -295,9 +312,11 @@ public final class RelayBench {
                 throw new IOException(mode + ": the client exited with " + c.process.exitValue() + ": " + c.errTail());
             }
             Map<String, String> setup = c.figures("setup");
+            Map<String, String> cold = c.figures("setup-cold");
             Map<String, String> throughput = c.figures("throughput");
             return new Result(mode, Double.parseDouble(setup.get("median_us")), Double.parseDouble(setup.get("mean_us")),
-                    Double.parseDouble(setup.get("p90_us")), Double.parseDouble(setup.get("first_us")),
+                    Double.parseDouble(setup.get("p90_us")), Double.parseDouble(cold.get("median_us")),
+                    Double.parseDouble(setup.get("first_us")),
                     Double.parseDouble(throughput.get("median_mib_s")), null);
         }
     }
@@ -308,14 +327,14 @@ public final class RelayBench {
         Map<String, Result> m = new LinkedHashMap<>();
         results.forEach((mode, rs) -> m.put(mode, medianOf(mode, rs)));
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-9s %14s %14s %12s %10s %10s%n", "mode", "setup med us", "setup mean us",
-                "setup p90 us", "first us", "MiB/s");
+        System.out.printf(Locale.ROOT, "%-9s %13s %13s %12s %13s %10s %9s%n", "mode", "setup med us", "setup mean us",
+                "setup p90 us", "cold med us", "first us", "MiB/s");
         for (Result r : m.values()) {
             if (r.skipped != null) {
                 System.out.printf(Locale.ROOT, "%-9s skipped: %s%n", r.mode, r.skipped);
             } else {
-                System.out.printf(Locale.ROOT, "%-9s %14.0f %14.0f %12.0f %10.0f %10.1f%n", r.mode, r.setupMedianUs,
-                        r.setupMeanUs, r.setupP90Us, r.firstUs, r.mibPerSecond);
+                System.out.printf(Locale.ROOT, "%-9s %13.0f %13.0f %12.0f %13.0f %10.0f %9.1f%n", r.mode, r.setupMedianUs,
+                        r.setupMeanUs, r.setupP90Us, r.coldMedianUs, r.firstUs, r.mibPerSecond);
             }
         }
         for (String wrapped : List.of("wrapped", "both")) {
@@ -323,8 +342,9 @@ public final class RelayBench {
                 Result w = m.get(wrapped);
                 Result b = m.get(base);
                 if (w != null && b != null && w.skipped == null && b.skipped == null) {
-                    System.out.printf(Locale.ROOT, "# %s / %s: setup %.2fx, throughput %.2fx%n", wrapped, base,
-                            w.setupMedianUs / b.setupMedianUs, w.mibPerSecond / b.mibPerSecond);
+                    System.out.printf(Locale.ROOT, "# %s / %s: setup %.2fx (cold %.2fx), throughput %.2fx%n", wrapped,
+                            base, w.setupMedianUs / b.setupMedianUs, w.coldMedianUs / b.coldMedianUs,
+                            w.mibPerSecond / b.mibPerSecond);
                 }
             }
         }
@@ -340,6 +360,7 @@ public final class RelayBench {
         return new Result(mode, median(rs.stream().mapToDouble(Result::setupMedianUs).toArray()),
                 median(rs.stream().mapToDouble(Result::setupMeanUs).toArray()),
                 median(rs.stream().mapToDouble(Result::setupP90Us).toArray()),
+                median(rs.stream().mapToDouble(Result::coldMedianUs).toArray()),
                 median(rs.stream().mapToDouble(Result::firstUs).toArray()),
                 median(rs.stream().mapToDouble(Result::mibPerSecond).toArray()), null);
     }
@@ -396,6 +417,45 @@ public final class RelayBench {
     private List<String> tlsArgs(String side) {
         return List.of("--tls-keystore", tlsDir.resolve(side + ".p12").toString(),
                 "--tls-truststore", tlsDir.resolve("trust.p12").toString(), "--tls-password", STORE_PASSWORD);
+    }
+
+    /**
+     * Rows of the kernel's TCP tables ({@code /proc/net/tcp}, {@code tcp6}) and how many of them are
+     * TIME_WAIT. Every closed loopback connection leaves one for 60 s, and the relay's own-process
+     * check reads the whole table per connection, so its size is part of the conditions of a run.
+     */
+    private static int[] tcpTable() {
+        int rows = 0;
+        int timeWait = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                List<String> lines = Files.readAllLines(Path.of(table), StandardCharsets.US_ASCII);
+                for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                    rows++;
+                    String[] f = l.strip().split("\\s+");
+                    if (f.length > 3 && f[3].equals("06")) {
+                        timeWait++;
+                    }
+                }
+            } catch (IOException e) {
+                // no such table: nothing in it
+            }
+        }
+        return new int[] {rows, timeWait};
+    }
+
+    /** Waits (at most --settle seconds) until the previous mode's TIME_WAIT rows are gone. */
+    private void settle() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(opts.settleSeconds);
+        boolean said = false;
+        for (int[] t = tcpTable(); t[1] > SETTLED_TIME_WAIT && System.nanoTime() < deadline; t = tcpTable()) {
+            if (!said) {
+                System.out.printf("# waiting up to %d s for %d TIME_WAIT rows in the kernel TCP table to expire%n",
+                        opts.settleSeconds, t[1]);
+                said = true;
+            }
+            Thread.sleep(1000);
+        }
     }
 
     private static int freePort() throws IOException {

@@ -33,9 +33,10 @@ import javax.net.ssl.TrustManagerFactory;
  * <pre>
  * EchoBench --serve PORT [TLS]
  *     listens on 127.0.0.1:PORT (0: a free port), prints "listening on PORT", serves until killed
- * EchoBench HOST PORT [--connections N] [--warmup W] [--bytes B] [--rounds R] [TLS]
- *     W + N sequential connections (connect, "ping", its answer, close), the last N timed;
- *     then one connection that streams B bytes to the server R + 1 times, the last R timed
+ * EchoBench HOST PORT [--connections N] [--warmup W] [--bytes B] [--stream-warmup V] [--rounds R] [TLS]
+ *     W + N sequential connections (connect, "ping", its answer, close), the last N timed
+ *     (default 1000 + 200); then one connection that streams B bytes (default 16 MiB) to the
+ *     server V + R times, the last R timed (default 5 + 5)
  * TLS: --tls-keystore P12 --tls-truststore P12 --tls-password PW
  *     the same over the JDK's own mutual TLS 1.3 (PKCS#12 key manager, PKIX trust manager)
  * </pre>
@@ -46,10 +47,12 @@ import javax.net.ssl.TrustManagerFactory;
  * <p>The client prints two machine-readable lines (times in microseconds, rates in MiB/s):
  * <pre>
  * echo-bench setup connections=N warmup=W median_us=.. mean_us=.. p90_us=.. min_us=.. max_us=.. first_us=..
- * echo-bench throughput bytes=B rounds=R median_mib_s=.. min_mib_s=.. max_mib_s=..
+ * echo-bench setup-cold connections=N median_us=.. mean_us=.. p90_us=..
+ * echo-bench throughput bytes=B warmup=V rounds=R median_mib_s=.. min_mib_s=.. max_mib_s=..
  * </pre>
- * {@code first_us} is the very first connection of the run (cold: class loading, interpreted
- * code). It exits 1 with one line on standard error if a connection fails, 2 on a usage error.
+ * {@code setup} is the last N connections, after the JIT compiler has seen W; {@code setup-cold}
+ * the first N of the run, and {@code first_us} the very first one (class loading, interpreted
+ * code): what a long-running app and a short-lived one see. It exits 1 with one line on standard error if a connection fails, 2 on a usage error.
  */
 public final class EchoBench {
     private static final int MAX_LINE = 256;
@@ -69,7 +72,7 @@ public final class EchoBench {
         } catch (IllegalArgumentException e) {
             System.err.println("EchoBench: " + e.getMessage());
             System.err.println("usage: EchoBench --serve PORT [TLS] | EchoBench HOST PORT [--connections N]"
-                    + " [--warmup W] [--bytes B] [--rounds R] [TLS]");
+                    + " [--warmup W] [--bytes B] [--stream-warmup V] [--rounds R] [TLS]");
             System.err.println("  TLS: --tls-keystore P12 --tls-truststore P12 --tls-password PW");
             System.exit(2);
         } catch (IOException | GeneralSecurityException e) {
@@ -83,9 +86,10 @@ public final class EchoBench {
         String truststore = null;
         String password = null;
         int connections = 200;
-        int warmup = 20;
+        int warmup = 1000;
+        int streamWarmup = 5;
         long bytes = 16L << 20;
-        int rounds = 3;
+        int rounds = 5;
         String[] positional = new String[2];
         int npos = 0;
         boolean serve = false;
@@ -113,6 +117,7 @@ public final class EchoBench {
                 case "--connections" -> connections = positive(a, v);
                 case "--warmup" -> warmup = Math.max(0, number(a, v));
                 case "--bytes" -> bytes = positive(a, v);
+                case "--stream-warmup" -> streamWarmup = Math.max(0, number(a, v));
                 case "--rounds" -> rounds = positive(a, v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
@@ -132,7 +137,7 @@ public final class EchoBench {
             }
             EchoBench bench = new EchoBench(new InetSocketAddress(positional[0], port(positional[1])), tls);
             bench.setup(warmup, connections);
-            bench.throughput(bytes, rounds);
+            bench.throughput(bytes, streamWarmup, rounds);
         }
     }
 
@@ -270,45 +275,49 @@ public final class EchoBench {
         }
     }
 
-    /** Connect, one line and its answer, close: {@code warmup + connections} times, in turn. */
+    /**
+     * Connect, one line and its answer, close: {@code warmup + connections} times, in turn. Prints
+     * the last {@code connections} (warm) and, separately, the first {@code connections} (cold: a
+     * fresh JVM, as a short-lived app sees it).
+     */
     private void setup(int warmup, int connections) throws IOException {
         byte[] ping = "ping\n".getBytes(StandardCharsets.UTF_8);
-        long[] us = new long[connections];
-        long first = -1;
-        for (int i = -warmup; i < connections; i++) {
+        long[] us = new long[warmup + connections];
+        for (int i = 0; i < us.length; i++) {
             long t0 = System.nanoTime();
             try (Socket s = open()) {
                 s.getOutputStream().write(ping);
                 expect(s.getInputStream(), "echo: ping");
             }
-            long t1 = System.nanoTime();
-            if (first < 0) {
-                first = (t1 - t0) / 1000;
-            }
-            if (i >= 0) {
-                us[i] = (t1 - t0) / 1000;
-            }
+            us[i] = (System.nanoTime() - t0) / 1000;
         }
-        Arrays.sort(us);
-        double mean = Arrays.stream(us).average().orElse(0);
+        long first = us[0];
+        long[] warm = Arrays.copyOfRange(us, warmup, us.length);
+        long[] cold = Arrays.copyOfRange(us, 0, connections);
+        Arrays.sort(warm);
+        Arrays.sort(cold);
         System.out.printf(Locale.ROOT, "echo-bench setup connections=%d warmup=%d median_us=%.1f mean_us=%.1f"
                         + " p90_us=%d min_us=%d max_us=%d first_us=%d%n",
-                connections, warmup, median(us), mean, us[(int) Math.min(us.length - 1, Math.ceil(0.9 * us.length) - 1)],
-                us[0], us[us.length - 1], first);
+                connections, warmup, median(warm), mean(warm), p90(warm), warm[0], warm[warm.length - 1], first);
+        System.out.printf(Locale.ROOT, "echo-bench setup-cold connections=%d median_us=%.1f mean_us=%.1f p90_us=%d%n",
+                connections, median(cold), mean(cold), p90(cold));
         System.out.flush();
     }
 
-    /** On one open connection: {@code rounds + 1} times "sink B", B bytes, "ok B"; the first is warm-up. */
-    private void throughput(long bytes, int rounds) throws IOException {
+    /**
+     * On one open connection: {@code warmup + rounds} times "sink B", B bytes, "ok B"; the last
+     * {@code rounds} are timed, each from the request line to its answer.
+     */
+    private void throughput(long bytes, int warmup, int rounds) throws IOException {
         byte[] chunk = new byte[CHUNK];
-        new Random(42).nextBytes(chunk); // not compressible, though nothing on the way compresses
+        new Random(42).nextBytes(chunk); // incompressible, though nothing on the way compresses
         double[] rates = new double[rounds];
         try (Socket s = open()) {
             OutputStream out = s.getOutputStream();
             InputStream in = new BufferedInputStream(s.getInputStream());
             out.write("ping\n".getBytes(StandardCharsets.UTF_8));
             expect(in, "echo: ping"); // the handshake is behind us
-            for (int r = -1; r < rounds; r++) {
+            for (int r = -warmup; r < rounds; r++) {
                 long t0 = System.nanoTime();
                 out.write(("sink " + bytes + "\n").getBytes(StandardCharsets.UTF_8));
                 for (long left = bytes; left > 0; left -= CHUNK) {
@@ -323,10 +332,18 @@ public final class EchoBench {
             }
         }
         Arrays.sort(rates);
-        System.out.printf(Locale.ROOT, "echo-bench throughput bytes=%d rounds=%d median_mib_s=%.1f min_mib_s=%.1f"
-                        + " max_mib_s=%.1f%n",
-                bytes, rounds, median(rates), rates[0], rates[rates.length - 1]);
+        System.out.printf(Locale.ROOT, "echo-bench throughput bytes=%d warmup=%d rounds=%d median_mib_s=%.1f"
+                        + " min_mib_s=%.1f max_mib_s=%.1f%n",
+                bytes, warmup, rounds, median(rates), rates[0], rates[rates.length - 1]);
         System.out.flush();
+    }
+
+    private static double mean(long[] xs) {
+        return Arrays.stream(xs).average().orElse(0);
+    }
+
+    private static long p90(long[] sorted) {
+        return sorted[(int) Math.max(0, Math.ceil(0.9 * sorted.length) - 1)];
     }
 
     private static double median(long[] sorted) {
