@@ -216,6 +216,7 @@ public final class RelayBench {
                 for (String mode : opts.modes) {
                     settle();
                     int[] before = tcpTable();
+                    String loadBefore = loadAverage();
                     Result r = switch (mode) {
                         case "tcp" -> plain(mode, List.of());
                         case "tls" -> plain(mode, tlsArgs("server"));
@@ -225,8 +226,9 @@ public final class RelayBench {
                     };
                     results.computeIfAbsent(mode, k -> new ArrayList<>()).add(r);
                     int[] after = tcpTable();
-                    System.out.printf("# mode %s: kernel TCP table %d rows (%d TIME_WAIT) before, %d (%d) after%n",
-                            mode, before[0], before[1], after[0], after[1]);
+                    System.out.printf("# mode %s: kernel TCP table %d rows (%d TIME_WAIT) before, %d (%d) after;"
+                            + " load %s before, %s after%n", mode, before[0], before[1], after[0], after[1], loadBefore,
+                            loadAverage());
                     System.out.println(r.skipped == null
                             ? String.format(Locale.ROOT, "result pass=%d mode=%s setup_median_us=%.1f setup_mean_us=%.1f"
                                     + " setup_p90_us=%.0f cold_median_us=%.1f first_us=%.0f mib_s=%.1f", pass, mode,
