@@ -10,9 +10,10 @@ import java.nio.file.Path;
 /**
  * Whether a loopback TCP connection comes from a socket of this very process: the relay serves
  * only the app it lives in, so that another local process cannot reach the app's peers with the
- * app's identity. The kernel's socket tables ({@code /proc/self/net/tcp}, {@code tcp6}) give the
- * inode of the socket whose local port is the client's and whose remote port is the relay's; the
- * socket is ours if one of {@code /proc/self/fd} links to it.
+ * app's identity. The kernel gives the inode of the socket whose local port is the client's and
+ * whose remote port is the relay's (a {@link SockDiag} query; where netlink is unavailable, its
+ * socket tables {@code /proc/self/net/tcp} and {@code tcp6}); the socket is ours if one of
+ * {@code /proc/self/fd} links to it.
  */
 final class OwnSockets {
     private static final int MAX_TABLE_BYTES = 64 << 20;
@@ -21,7 +22,10 @@ final class OwnSockets {
 
     /** Whether the connection from loopback port {@code clientPort} to {@code relayPort} is this process's. */
     static boolean isOurs(int clientPort, int relayPort) throws IOException {
-        long inode = inode(clientPort, relayPort);
+        long inode = SockDiag.inode(clientPort, relayPort);
+        if (inode == SockDiag.UNAVAILABLE) {
+            inode = procInode(clientPort, relayPort);
+        }
         if (inode <= 0) {
             return false;
         }
@@ -40,7 +44,8 @@ final class OwnSockets {
         return false;
     }
 
-    private static long inode(int clientPort, int relayPort) throws IOException {
+    /** The same inode from the kernel's socket tables in /proc (slow: each read walks the whole table). */
+    static long procInode(int clientPort, int relayPort) throws IOException {
         String local = String.format(":%04X", clientPort);
         String remote = String.format(":%04X", relayPort);
         for (String table : new String[] {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
