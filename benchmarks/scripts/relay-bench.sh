@@ -4,11 +4,11 @@
 # in the same run (RelayBench in benchmarks.jar; docs/performance.md, "Wrapped connections").
 #
 #   benchmarks/scripts/relay-bench.sh [--connections 200] [--warmup 1000] [--bytes 16777216]
-#       [--stream-warmup 5] [--rounds 5] [--passes 1] [--settle 70] [--modes tcp,tls,wrapped,both]
+#       [--stream-warmup 5] [--rounds 5] [--passes 1] [--settle 0] [--modes tcp,tls,wrapped,both]
 #
-# Before each mode it waits (at most --settle seconds; 0: not at all) until the TIME_WAIT rows the
-# previous mode left in the kernel's TCP table have expired: the relay reads that table for every
-# connection it accepts, so a mode must not pay for the connections of the one before.
+# With --settle S it waits (at most S seconds) before each mode until the TIME_WAIT rows the previous
+# mode left in the kernel's TCP table have expired (this mattered while the relay read that table
+# for every connection; it now asks the kernel for one socket).
 #
 # Needs the launcher, sample-apps and benchmarks jars:
 #   ./mvnw -q -B -pl launcher,sample-apps,benchmarks -am package -DskipTests
