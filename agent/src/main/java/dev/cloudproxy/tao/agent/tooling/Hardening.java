@@ -1,8 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,21 +77,5 @@ final class Hardening {
             }
         }
         throw new IOException("/proc/self/status has no TracerPid line; cannot tell whether the process is traced");
-    }
-
-    /** The C library calls above, by JNA direct mapping (registered on first use, not at class load). */
-    static final class LibC {
-        private static boolean loaded;
-
-        private LibC() {}
-
-        static synchronized void load() {
-            if (!loaded) {
-                Native.register(LibC.class, NativeLibrary.getInstance("c"));
-                loaded = true;
-            }
-        }
-
-        static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
     }
 }

@@ -1,8 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -92,27 +90,5 @@ final class SockDiag {
             return NOT_FOUND; // no such socket (an error message), or not an answer we understand
         }
         return Integer.toUnsignedLong(b.getInt(INODE_AT));
-    }
-
-    /** The few calls of the C library the lookup needs (JNA direct mapping). */
-    static final class LibC {
-        private static boolean loaded;
-
-        private LibC() {}
-
-        static synchronized void load() {
-            if (!loaded) {
-                Native.register(LibC.class, NativeLibrary.getInstance("c"));
-                loaded = true;
-            }
-        }
-
-        static native int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        static native long send(int fd, byte[] buf, long len, int flags) throws LastErrorException;
-
-        static native long recv(int fd, byte[] buf, long len, int flags) throws LastErrorException;
-
-        static native int close(int fd) throws LastErrorException;
     }
 }

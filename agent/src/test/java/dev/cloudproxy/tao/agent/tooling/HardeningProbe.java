@@ -18,7 +18,7 @@ public final class HardeningProbe {
         System.setProperty("jnidispatch.preserve", "true"); // JNA would delete its stub once loaded
         Hardening.makeNonDumpable(work);
         System.clearProperty("jnidispatch.preserve");
-        System.out.println("dumpable " + Hardening.LibC.prctl(3 /* PR_GET_DUMPABLE */, 0, 0, 0, 0));
+        System.out.println("dumpable " + LibC.prctl(3 /* PR_GET_DUMPABLE */, 0, 0, 0, 0));
         System.out.println("jna.tmpdir " + System.getProperty("jna.tmpdir"));
         try (Stream<Path> s = Files.list(work.resolve("jna"))) {
             System.out.println("unpacked " + s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.joining(" ")));
