@@ -13,12 +13,10 @@ import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
+import dev.cloudproxy.tao.samples.plain.EchoBench;
 import dev.cloudproxy.tao.soft.SoftTao;
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -152,13 +150,9 @@ public final class RelayBench {
         }
     }
 
-    /** One mode's figures, or why it was skipped. */
+    /** One mode's figures. */
     record Result(String mode, double setupMedianUs, double setupMeanUs, double setupP90Us, double coldMedianUs,
-            double firstUs, double mibPerSecond, String skipped) {
-        static Result skipped(String mode, String why) {
-            return new Result(mode, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, why);
-        }
-    }
+            double firstUs, double mibPerSecond) {}
 
     public static void main(String[] args) throws Exception {
         Options opts;
@@ -229,12 +223,9 @@ public final class RelayBench {
                     System.out.printf("# mode %s: kernel TCP table %d rows (%d TIME_WAIT) before, %d (%d) after;"
                             + " load %s before, %s after%n", mode, before[0], before[1], after[0], after[1], loadBefore,
                             loadAverage());
-                    System.out.println(r.skipped == null
-                            ? String.format(Locale.ROOT, "result pass=%d mode=%s setup_median_us=%.1f setup_mean_us=%.1f"
-                                    + " setup_p90_us=%.0f cold_median_us=%.1f first_us=%.0f mib_s=%.1f", pass, mode,
-                                    r.setupMedianUs, r.setupMeanUs, r.setupP90Us, r.coldMedianUs, r.firstUs,
-                                    r.mibPerSecond)
-                            : "result pass=" + pass + " mode=" + mode + " skipped: " + r.skipped);
+                    System.out.printf(Locale.ROOT, "result pass=%d mode=%s setup_median_us=%.1f setup_mean_us=%.1f"
+                            + " setup_p90_us=%.0f cold_median_us=%.1f first_us=%.0f mib_s=%.1f%n", pass, mode,
+                            r.setupMedianUs, r.setupMeanUs, r.setupP90Us, r.coldMedianUs, r.firstUs, r.mibPerSecond);
                     System.out.flush();
                 }
             }
@@ -312,7 +303,7 @@ public final class RelayBench {
             return new Result(mode, Double.parseDouble(setup.get("median_us")), Double.parseDouble(setup.get("mean_us")),
                     Double.parseDouble(setup.get("p90_us")), Double.parseDouble(cold.get("median_us")),
                     Double.parseDouble(setup.get("first_us")),
-                    Double.parseDouble(throughput.get("median_mib_s")), null);
+                    Double.parseDouble(throughput.get("median_mib_s")));
         }
     }
 
@@ -325,18 +316,14 @@ public final class RelayBench {
         System.out.printf(Locale.ROOT, "%-9s %13s %13s %12s %13s %10s %9s%n", "mode", "setup med us", "setup mean us",
                 "setup p90 us", "cold med us", "first us", "MiB/s");
         for (Result r : m.values()) {
-            if (r.skipped != null) {
-                System.out.printf(Locale.ROOT, "%-9s skipped: %s%n", r.mode, r.skipped);
-            } else {
-                System.out.printf(Locale.ROOT, "%-9s %13.0f %13.0f %12.0f %13.0f %10.0f %9.1f%n", r.mode, r.setupMedianUs,
-                        r.setupMeanUs, r.setupP90Us, r.coldMedianUs, r.firstUs, r.mibPerSecond);
-            }
+            System.out.printf(Locale.ROOT, "%-9s %13.0f %13.0f %12.0f %13.0f %10.0f %9.1f%n", r.mode, r.setupMedianUs,
+                    r.setupMeanUs, r.setupP90Us, r.coldMedianUs, r.firstUs, r.mibPerSecond);
         }
         for (String wrapped : List.of("wrapped", "both")) {
             for (String base : List.of("tls", "tcp")) {
                 Result w = m.get(wrapped);
                 Result b = m.get(base);
-                if (w != null && b != null && w.skipped == null && b.skipped == null) {
+                if (w != null && b != null) {
                     System.out.printf(Locale.ROOT, "# %s / %s: setup %.2fx (cold %.2fx), throughput %.2fx%n", wrapped,
                             base, w.setupMedianUs / b.setupMedianUs, w.coldMedianUs / b.coldMedianUs,
                             w.mibPerSecond / b.mibPerSecond);
@@ -345,19 +332,14 @@ public final class RelayBench {
         }
     }
 
-    /** The median of each figure over the passes (a mode skipped once counts as skipped). */
+    /** The median of each figure over the passes. */
     private static Result medianOf(String mode, List<Result> rs) {
-        for (Result r : rs) {
-            if (r.skipped != null) {
-                return r;
-            }
-        }
         return new Result(mode, median(rs.stream().mapToDouble(Result::setupMedianUs).toArray()),
                 median(rs.stream().mapToDouble(Result::setupMeanUs).toArray()),
                 median(rs.stream().mapToDouble(Result::setupP90Us).toArray()),
                 median(rs.stream().mapToDouble(Result::coldMedianUs).toArray()),
                 median(rs.stream().mapToDouble(Result::firstUs).toArray()),
-                median(rs.stream().mapToDouble(Result::mibPerSecond).toArray()), null);
+                median(rs.stream().mapToDouble(Result::mibPerSecond).toArray()));
     }
 
     private static double median(double[] xs) {
@@ -552,15 +534,6 @@ public final class RelayBench {
             throw new IOException(name + " printed no '" + prefix.trim() + "' line: " + out + " " + errTail());
         }
 
-        /** The first line of its standard error that contains {@code text}, or null. */
-        String errLine(String text) {
-            try {
-                return Files.readAllLines(err).stream().filter(l -> l.contains(text)).findFirst().orElse(null);
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
         /** The last lines of its standard error, on one line. */
         String errTail() {
             try {
@@ -631,54 +604,23 @@ public final class RelayBench {
             }
         }
 
+        /** Records the first client's verified name, then serves the connection as EchoBench does. */
         private void answer(SSLSocket socket) {
-            byte[] buf = new byte[64 * 1024];
-            try (SSLSocket s = socket) {
-                s.setTcpNoDelay(true);
-                InputStream in = new BufferedInputStream(s.getInputStream(), buf.length);
-                OutputStream out = s.getOutputStream();
-                for (String line; (line = readLine(in)) != null; ) {
-                    if (peer == null) {
-                        peer = channels.peerPrincipal(s.getSession());
-                    }
-                    String answer;
-                    if (line.startsWith("sink ")) {
-                        long n = Long.parseLong(line.substring(5));
-                        for (long left = n; left > 0; ) {
-                            int r = in.read(buf, 0, (int) Math.min(buf.length, left));
-                            if (r < 0) {
-                                throw new EOFException("the stream ended " + left + " bytes early");
-                            }
-                            left -= r;
-                        }
-                        answer = "ok " + n;
-                    } else {
-                        answer = "echo: " + line;
-                    }
-                    out.write((answer + "\n").getBytes(StandardCharsets.UTF_8));
-                    out.flush();
+            try {
+                socket.startHandshake();
+                if (peer == null) {
+                    peer = channels.peerPrincipal(socket.getSession());
                 }
             } catch (IOException | RuntimeException e) {
                 System.err.println("relay-bench: Tao-channel server connection failed: " + e);
-            }
-        }
-
-        private static String readLine(InputStream in) throws IOException {
-            byte[] line = new byte[256];
-            int n = 0;
-            for (int b; (b = in.read()) != '\n'; ) {
-                if (b < 0) {
-                    if (n == 0) {
-                        return null;
-                    }
-                    throw new EOFException("the stream ended inside a line");
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
                 }
-                if (n == line.length) {
-                    throw new IOException("a line longer than " + line.length + " bytes");
-                }
-                line[n++] = (byte) b;
+                return;
             }
-            return new String(line, 0, n, StandardCharsets.UTF_8);
+            EchoBench.serveConnection(socket);
         }
 
         @Override

@@ -199,12 +199,17 @@ public final class EchoBench {
             System.out.flush();
             while (true) {
                 Socket s = server.accept();
-                pool.execute(() -> answer(s));
+                pool.execute(() -> serveConnection(s));
             }
         }
     }
 
-    private static void answer(Socket socket) {
+    /**
+     * The server side of one connection (closed at the end): {@code sink N} reads N bytes and
+     * answers {@code ok N}, any other line is answered {@code echo: LINE}. Public for RelayBench,
+     * whose Tao-channel server speaks the same protocol.
+     */
+    public static void serveConnection(Socket socket) {
         byte[] buf = new byte[CHUNK];
         try (Socket s = socket) {
             s.setTcpNoDelay(true);
