@@ -320,6 +320,7 @@ final class IncomingRelay implements AutoCloseable {
             PeerKey peerKey = new PeerKey(server.getLocalPort(), from);
             Socket toApp = new Socket();
             Pending p = null;
+            InetSocketAddress source = null;
             boolean handshaking = true;
             try {
                 SSLSocket tlsSocket = (SSLSocket) tls.sslContext().getSocketFactory().createSocket(client, null, true);
@@ -346,7 +347,8 @@ final class IncomingRelay implements AutoCloseable {
                 toApp.bind(new InetSocketAddress(LOOPBACK, 0));
                 toApp.setTcpNoDelay(true);
                 p = new Pending(this, from, shownLocal);
-                pending.put((InetSocketAddress) toApp.getLocalSocketAddress(), p);
+                source = (InetSocketAddress) toApp.getLocalSocketAddress();
+                pending.put(source, p);
                 peers.put(peerKey, peer);
                 toApp.connect(target);
                 try {
@@ -370,8 +372,8 @@ final class IncomingRelay implements AutoCloseable {
                 }
                 // Forget the source port before it is released, or another process could get it.
                 peers.remove(peerKey);
-                if (p != null) {
-                    pending.values().remove(p);
+                if (source != null) {
+                    pending.remove(source, p);
                 }
                 closeQuietly(toApp);
                 closeQuietly(client);
