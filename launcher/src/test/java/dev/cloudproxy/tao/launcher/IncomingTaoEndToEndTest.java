@@ -3,10 +3,8 @@ package dev.cloudproxy.tao.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudproxy.tao.domain.Domain;
-import dev.cloudproxy.tao.domain.DomainTemplate;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.domainservice.DomainService;
-import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
 import dev.cloudproxy.tao.launcher.apps.TaoClientApp;
 import dev.cloudproxy.tao.launcher.apps.TaoServerApp;
@@ -32,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,12 +60,7 @@ class IncomingTaoEndToEndTest {
 
     @BeforeAll
     static void domain() throws Exception {
-        String template = Files.readAllLines(Path.of("..", "docs", "domain_template.txt")).stream()
-                .filter(l -> !l.startsWith("rule"))
-                .map(l -> l.startsWith("guard") ? "guard = liberal" : l)
-                .collect(Collectors.joining("\n", "", "\n"));
-        domain = Domain.create(shared.resolve("domain"),
-                DomainTemplate.parse(template.getBytes(StandardCharsets.UTF_8), "template"), PASSWORD, Argon2Params.FLOOR);
+        domain = TestDomains.liberal(shared.resolve("domain"), PASSWORD);
         service = DomainService.builder(domain).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
         policy = Files.writeString(shared.resolve("policy.pem"), ProgramCertificate.toPem(domain.policyCertificate()));
     }

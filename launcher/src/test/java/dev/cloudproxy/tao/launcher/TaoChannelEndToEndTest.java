@@ -6,10 +6,8 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.domain.Domain;
-import dev.cloudproxy.tao.domain.DomainTemplate;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.domainservice.DomainService;
-import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
 import dev.cloudproxy.tao.launcher.apps.TaoClientApp;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
@@ -45,13 +42,7 @@ class TaoChannelEndToEndTest {
 
     @Test
     void taoRule_withADomain_carriesThePlainClientOverATaoChannel() throws Exception {
-        String template = Files.readAllLines(Path.of("..", "docs", "domain_template.txt")).stream()
-                .filter(l -> !l.startsWith("rule"))
-                .map(l -> l.startsWith("guard") ? "guard = liberal" : l)
-                .collect(Collectors.joining("\n", "", "\n"));
-        try (Domain domain = Domain.create(tmp.resolve("domain"),
-                        DomainTemplate.parse(template.getBytes(StandardCharsets.UTF_8), "template"), PASSWORD,
-                        Argon2Params.FLOOR);
+        try (Domain domain = TestDomains.liberal(tmp.resolve("domain"), PASSWORD);
                 DomainService service = DomainService.builder(domain)
                         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
                 SoftTao serverTao = SoftTao.ephemeral();
