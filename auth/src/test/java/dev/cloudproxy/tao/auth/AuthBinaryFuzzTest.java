@@ -13,7 +13,7 @@ import java.util.HexFormat;
  *
  * <p>Every build runs this in regression mode on the empty input and the seeds in
  * {@code src/test/resources/dev/cloudproxy/tao/auth/AuthBinaryFuzzTestInputs/} (raw encodings:
- * the shared CloudProxy vectors plus edge cases such as empty conjunctions, extreme varints and
+ * the Go-made vectors of test-vectors/ plus edge cases such as empty conjunctions, extreme varints and
  * the nesting limit; files named {@code finding-*} are inputs of fixed bugs, kept so they stay
  * fixed). {@code .ci/fuzz} runs it in fuzzing mode.
  */

@@ -12,7 +12,7 @@ import com.code_intelligence.jazzer.mutation.annotation.WithUtf8Length;
  *
  * <p>Every build runs this in regression mode on the empty input and the seeds in
  * {@code src/test/resources/dev/cloudproxy/tao/auth/AuthTextFuzzTestInputs/} (one UTF-8 text per
- * file: the shared CloudProxy vectors plus forms that exercise precedence, escapes and the
+ * file: the Go-made vectors of test-vectors/ plus forms that exercise precedence, escapes and the
  * nesting limit; files named {@code finding-*} are inputs of fixed bugs, kept so they stay fixed).
  * {@code .ci/fuzz} runs it in fuzzing mode.
  */

@@ -1,32 +1,23 @@
 package dev.cloudproxy.tao.auth;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads the test vectors that CloudProxy's Go implementation produced (shared/ beside the checkout). */
+/**
+ * Reads the test vectors that CloudProxy's Go implementation produced: {@code test-vectors/} of the
+ * repository, on the test class path as {@code /go-vectors/}.
+ */
 final class TestVectors {
     record Vector(String hex, String text) {}
 
     private TestVectors() {}
 
-    static Path sharedDir() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null || !Files.isDirectory(dir.getParent().resolve("shared"))) {
-            throw new IllegalStateException("shared/ not found beside the checkout (expected ../shared from the repository root)");
-        }
-        return dir.getParent().resolve("shared");
-    }
-
     static List<Vector> authBinary() throws IOException {
         List<Vector> out = new ArrayList<>();
-        for (String line : Files.readAllLines(sharedDir().resolve("vectors/auth-binary.tsv"), StandardCharsets.UTF_8)) {
+        for (String line : read("auth-binary.tsv").split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
@@ -37,5 +28,15 @@ final class TestVectors {
             throw new IllegalStateException("no vectors in auth-binary.tsv");
         }
         return out;
+    }
+
+    private static String read(String name) throws IOException {
+        try (InputStream in = TestVectors.class.getResourceAsStream("/go-vectors/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("/go-vectors/" + name + " is not on the test class path"
+                        + " (the build copies it from test-vectors/ of the repository)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }

@@ -1,9 +1,8 @@
 package dev.cloudproxy.tao.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -11,9 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The shared test vectors, read from {@code ../shared/vectors/} beside the repository checkout
- * (the checkout is found by walking up from the working directory to the one holding
- * {@code mvnw}).
+ * The vectors CloudProxy's Go implementation made: {@code test-vectors/} of the repository, on the
+ * test class path as {@code /go-vectors/}.
  */
 final class Vectors {
     /** One line of {@code auth-binary.tsv}: a binary encoding (hex) and its canonical text. */
@@ -37,13 +35,9 @@ final class Vectors {
     private Vectors() {}
 
     static GoAttestation goAttestation() throws IOException {
-        Path file = sharedDir().resolve("vectors").resolve("attestation.txt");
-        if (!Files.isRegularFile(file)) {
-            throw new AssertionError("test vector not found at " + file
-                    + ": the repository checkout needs the shared/ directory beside it");
-        }
+        String file = "attestation.txt";
         Map<String, String> fields = new HashMap<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : read(file).split("\n")) {
             int eq = line.indexOf('=');
             if (line.startsWith("#") || eq < 0) {
                 continue;
@@ -59,13 +53,9 @@ final class Vectors {
     }
 
     static List<AuthBinary> authBinary() throws IOException {
-        Path file = sharedDir().resolve("vectors").resolve("auth-binary.tsv");
-        if (!Files.isRegularFile(file)) {
-            throw new AssertionError("test vectors not found at " + file
-                    + ": the repository checkout needs the shared/ directory beside it");
-        }
+        String file = "auth-binary.tsv";
         List<AuthBinary> vectors = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : read(file).split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
@@ -81,14 +71,13 @@ final class Vectors {
         return vectors;
     }
 
-    private static Path sharedDir() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("mvnw"))) {
-                return dir.resolveSibling("shared").normalize();
+    private static String read(String name) throws IOException {
+        try (InputStream in = Vectors.class.getResourceAsStream("/go-vectors/" + name)) {
+            if (in == null) {
+                throw new AssertionError("/go-vectors/" + name + " is not on the test class path"
+                        + " (the build copies it from test-vectors/ of the repository)");
             }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        throw new AssertionError("no directory holding mvnw above " + start
-                + "; run the tests from inside the repository checkout");
     }
 }

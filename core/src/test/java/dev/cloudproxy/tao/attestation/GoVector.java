@@ -1,27 +1,26 @@
 package dev.cloudproxy.tao.attestation;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 
-/** The attestation CloudProxy's Go implementation made: shared/vectors/attestation.txt. */
+/** The attestation CloudProxy's Go implementation made: test-vectors/attestation.txt of the repository. */
 record GoVector(byte[] privateD, byte[] publicPkix, byte[] statement, byte[] contextualizedSha256, byte[] attestation) {
 
     static GoVector load() throws IOException {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
-            dir = dir.getParent();
+        String text;
+        try (InputStream in = GoVector.class.getResourceAsStream("/go-vectors/attestation.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("/go-vectors/attestation.txt is not on the test class path"
+                        + " (the build copies it from test-vectors/ of the repository)");
+            }
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        if (dir == null) {
-            throw new IllegalStateException("repository root (with mvnw) not found");
-        }
-        Path file = dir.getParent().resolve("shared/vectors/attestation.txt");
         Map<String, byte[]> v = new HashMap<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : text.split("\n")) {
             if (line.startsWith("#") || !line.contains("=")) {
                 continue;
             }

@@ -4,7 +4,6 @@ import static dev.cloudproxy.tao.domainservice.ServiceFixture.HASH;
 import static dev.cloudproxy.tao.domainservice.ServiceFixture.OTHER_HASH;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cloudproxy.tao.AttestRequest;
 import dev.cloudproxy.tao.attestation.Attestation;
@@ -90,7 +89,7 @@ class DomainServiceTest {
 
     @Test
     void certify_issuedCertificate_opensslVerifiesAgainstThePolicyCertificate() throws Exception {
-        assumeTrue(ServiceFixture.hasOpenssl(), "openssl is not installed");
+        ServiceFixture.requireOpenssl();
         fixture();
         Signer key = f.newKey();
         X509Certificate cert = f.client.certify(f.hostAttests(f.programName(HASH), key), key.verifier());
@@ -403,7 +402,7 @@ class DomainServiceTest {
         assertThat(revoked).containsExactly(cert.getSerialNumber());
         assertThat(crl.isRevoked(cert)).isTrue();
         assertThat(f.service.registry().revoke(List.of(cert.getSerialNumber()), Instant.now())).isEmpty();
-        assumeTrue(ServiceFixture.hasOpenssl(), "openssl is not installed");
+        ServiceFixture.requireOpenssl();
         Files.writeString(tmp.resolve("program.pem"), ProgramCertificate.toPem(cert));
         String crlPath = f.dir.resolve(CertificateRegistry.CRL_FILE).toString();
         Object[] text = ServiceFixture.openssl(tmp, "crl", "-in", crlPath, "-noout", "-text");

@@ -130,13 +130,19 @@ final class ServiceFixture implements AutoCloseable {
         }
     }
 
-    static boolean hasOpenssl() {
+    /** Fails the test, naming what to install, when there is no working openssl binary. */
+    static void requireOpenssl() throws InterruptedException {
+        boolean works;
         try {
             Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
+            works = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            works = false;
+        }
+        if (!works) {
+            throw new AssertionError("openssl is not installed, and this test uses it as an independent TLS/X.509 implementation:"
+                    + " install it (Debian/Ubuntu: apt-get install -y openssl) and run again");
         }
     }
 
