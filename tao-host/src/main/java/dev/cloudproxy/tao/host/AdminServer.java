@@ -56,12 +56,15 @@ public final class AdminServer implements AutoCloseable {
     private final ProgramRunner runner;
     private final long ownerUid;
     private final Runnable onShutdown;
+    private final Duration frameTimeout;
     private final Thread acceptor;
     private final Set<Connection> connections = new HashSet<>();
     private boolean closed;
 
-    private AdminServer(UnixListener listener, ProgramRunner runner, long ownerUid, Runnable onShutdown) {
+    private AdminServer(UnixListener listener, ProgramRunner runner, long ownerUid, Runnable onShutdown,
+            Duration frameTimeout) {
         this.listener = listener;
+        this.frameTimeout = frameTimeout;
         this.runner = runner;
         this.ownerUid = ownerUid;
         this.onShutdown = onShutdown;
@@ -78,8 +81,14 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(Path socket, ProgramRunner runner, long ownerUid, Runnable onShutdown)
             throws IOException {
+        return start(socket, runner, ownerUid, onShutdown, FRAME_TIMEOUT);
+    }
+
+    /** As {@link #start(Path, ProgramRunner, long, Runnable)} with another frame timeout (tests). */
+    static AdminServer start(Path socket, ProgramRunner runner, long ownerUid, Runnable onShutdown,
+            Duration frameTimeout) throws IOException {
         Files.deleteIfExists(socket);
-        AdminServer s = new AdminServer(UnixListener.bind(socket, 16), runner, ownerUid, onShutdown);
+        AdminServer s = new AdminServer(UnixListener.bind(socket, 16), runner, ownerUid, onShutdown, frameTimeout);
         s.acceptor.start();
         return s;
     }
@@ -231,10 +240,10 @@ public final class AdminServer implements AutoCloseable {
             }
         }
 
-        /** The next request frame, or null at end of stream; it must arrive within {@link #FRAME_TIMEOUT} once begun. */
+        /** The next request frame, or null at end of stream; it must arrive within the frame timeout once begun. */
         byte[] readRequest() throws IOException {
             socket.awaitReadable();
-            socket.readBefore(System.nanoTime() + FRAME_TIMEOUT.toNanos());
+            socket.readBefore(System.nanoTime() + frameTimeout.toNanos());
             try {
                 return RpcFrames.read(socket, AdminProtocol.MAX_FRAME_BYTES);
             } finally {
