@@ -184,7 +184,7 @@ final class HostCommand extends CommandGroup {
             if (tpmDevice != null && tpmSimulator != null) {
                 throw new InputException("--tpm-device and --tpm-simulator exclude each other");
             }
-            if (Files.exists(dir.config()) || Files.exists(dir.keys())) {
+            if (Files.exists(dir.config())) {
                 throw new InputException(dir.root() + " already holds a host; choose another --host DIR or remove it first");
             }
             Optional<Domain> d = Optional.empty();
@@ -202,11 +202,15 @@ final class HostCommand extends CommandGroup {
                 if (tpm2) {
                     String spec = tpmSpec();
                     List<Integer> pcrs = tpmPcrs == null ? TpmParent.DEFAULT_PCRS : TpmHost.parsePcrs(tpmPcrs);
-                    Tao p = TpmHost.open(spec, dir, Optional.of(pcrs));
-                    try {
-                        init = HostSetup.initStacked(dir, p, spec, d);
-                    } finally {
-                        closeParent(p);
+                    // The TPM Tao keeps its state in the host directory: build it aside with the rest,
+                    // so that a crash leaves no half-made host.
+                    try (HostSetup.Staging staging = HostSetup.stage(dir)) {
+                        Tao p = TpmHost.open(spec, staging.directory(), Optional.of(pcrs));
+                        try {
+                            init = HostSetup.initStacked(staging, p, spec, d);
+                        } finally {
+                            closeParent(p);
+                        }
                     }
                 } else if (kind.root) {
                     try (Password pw = passwords.forNewKeys(io, "the new host in " + dir.root())) {

@@ -74,6 +74,25 @@ class HostCommandTest {
     }
 
     @Test
+    void init_afterAnInitKilledMidway_removesItsRemains_andMakesTheHost() throws Exception {
+        // What a killed init leaves: its directory beside the host's, named by a process now gone.
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path remains = tmp.resolve("home").resolve(".host.init-" + gone.pid() + "-0");
+        Files.createDirectories(remains.resolve("keys"));
+        Files.writeString(remains.resolve("keys").resolve("keys.tao"), "half a key set");
+        Result before = tao(env(), "host", "show");
+        assertThat(before.status()).isEqualTo(TaoCli.EXIT_INPUT);
+        assertThat(before.err()).contains("tao host init");
+
+        Result r = tao(env("TAO_PASSWORD", PASSWORD), "host", "init", "--root");
+
+        assertThat(r.status()).as(r.err()).isEqualTo(TaoCli.EXIT_OK);
+        assertThat(remains).doesNotExist();
+        assertThat(tao(env(), "host", "show").out()).contains("type:           root");
+    }
+
+    @Test
     void init_usageAndInputErrors() {
         assertThat(tao(env(), "host", "init").status()).isEqualTo(TaoCli.EXIT_USAGE);
         assertThat(tao(env(), "host", "init", "--root", "--stacked").status()).isEqualTo(TaoCli.EXIT_USAGE);

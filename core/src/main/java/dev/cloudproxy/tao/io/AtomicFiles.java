@@ -136,7 +136,11 @@ public final class AtomicFiles {
         }
     }
 
-    private static void syncDirectory(Path dir) throws IOException {
+    /**
+     * Makes the entries of {@code dir} durable ({@code fsync} of the directory): after a rename
+     * into it, this is what makes the rename survive a crash.
+     */
+    public static void syncDirectory(Path dir) throws IOException {
         // Linux lets a directory be opened read-only and fsync'ed; that makes the rename durable.
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);

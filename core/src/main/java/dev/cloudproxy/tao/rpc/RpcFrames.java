@@ -41,6 +41,35 @@ public final class RpcFrames {
      * @throws RpcFrameException if the length is out of range or the frame is cut short
      */
     public static byte[] read(ReadableByteChannel in, int maxBytes) throws IOException {
+        return read(in, maxBytes, bytes -> { });
+    }
+
+    /**
+     * Memory a server accounts for the frames it is reading, so that many connections announcing
+     * large frames cannot together hold more than the server allows.
+     */
+    @FunctionalInterface
+    public interface Allowance {
+        /**
+         * Called before the reader allocates {@code bytes} more for the frame; the reservation is
+         * the caller's to release once it is done with the frame (or the read failed).
+         *
+         * @throws RpcFrameException to refuse: the read ends with that exception, allocating nothing
+         */
+        void reserve(int bytes) throws RpcFrameException;
+    }
+
+    /**
+     * Reads one frame as {@link #read(ReadableByteChannel, int)} does, asking {@code allowance}
+     * before each allocation for the payload. The bytes reserved add up to the payload buffer's
+     * final size; the smaller buffer a growth replaces is not counted, being garbage at once.
+     *
+     * @return the payload, or null if the channel ended cleanly before a new frame began
+     * @throws RpcFrameException if the length is out of range, the frame is cut short or the
+     *     allowance refused
+     */
+    public static byte[] read(ReadableByteChannel in, int maxBytes, Allowance allowance) throws IOException {
+        Objects.requireNonNull(allowance, "allowance");
         if (maxBytes < 0 || maxBytes > MAX_FRAME_BYTES) {
             throw new IllegalArgumentException("maxBytes must be 0.." + MAX_FRAME_BYTES);
         }
@@ -57,11 +86,20 @@ public final class RpcFrames {
             throw new RpcFrameException("frame length " + Integer.toUnsignedString(length)
                     + " is out of range 0.." + maxBytes);
         }
-        byte[] payload = new byte[Math.min(length, FIRST_CHUNK)];
+        int first = Math.min(length, FIRST_CHUNK);
+        allowance.reserve(first);
+        byte[] payload = new byte[first];
         int filled = 0;
         while (filled < length) {
             if (filled == payload.length) {
-                byte[] bigger = Arrays.copyOf(payload, (int) Math.min(length, 2L * payload.length));
+                int grown = (int) Math.min(length, 2L * payload.length);
+                try {
+                    allowance.reserve(grown - payload.length);
+                } catch (RpcFrameException e) {
+                    Arrays.fill(payload, (byte) 0);
+                    throw e;
+                }
+                byte[] bigger = Arrays.copyOf(payload, grown);
                 Arrays.fill(payload, (byte) 0);
                 payload = bigger;
             }

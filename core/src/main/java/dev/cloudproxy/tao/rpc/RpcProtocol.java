@@ -96,6 +96,7 @@ public final class RpcProtocol {
             case TAO_RPC_REFUSED -> throw new TaoException("refused by the Tao host: " + msg);
             case TAO_RPC_BAD_REQUEST -> throw new IOException("the Tao host could not read the request: " + msg);
             case TAO_RPC_INTERNAL -> throw new IOException("the Tao host failed: " + msg);
+            case TAO_RPC_IDLE -> throw new IOException("the Tao host closed the idle connection: " + msg);
             case TAO_RPC_OK -> { }
         }
     }

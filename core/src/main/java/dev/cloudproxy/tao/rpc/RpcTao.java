@@ -12,6 +12,7 @@ import dev.cloudproxy.tao.auth.AuthFormatException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinTail;
 import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcError;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcRequest;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcResponse;
 import dev.cloudproxy.tao.seal.SealFormat;
@@ -34,6 +35,9 @@ import java.util.Objects;
  * <p>Thread-safe: calls on one instance are serialized over its one connection. If the connection
  * breaks (the host went away, or sent something unreadable), this and every later call fail with
  * {@link IOException}; nothing is retried, since a retried seal or extension is not idempotent.
+ * The one exception: a host closes a connection that stayed idle too long with a notice
+ * ({@code TAO_RPC_IDLE}) after which it reads nothing more, so a request that meets that notice
+ * was certainly not run; it is sent again once on a new connection.
  */
 public final class RpcTao implements Tao, AutoCloseable {
     /** The environment variable in which a host gives its hosted program the socket path. */
@@ -42,12 +46,14 @@ public final class RpcTao implements Tao, AutoCloseable {
     private static final Object PARENT_LOCK = new Object();
     private static RpcTao parent;
 
-    private final SocketChannel channel;
+    private final Path socket;
     private final Object lock = new Object();
+    private volatile SocketChannel channel;
     private long seq;
     private volatile boolean broken;
 
-    private RpcTao(SocketChannel channel) {
+    private RpcTao(Path socket, SocketChannel channel) {
+        this.socket = socket;
         this.channel = channel;
     }
 
@@ -59,6 +65,11 @@ public final class RpcTao implements Tao, AutoCloseable {
      */
     public static RpcTao connect(Path socket) throws IOException, TaoException {
         Objects.requireNonNull(socket, "socket");
+        return new RpcTao(socket, open(socket));
+    }
+
+    /** A new connection to {@code socket}, once the host has greeted it. */
+    private static SocketChannel open(Path socket) throws IOException, TaoException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.connect(UnixDomainSocketAddress.of(socket));
@@ -71,7 +82,7 @@ public final class RpcTao implements Tao, AutoCloseable {
                 throw new RpcFrameException("the Tao host's greeting has sequence number " + hello.getSeq());
             }
             RpcProtocol.throwIfError(hello);
-            return new RpcTao(ch);
+            return ch;
         } catch (IOException | TaoException | RuntimeException e) {
             ch.close();
             throw e;
@@ -212,38 +223,80 @@ public final class RpcTao implements Tao, AutoCloseable {
         return TaoRpcRequest.newBuilder().setOp(op);
     }
 
-    /** One request and its response; a transport or framing failure breaks the connection. */
+    /**
+     * One request and its response; a transport or framing failure breaks the connection. If the
+     * host had closed the connection as idle, the request is sent again once on a new connection.
+     */
     private TaoRpcResponse call(TaoRpcRequest.Builder request) throws IOException, TaoException {
         TaoRpcResponse response;
         synchronized (lock) {
             if (!isOpen()) {
                 throw new IOException("the connection to the Tao host is closed");
             }
-            long id = ++seq;
-            byte[] out = request.setSeq(id).build().toByteArray();
-            byte[] in = null;
-            try {
-                RpcFrames.write(channel, out);
-                in = RpcFrames.read(channel);
-                if (in == null) {
-                    throw new IOException("the Tao host closed the connection");
+            response = exchange(request);
+            if (response == null) {
+                try {
+                    channel.close();
+                    channel = open(socket);
+                    if (broken) { // closed by another thread meanwhile
+                        channel.close();
+                        throw new IOException("the connection to the Tao host is closed");
+                    }
+                } catch (IOException | TaoException | RuntimeException e) {
+                    close();
+                    throw e;
                 }
-                response = RpcProtocol.parseResponse(in);
-                if (response.getSeq() != id) {
-                    throw new RpcFrameException("response " + response.getSeq() + " does not answer request " + id);
-                }
-            } catch (IOException e) {
-                close();
-                throw e;
-            } finally {
-                Arrays.fill(out, (byte) 0);
-                if (in != null) {
-                    Arrays.fill(in, (byte) 0);
+                response = exchange(request);
+                if (response == null) {
+                    close();
+                    throw new IOException("the Tao host closed a new connection as idle");
                 }
             }
         }
         RpcProtocol.throwIfError(response);
         return response;
+    }
+
+    /**
+     * Sends {@code request} and reads its answer; null if the host's answer was its idle notice
+     * (then the request was not run). Any other failure closes this instance.
+     */
+    private TaoRpcResponse exchange(TaoRpcRequest.Builder request) throws IOException {
+        long id = ++seq;
+        byte[] out = request.setSeq(id).build().toByteArray();
+        byte[] in = null;
+        try {
+            IOException writeFailed = null;
+            try {
+                RpcFrames.write(channel, out);
+            } catch (IOException e) {
+                // A host that closed the connection as idle left its notice to read.
+                writeFailed = e;
+            }
+            in = RpcFrames.read(channel);
+            if (in == null) {
+                throw writeFailed != null ? writeFailed : new IOException("the Tao host closed the connection");
+            }
+            TaoRpcResponse response = RpcProtocol.parseResponse(in);
+            if (response.getSeq() == 0 && response.getError() == TaoRpcError.TAO_RPC_IDLE) {
+                return null;
+            }
+            if (writeFailed != null) {
+                throw writeFailed;
+            }
+            if (response.getSeq() != id) {
+                throw new RpcFrameException("response " + response.getSeq() + " does not answer request " + id);
+            }
+            return response;
+        } catch (IOException e) {
+            close();
+            throw e;
+        } finally {
+            Arrays.fill(out, (byte) 0);
+            if (in != null) {
+                Arrays.fill(in, (byte) 0);
+            }
+        }
     }
 
     private IOException fail(String message) throws IOException {

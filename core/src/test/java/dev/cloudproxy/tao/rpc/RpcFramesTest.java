@@ -36,6 +36,30 @@ class RpcFramesTest {
     }
 
     @Test
+    void read_withAnAllowance_reservesTheFinalBufferSize_beforeAllocating() throws Exception {
+        long[] reserved = new long[1];
+        byte[] payload = RpcFrames.read(in(frames(new byte[300_000])), RpcFrames.MAX_FRAME_BYTES,
+                bytes -> reserved[0] += bytes);
+        assertThat(payload).hasSize(300_000);
+        assertThat(reserved[0]).isEqualTo(300_000);
+    }
+
+    @Test
+    void read_whenTheAllowanceRefuses_isAFrameError() {
+        long[] reserved = new long[1];
+        RpcFrames.Allowance upTo100k = bytes -> {
+            if (reserved[0] + bytes > 100_000) {
+                throw new RpcFrameException("over budget");
+            }
+            reserved[0] += bytes;
+        };
+        RpcFrameException e = assertThrows(RpcFrameException.class,
+                () -> RpcFrames.read(in(frames(new byte[300_000])), RpcFrames.MAX_FRAME_BYTES, upTo100k));
+        assertThat(e.getMessage()).isEqualTo("over budget");
+        assertThat(reserved[0]).isLessThanOrEqualTo(100_000);
+    }
+
+    @Test
     void frame_isABigEndianLengthThenThePayload() throws Exception {
         assertThat(frames(new byte[] {9, 8})).containsExactly(0, 0, 0, 2, 9, 8);
     }

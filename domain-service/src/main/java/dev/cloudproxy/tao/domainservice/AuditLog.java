@@ -22,7 +22,9 @@ import java.util.Objects;
  * (it could not be read: bad TLS, bad frame, timeout, too many connections) and {@code error} (the
  * service failed). A field that does not apply is {@code -}. Tabs, line breaks and other control
  * characters inside a field become {@code ?}, so a line is always one decision whatever a client
- * sent; fields are cut at {@value #MAX_FIELD_CHARS} characters.
+ * sent; fields are cut at {@value #MAX_FIELD_CHARS} characters. The service sends its
+ * {@code bad-request} decisions through an {@link AuditThrottle}, so a flood becomes a few lines
+ * and a counted summary.
  *
  * <p>The file is opened with {@code O_APPEND} and created with mode {@code 0600}; each line is one
  * {@code write(2)}, so lines from concurrent connections never interleave. Lines are not

@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CRLException;
@@ -26,7 +27,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +44,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -54,11 +59,15 @@ import javax.net.ssl.SSLSocket;
  * ({@link dev.cloudproxy.tao.domain.DomainServiceClient}) accept nothing else. Clients are not
  * authenticated by TLS: their attestations are the evidence.
  *
- * <p><b>Robustness.</b> Each connection has its own thread, a read timeout, and a deadline after
- * which it is closed whatever it is doing; at most {@code maxConnections} are served at once and
- * further ones are closed at once (and audited). Frames are bounded. The TLS handshake happens on
- * the connection's thread, never on the accepting one. A malformed, slow or hostile client
- * therefore costs one thread for at most the deadline, and never blocks the others.
+ * <p><b>Robustness.</b> Each connection has its own thread, a handshake deadline, a read
+ * timeout, and a deadline after which it is closed whatever it is doing; at most
+ * {@code maxConnections} are served at once, and at most {@code maxConnectionsPerSource} from one
+ * source (an IPv4 address, or an IPv6 /64 network); further ones are closed at once. Frames are
+ * bounded. The TLS handshake happens on the connection's thread, never on the accepting one. A
+ * malformed, slow or hostile client therefore costs one thread for at most the deadline, never
+ * blocks the others, and one source cannot hold more than its share of the connections. Failed
+ * connections are audited through an {@link AuditThrottle}: a flood becomes a few lines and a
+ * counted summary per source and interval, not one line per connection.
  */
 public final class DomainService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DomainService.class.getName());
@@ -66,11 +75,16 @@ public final class DomainService implements AutoCloseable {
     static final int MAX_REQUESTS_PER_CONNECTION = 64;
     /** Lifetime of the service's own TLS certificate (capped by the policy certificate's). */
     static final Duration SERVICE_CERT_LIFETIME = Duration.ofDays(365);
+    /** {@code bad-request} lines written one by one per source and audit interval; the rest are counted. */
+    static final int AUDIT_LINES_PER_SOURCE = 10;
+    /** Sources the audit throttle tells apart per interval; more are counted together. */
+    static final int AUDIT_MAX_SOURCES = 1024;
 
     private final Domain domain;
     private final CertificateRegistry registry;
     private final Certifier certifier;
     private final AuditLog audit;
+    private final AuditThrottle throttle;
     private final Clock clock;
     private final Signer serviceKey;
     private final X509Certificate serviceCertificate;
@@ -78,7 +92,13 @@ public final class DomainService implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService deadlines;
     private final Semaphore permits;
+    private final int maxConnections;
+    private final int maxPerSource;
+    // Guarded by itself: connections being served, per source.
+    private final Map<String, Integer> perSource = new HashMap<>();
+    private final AtomicLong refused = new AtomicLong();
     private final int readTimeoutMillis;
+    private final Duration handshakeTimeout;
     private final Duration connectionDeadline;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
@@ -92,11 +112,15 @@ public final class DomainService implements AutoCloseable {
         this.registry = new CertificateRegistry(b.domain);
         this.certifier = new Certifier(b.domain, registry, b.lifetime, b.clock);
         this.audit = audit;
+        this.throttle = new AuditThrottle(audit, AUDIT_LINES_PER_SOURCE, AUDIT_MAX_SOURCES, b.auditInterval);
         this.serviceKey = serviceKey;
         this.serviceCertificate = serviceCertificate;
         this.server = server;
         this.permits = new Semaphore(b.maxConnections);
+        this.maxConnections = b.maxConnections;
+        this.maxPerSource = b.maxConnectionsPerSource;
         this.readTimeoutMillis = (int) b.readTimeout.toMillis();
+        this.handshakeTimeout = b.handshakeTimeout;
         this.connectionDeadline = b.connectionDeadline;
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(0, b.maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
@@ -124,9 +148,12 @@ public final class DomainService implements AutoCloseable {
         private Duration lifetime = Duration.ofDays(30);
         private Path auditFile;
         private Clock clock = Clock.systemUTC();
-        private int maxConnections = 64;
+        private int maxConnections = 256;
+        private int maxConnectionsPerSource = 32;
+        private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration readTimeout = Duration.ofSeconds(10);
         private Duration connectionDeadline = Duration.ofSeconds(30);
+        private Duration auditInterval = Duration.ofMinutes(1);
 
         private Builder(Domain domain) {
             this.domain = Objects.requireNonNull(domain, "domain");
@@ -160,12 +187,46 @@ public final class DomainService implements AutoCloseable {
             return this;
         }
 
-        /** Connections served at once (default 64); more are closed at once. */
+        /** Connections served at once (default 256); more are closed at once. */
         public Builder maxConnections(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxConnections must be positive");
             }
             this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * Connections served at once from one source, an IPv4 address or an IPv6 /64 network
+         * (default 32: programs of one machine may well certify at once); more from it are closed
+         * at once, while other sources are served.
+         */
+        public Builder maxConnectionsPerSource(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerSource must be positive");
+            }
+            this.maxConnectionsPerSource = max;
+            return this;
+        }
+
+        /** How long the TLS handshake may take in all (default 5 s). */
+        public Builder handshakeTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("handshakeTimeout must be positive");
+            }
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How often counted {@code bad-request} decisions are written as summary lines (default 1
+         * minute; see {@link AuditThrottle}).
+         */
+        public Builder auditInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("auditInterval must be positive");
+            }
+            this.auditInterval = interval;
             return this;
         }
 
@@ -214,6 +275,8 @@ public final class DomainService implements AutoCloseable {
                 server.setNeedClientAuth(false);
                 server.bind(listen, 128);
                 DomainService service = new DomainService(this, key, cert, server, log);
+                service.deadlines.scheduleAtFixedRate(service::flushAudit, auditInterval.toMillis(),
+                        auditInterval.toMillis(), TimeUnit.MILLISECONDS);
                 service.acceptor.start();
                 LOG.log(System.Logger.Level.DEBUG, "domain service for {0} listening on {1}", domain.name(),
                         service.address());
@@ -280,21 +343,58 @@ public final class DomainService implements AutoCloseable {
                 continue;
             }
             String peer = peer(s);
-            if (!permits.tryAcquire()) {
-                // Audit first: whoever sees the connection close can rely on the line being there.
-                record(peer, AuditLog.Decision.BAD_REQUEST, null, null, "too many connections");
+            String source = source(s);
+            String refusal = admit(source);
+            if (refusal != null) {
+                // Audit first: whoever sees the connection close can rely on the line (or count) being there.
+                badRequest(source, peer, refusal);
+                refused.incrementAndGet();
                 closeQuietly(s);
                 continue;
             }
             open.add(s);
             try {
-                workers.execute(() -> serve((SSLSocket) s, peer));
+                workers.execute(() -> serve((SSLSocket) s, source, peer));
             } catch (RuntimeException e) {
                 // Only while closing: the pool no longer takes work.
                 open.remove(s);
                 closeQuietly(s);
-                permits.release();
+                release(source);
             }
+        }
+    }
+
+    /** Takes a connection slot for {@code source}; null if taken, else why not. */
+    private String admit(String source) {
+        synchronized (perSource) {
+            int n = perSource.getOrDefault(source, 0);
+            if (n >= maxPerSource) {
+                return "too many connections from this source (limit " + maxPerSource + ")";
+            }
+            if (!permits.tryAcquire()) {
+                return "too many connections (limit " + maxConnections + ")";
+            }
+            perSource.put(source, n + 1);
+            return null;
+        }
+    }
+
+    /** Connections being served from {@code source} (as {@link #source} names it); for tests. */
+    int connectionsFrom(String source) {
+        synchronized (perSource) {
+            return perSource.getOrDefault(source, 0);
+        }
+    }
+
+    /** Connections closed at accept because a limit was reached, since the start; for tests. */
+    long refusedConnections() {
+        return refused.get();
+    }
+
+    private void release(String source) {
+        synchronized (perSource) {
+            perSource.computeIfPresent(source, (k, n) -> n == 1 ? null : n - 1);
+            permits.release();
         }
     }
 
@@ -307,13 +407,27 @@ public final class DomainService implements AutoCloseable {
         }
     }
 
-    private void serve(SSLSocket s, String peer) {
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s), connectionDeadline.toMillis(),
-                TimeUnit.MILLISECONDS);
+    private void serve(SSLSocket s, String source, String peer) {
+        long started = System.nanoTime();
+        // The handshake has its own, shorter deadline: a client that has not even finished it
+        // has shown nothing, and must not hold the slot for the whole connection deadline.
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s),
+                Math.min(handshakeTimeout.toMillis(), connectionDeadline.toMillis()), TimeUnit.MILLISECONDS);
         try {
             s.setTcpNoDelay(true);
             s.setSoTimeout(readTimeoutMillis);
-            s.startHandshake();
+            try {
+                s.startHandshake();
+            } catch (IOException e) {
+                if (!closing) {
+                    badRequest(source, peer, s.isClosed() ? "the TLS handshake took longer than "
+                            + handshakeTimeout.toMillis() + " ms" : "TLS handshake failed: " + e.getMessage());
+                }
+                return;
+            }
+            deadline.cancel(false);
+            long left = connectionDeadline.toNanos() - (System.nanoTime() - started);
+            deadline = deadlines.schedule(() -> closeQuietly(s), Math.max(0, left), TimeUnit.NANOSECONDS);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
             for (int i = 0; i < MAX_REQUESTS_PER_CONNECTION; i++) {
@@ -321,7 +435,7 @@ public final class DomainService implements AutoCloseable {
                 try {
                     frame = DomainServiceProtocol.readFrame(in, DomainServiceProtocol.MAX_REQUEST_BYTES);
                 } catch (FrameException e) {
-                    record(peer, AuditLog.Decision.BAD_REQUEST, null, null, e.getMessage());
+                    badRequest(source, peer, e.getMessage());
                     return;
                 }
                 if (frame == null) {
@@ -331,7 +445,7 @@ public final class DomainService implements AutoCloseable {
                 try {
                     request = DomainServiceProtocol.parseRequest(frame);
                 } catch (FrameException e) {
-                    record(peer, AuditLog.Decision.BAD_REQUEST, null, null, e.getMessage());
+                    badRequest(source, peer, e.getMessage());
                     send(out, DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_BAD_REQUEST,
                             e.getMessage()));
                     return;
@@ -339,10 +453,10 @@ public final class DomainService implements AutoCloseable {
                 send(out, handle(request, peer));
             }
         } catch (SocketTimeoutException e) {
-            record(peer, AuditLog.Decision.BAD_REQUEST, null, null, "timed out waiting for the client");
+            badRequest(source, peer, "timed out waiting for the client");
         } catch (IOException e) {
             if (!closing) {
-                record(peer, AuditLog.Decision.BAD_REQUEST, null, null,
+                badRequest(source, peer,
                         s.isClosed() ? "connection closed (deadline passed)" : "connection failed: " + e.getMessage());
             }
         } catch (RuntimeException e) {
@@ -352,7 +466,7 @@ public final class DomainService implements AutoCloseable {
             deadline.cancel(false);
             closeQuietly(s);
             open.remove(s);
-            permits.release();
+            release(source);
         }
     }
 
@@ -430,6 +544,46 @@ public final class DomainService implements AutoCloseable {
         return failed;
     }
 
+    /** A failed connection, for the audit log through the throttle. */
+    private void badRequest(String source, String peer, String reason) {
+        IOException failed = throttle.badRequest(clock.instant(), source, peer, reason);
+        if (failed != null) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log " + audit.file(), failed);
+        }
+    }
+
+    /** Writes the audit summaries of the interval that ends now. */
+    void flushAudit() {
+        IOException failed = throttle.flush(clock.instant());
+        if (failed != null) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log " + audit.file(), failed);
+        }
+    }
+
+    /**
+     * What the per-source limit counts by: the IPv4 address, or the /64 network of an IPv6
+     * address (one machine's usual allotment, so that walking through its addresses gains nothing).
+     */
+    static String source(Socket s) {
+        if (s.getRemoteSocketAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+            return sourceOf(a.getAddress());
+        }
+        return String.valueOf(s.getRemoteSocketAddress());
+    }
+
+    static String sourceOf(InetAddress address) {
+        byte[] ip = address.getAddress();
+        if (ip.length == 16) {
+            byte[] net = Arrays.copyOf(Arrays.copyOf(ip, 8), 16);
+            try {
+                return InetAddress.getByAddress(net).getHostAddress() + "/64";
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("16 bytes are an IPv6 address", e);
+            }
+        }
+        return address.getHostAddress();
+    }
+
     private static String peer(Socket s) {
         if (s.getRemoteSocketAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
             String host = a.getAddress().getHostAddress();
@@ -479,6 +633,7 @@ public final class DomainService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         deadlines.shutdownNow();
+        flushAudit();
         try {
             audit.close();
         } catch (IOException e) {

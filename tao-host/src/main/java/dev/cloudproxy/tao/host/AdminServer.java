@@ -33,11 +33,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * administer the host gets one refusal frame naming its user and the owner, and the connection
  * is closed.
  *
- * <p>One thread per connection; a malformed frame ends its connection only.
+ * <p>One thread per connection; a malformed frame ends its connection only, and so does a frame
+ * that does not arrive within {@link #FRAME_TIMEOUT} once begun. At most {@link #MAX_CONNECTIONS}
+ * connections at once; since only the owner and root get past the first check, and both can stop
+ * the host anyway, an admin connection waiting between requests is not timed out (a relayed
+ * {@code tao run} waits as long as its program runs).
  */
 public final class AdminServer implements AutoCloseable {
     /** Most admin connections at once. */
     public static final int MAX_CONNECTIONS = 64;
+    /**
+     * How long an admin request may take to arrive once its first byte has; a caller that sends
+     * half a frame is cut off after this.
+     */
+    public static final Duration FRAME_TIMEOUT = Duration.ofSeconds(30);
     /** How long stopped programs get before they are killed at shutdown. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
@@ -47,12 +56,15 @@ public final class AdminServer implements AutoCloseable {
     private final ProgramRunner runner;
     private final long ownerUid;
     private final Runnable onShutdown;
+    private final Duration frameTimeout;
     private final Thread acceptor;
     private final Set<Connection> connections = new HashSet<>();
     private boolean closed;
 
-    private AdminServer(UnixListener listener, ProgramRunner runner, long ownerUid, Runnable onShutdown) {
+    private AdminServer(UnixListener listener, ProgramRunner runner, long ownerUid, Runnable onShutdown,
+            Duration frameTimeout) {
         this.listener = listener;
+        this.frameTimeout = frameTimeout;
         this.runner = runner;
         this.ownerUid = ownerUid;
         this.onShutdown = onShutdown;
@@ -69,8 +81,14 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(Path socket, ProgramRunner runner, long ownerUid, Runnable onShutdown)
             throws IOException {
+        return start(socket, runner, ownerUid, onShutdown, FRAME_TIMEOUT);
+    }
+
+    /** As {@link #start(Path, ProgramRunner, long, Runnable)} with another frame timeout (tests). */
+    static AdminServer start(Path socket, ProgramRunner runner, long ownerUid, Runnable onShutdown,
+            Duration frameTimeout) throws IOException {
         Files.deleteIfExists(socket);
-        AdminServer s = new AdminServer(UnixListener.bind(socket, 16), runner, ownerUid, onShutdown);
+        AdminServer s = new AdminServer(UnixListener.bind(socket, 16), runner, ownerUid, onShutdown, frameTimeout);
         s.acceptor.start();
         return s;
     }
@@ -183,7 +201,7 @@ public final class AdminServer implements AutoCloseable {
                 }
                 send(AdminResponse.newBuilder().setSeq(0).build());
                 while (true) {
-                    byte[] frame = RpcFrames.read(socket, AdminProtocol.MAX_FRAME_BYTES);
+                    byte[] frame = readRequest();
                     if (frame == null) {
                         return;
                     }
@@ -219,6 +237,17 @@ public final class AdminServer implements AutoCloseable {
                 if (shutdown) {
                     onShutdown.run();
                 }
+            }
+        }
+
+        /** The next request frame, or null at end of stream; it must arrive within the frame timeout once begun. */
+        byte[] readRequest() throws IOException {
+            socket.awaitReadable();
+            socket.readBefore(System.nanoTime() + frameTimeout.toNanos());
+            try {
+                return RpcFrames.read(socket, AdminProtocol.MAX_FRAME_BYTES);
+            } finally {
+                socket.readWithoutDeadline();
             }
         }
 
@@ -313,7 +342,7 @@ public final class AdminServer implements AutoCloseable {
             boolean stdinOpen = true;
             try {
                 while (true) {
-                    byte[] frame = RpcFrames.read(socket, AdminProtocol.MAX_FRAME_BYTES);
+                    byte[] frame = readRequest();
                     if (frame == null) {
                         break;
                     }

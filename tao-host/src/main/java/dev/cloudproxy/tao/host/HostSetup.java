@@ -19,14 +19,23 @@ import dev.cloudproxy.tao.keys.Verifier;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Creates host directories ({@code tao host init}) and opens them ({@code tao host start}).
@@ -46,17 +55,129 @@ import java.util.Optional;
  * subprincipal of the guard it enforces: the domain's guard, or {@link LiberalGuard} outside a
  * domain. In a domain the policy key also certifies the host's key for that name
  * ({@code host.cert.pem}).
+ *
+ * <p><b>Making a host is atomic.</b> {@code init} builds the whole directory aside, in a sibling
+ * {@code .NAME.init-PID-START} (the making process's id and start time), and renames it into
+ * place once every file is written and synced. A crash at any moment therefore leaves either no
+ * host (and perhaps that sibling, which the next {@code init} removes once its process is gone) or
+ * a complete one; never a directory that {@code init} calls a host and {@code start} does not.
+ * {@link #stage} exposes the steps for a parent that keeps state in the host directory (a TPM).
  */
 public final class HostSetup {
     /** How long a host certificate is valid (capped by the policy certificate's own expiry). */
     public static final Duration CERTIFICATE_LIFETIME = Duration.ofDays(365);
 
     private static final System.Logger LOG = System.getLogger(HostSetup.class.getName());
+    private static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
     private HostSetup() {}
 
     /** What {@code init} made. */
     public record Initialized(HostConfig config, Optional<X509Certificate> certificate) {}
+
+    /** Called at each step of {@code init} with the step's name; tests stop the process there. */
+    static volatile Consumer<String> stepHook = step -> { };
+
+    /**
+     * A host directory being built aside: {@link #directory()} is where to write; the init methods
+     * that take a {@code Staging} rename it into place when done. Closing it without that (a
+     * failure) removes what was built.
+     */
+    public static final class Staging implements AutoCloseable {
+        private final HostDirectory target;
+        private final HostDirectory aside;
+        private boolean committed;
+
+        private Staging(HostDirectory target, HostDirectory aside) {
+            this.target = target;
+            this.aside = aside;
+        }
+
+        /** The directory being built, to hold the host's files until it becomes {@link #target()}. */
+        public HostDirectory directory() {
+            return aside;
+        }
+
+        /** Where the host will be. */
+        public HostDirectory target() {
+            return target;
+        }
+
+        /** Renames the built directory into place and makes the rename durable. */
+        private void commit() throws IOException, HostException {
+            if (committed) {
+                throw new IllegalStateException("already committed");
+            }
+            try {
+                // rename(2): the host appears whole or not at all. It replaces an empty directory
+                // (one made for the host beforehand) and fails on anything else.
+                Files.move(aside.root(), target.root(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                throw new HostException(target.root() + " was filled while the host was being made"
+                        + " (another 'tao host init'?); nothing was changed there");
+            }
+            committed = true;
+            stepHook.accept("renamed");
+            AtomicFiles.syncDirectory(target.root().getParent());
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!committed) {
+                AtomicFiles.deleteTree(aside.root());
+            }
+        }
+    }
+
+    /**
+     * Starts making a host in {@code dir}: checks that there is none, removes what interrupted
+     * {@code init}s left beside it, and creates the directory to build in (mode 0700).
+     *
+     * @throws HostException if {@code dir} holds a host or anything else, or another {@code init}
+     *     is making a host there right now
+     */
+    public static Staging stage(HostDirectory dir) throws IOException, HostException {
+        refuseExisting(dir);
+        Path parent = dir.root().getParent();
+        if (parent == null) {
+            throw new HostException("a host directory cannot be the root of the file system");
+        }
+        AtomicFiles.createPrivateDirectories(parent);
+        String prefix = "." + dir.root().getFileName() + ".init-";
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(parent, prefix + "*")) {
+            for (Path p : leftovers) {
+                removeLeftover(dir, p, p.getFileName().toString().substring(prefix.length()));
+            }
+        }
+        long pid = ProcessHandle.current().pid();
+        OptionalLong start = ProcessStart.of(pid);
+        Path aside = parent.resolve(prefix + pid + "-" + start.orElse(0));
+        try {
+            Files.createDirectory(aside, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
+        } catch (FileAlreadyExistsException e) {
+            throw new HostException("this process is already making a host in " + dir.root());
+        }
+        stepHook.accept("staged");
+        return new Staging(dir, new HostDirectory(aside));
+    }
+
+    /** Removes a directory an interrupted {@code init} left, unless its process still runs. */
+    private static void removeLeftover(HostDirectory dir, Path leftover, String owner) throws IOException, HostException {
+        int dash = owner.indexOf('-');
+        try {
+            long pid = Long.parseLong(owner.substring(0, Math.max(dash, 0)));
+            long start = Long.parseLong(owner.substring(dash + 1));
+            OptionalLong now = ProcessStart.of(pid);
+            if (now.isPresent() && now.getAsLong() == start) {
+                throw new HostException("another 'tao host init' (process " + pid + ") is making a host in "
+                        + dir.root() + "; wait for it to finish (its work is in " + leftover + ")");
+            }
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new HostException(leftover + " is in the way of 'tao host init' and was not made by it; remove it");
+        }
+        LOG.log(Level.INFO, "removing " + leftover + ", left by an interrupted 'tao host init'");
+        AtomicFiles.deleteTree(leftover);
+    }
 
     /**
      * Makes a root host in {@code dir}: a fresh key set saved under {@code password}, a signed
@@ -66,15 +187,23 @@ public final class HostSetup {
      */
     public static Initialized initRoot(HostDirectory dir, char[] password, Optional<Domain> domain, Argon2Params params)
             throws IOException, HostException {
-        refuseExisting(dir);
+        try (Staging staging = stage(dir)) {
+            return initRoot(staging, password, domain, params);
+        }
+    }
+
+    /** As {@link #initRoot(HostDirectory, char[], Optional, Argon2Params)}, in a directory already staged. */
+    public static Initialized initRoot(Staging staging, char[] password, Optional<Domain> domain, Argon2Params params)
+            throws IOException, HostException {
+        HostDirectory dir = staging.directory();
         SubPrin guard = guardOf(domain);
         try (Keys keys = Keys.generate()) {
             Prin name = keys.principal().extend(guard);
             HostConfig config = new HostConfig(HostConfig.Type.ROOT, keys.principal(), name, guard, Optional.empty(),
                     domain.map(d -> d.directory().toAbsolutePath().toString()));
-            AtomicFiles.createPrivateDirectories(dir.root());
             keys.save(dir.keys(), password, params);
-            return finish(dir, keys, config, domain);
+            stepHook.accept("keys");
+            return finish(staging, keys, config, domain);
         }
     }
 
@@ -85,7 +214,18 @@ public final class HostSetup {
      */
     public static Initialized initStacked(HostDirectory dir, Tao parent, String parentSpec, Optional<Domain> domain)
             throws IOException, TaoException {
-        refuseExisting(dir);
+        try (Staging staging = stage(dir)) {
+            return initStacked(staging, parent, parentSpec, domain);
+        }
+    }
+
+    /**
+     * As {@link #initStacked(HostDirectory, Tao, String, Optional)}, in a directory already staged
+     * (where a parent such as a TPM Tao may already keep its state).
+     */
+    public static Initialized initStacked(Staging staging, Tao parent, String parentSpec, Optional<Domain> domain)
+            throws IOException, TaoException {
+        HostDirectory dir = staging.directory();
         SubPrin guard = guardOf(domain);
         try (Keys keys = Keys.generate()) {
             Prin name = parent.getTaoName().extend(guard);
@@ -96,13 +236,16 @@ public final class HostSetup {
             AtomicFiles.writeOwnerOnly(dir.sealedKeys(), sealed);
             AtomicFiles.write(dir.keys().resolve(Keys.PUBLIC_KEY_FILE),
                     keys.verifier().toPem().getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
+            stepHook.accept("keys");
             writeDelegation(dir, delegate(parent, keys, name));
-            return finish(dir, keys, config, domain);
+            stepHook.accept("delegation");
+            return finish(staging, keys, config, domain);
         }
     }
 
-    private static Initialized finish(HostDirectory dir, Keys keys, HostConfig config, Optional<Domain> domain)
-            throws IOException {
+    private static Initialized finish(Staging staging, Keys keys, HostConfig config, Optional<Domain> domain)
+            throws IOException, HostException {
+        HostDirectory dir = staging.directory();
         Optional<X509Certificate> cert = Optional.empty();
         if (domain.isPresent()) {
             X509Certificate c = domain.get().issueCertificate(keys.verifier(), config.name(), CERTIFICATE_LIFETIME,
@@ -110,23 +253,35 @@ public final class HostSetup {
             AtomicFiles.write(dir.certificate(), ProgramCertificate.toPem(c).getBytes(StandardCharsets.US_ASCII),
                     AtomicFiles.PUBLIC_READ);
             cert = Optional.of(c);
+            stepHook.accept("certificate");
         }
         byte[] encoded = config.encode();
-        // The signature first: a crash in between leaves no configuration, so no host.
         AtomicFiles.write(dir.configSignature(), HostConfig.sign(encoded, keys.signer()), AtomicFiles.PUBLIC_READ);
+        stepHook.accept("signature");
         AtomicFiles.write(dir.config(), encoded, AtomicFiles.PUBLIC_READ);
+        stepHook.accept("config");
+        staging.commit();
         return new Initialized(config, cert);
     }
 
-    private static void refuseExisting(HostDirectory dir) throws HostException {
-        for (Path p : new Path[] {dir.config(), dir.configSignature(), dir.keys()}) {
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                throw new HostException(dir.root() + " already holds a host (" + p.getFileName()
-                        + "); choose another directory or remove it first");
-            }
+    private static void refuseExisting(HostDirectory dir) throws IOException, HostException {
+        if (Files.exists(dir.config(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new HostException(dir.root() + " already holds a host; choose another directory or remove it first");
         }
-        if (Files.exists(dir.root()) && !Files.isDirectory(dir.root(), LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir.root(), LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(dir.root(), LinkOption.NOFOLLOW_LINKS)) {
             throw new HostException(dir.root() + " exists and is not a directory");
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
+            if (entries.iterator().hasNext()) {
+                // Not a host (no host.config), yet not empty: perhaps the remains of an init by an
+                // earlier version, which wrote in place. Removing it is the owner's decision.
+                throw new HostException(dir.root() + " is not empty but holds no host (no " + HostDirectory.CONFIG
+                        + "), e.g. the remains of an interrupted 'tao host init' of an earlier version;"
+                        + " remove it, or choose another directory");
+            }
         }
     }
 

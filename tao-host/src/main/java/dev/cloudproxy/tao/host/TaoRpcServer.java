@@ -20,6 +20,7 @@ import dev.cloudproxy.tao.rpc.RpcFrames;
 import dev.cloudproxy.tao.rpc.RpcProtocol;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -27,8 +28,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -45,26 +48,45 @@ import java.util.Set;
  *
  * <p>One thread per connection. A frame that is oversized, cut short or not a request closes
  * that connection only; other programs' connections carry on.
+ *
+ * <p>What one program can hold is bounded by {@link RpcLimits} (ARCHITECTURE.md rule 14):
+ * connections (per program and in all), time (a connection idle too long is closed with a notice
+ * the client handles by reconnecting; a frame that does not complete in time is cut off) and the
+ * bytes of frames being read or served (per program and in all, accounted before they are
+ * allocated and released when the request is answered or fails). A program at its limit gets
+ * refusals and closed connections; other programs are served as before.
  */
 public final class TaoRpcServer implements AutoCloseable {
     /** The name of the socket file inside the server's directory. */
     public static final String SOCKET_NAME = "tao.sock";
-    /** Most connections served at once; more are refused until some close. */
-    public static final int MAX_CONNECTIONS = 256;
 
     private static final System.Logger LOG = System.getLogger(TaoRpcServer.class.getName());
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private final Host host;
     private final HostedPrograms programs;
+    private final RpcLimits limits;
     private final UnixListener listener;
     private final Thread acceptor;
+    // Guarded by connections: the live connections, what each program holds, the bytes of frames
+    // held by all connections together and the most they ever came to.
     private final Set<Connection> connections = new HashSet<>();
+    private final Map<HostedProgram, Usage> usage = new HashMap<>();
+    private long bufferedBytes;
+    private long peakBufferedBytes;
     private boolean closed;
 
-    private TaoRpcServer(Host host, HostedPrograms programs, UnixListener listener) {
+    /** What one hosted program holds; removed when its last connection ends. */
+    private static final class Usage {
+        int connections;
+        long bytes;
+        boolean refusalLogged;
+    }
+
+    private TaoRpcServer(Host host, HostedPrograms programs, RpcLimits limits, UnixListener listener) {
         this.host = host;
         this.programs = programs;
+        this.limits = limits;
         this.listener = listener;
         this.acceptor = new Thread(this::acceptLoop, "tao-rpc-accept " + listener.path());
         this.acceptor.setDaemon(true);
@@ -76,12 +98,19 @@ public final class TaoRpcServer implements AutoCloseable {
      * link) with exactly that mode. A stale socket file in it is replaced.
      */
     public static TaoRpcServer start(Path directory, Host host, HostedPrograms programs) throws IOException {
+        return start(directory, host, programs, RpcLimits.DEFAULT);
+    }
+
+    /** As {@link #start(Path, Host, HostedPrograms)}, with other limits than the default ones. */
+    public static TaoRpcServer start(Path directory, Host host, HostedPrograms programs, RpcLimits limits)
+            throws IOException {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(programs, "programs");
+        Objects.requireNonNull(limits, "limits");
         privateDirectory(directory);
         Path socket = directory.resolve(SOCKET_NAME);
         Files.deleteIfExists(socket);
-        TaoRpcServer server = new TaoRpcServer(host, programs, UnixListener.bind(socket, 64));
+        TaoRpcServer server = new TaoRpcServer(host, programs, limits, UnixListener.bind(socket, 64));
         server.acceptor.start();
         return server;
     }
@@ -104,6 +133,35 @@ public final class TaoRpcServer implements AutoCloseable {
         return listener.path();
     }
 
+    /** The limits this server enforces. */
+    public RpcLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Bytes of request frames the server holds right now (being read, or read and being served),
+     * as accounted against {@link RpcLimits#maxBufferedBytes()}; for tests and monitoring.
+     */
+    public long bufferedBytes() {
+        synchronized (connections) {
+            return bufferedBytes;
+        }
+    }
+
+    /** The most {@link #bufferedBytes()} has ever been. */
+    public long peakBufferedBytes() {
+        synchronized (connections) {
+            return peakBufferedBytes;
+        }
+    }
+
+    /** Connections being served right now (identified or not yet), for tests and monitoring. */
+    public int connectionCount() {
+        synchronized (connections) {
+            return connections.size();
+        }
+    }
+
     private void acceptLoop() {
         try {
             while (true) {
@@ -113,7 +171,7 @@ public final class TaoRpcServer implements AutoCloseable {
                 }
                 Connection conn = new Connection(c);
                 synchronized (connections) {
-                    if (closed || connections.size() >= MAX_CONNECTIONS) {
+                    if (closed || connections.size() >= limits.maxConnections()) {
                         conn.refuse(closed ? "the host is shutting down" : "too many connections");
                         continue;
                     }
@@ -167,9 +225,12 @@ public final class TaoRpcServer implements AutoCloseable {
         }
     }
 
-    private final class Connection {
+    private final class Connection implements RpcFrames.Allowance {
         final UnixConnection socket;
         final Thread thread;
+        // Set once identified and admitted; guarded by connections (as is held).
+        Usage programUsage;
+        long held;
 
         Connection(UnixConnection socket) {
             this.socket = socket;
@@ -196,26 +257,28 @@ public final class TaoRpcServer implements AutoCloseable {
                     refuse("process " + pid + " is not a hosted program of this host");
                     return;
                 }
+                if (!admit(program.get())) {
+                    refuse("process " + pid + " already has " + limits.maxConnectionsPerProgram()
+                            + " connections to this host");
+                    return;
+                }
                 Tao tao = host.taoFor(program.get());
                 RpcFrames.write(socket, TaoRpcResponse.newBuilder().setSeq(0).build().toByteArray());
                 while (true) {
-                    byte[] frame = RpcFrames.read(socket);
-                    if (frame == null) {
+                    if (!socket.awaitReadable(limits.idleTimeout())) {
+                        // Nothing is read after this notice, so a request that crosses it was not
+                        // run and the client may send it again on a new connection.
+                        RpcFrames.write(socket, RpcProtocol.error(0, TaoRpcError.TAO_RPC_IDLE,
+                                "no request for " + limits.idleTimeout().toSeconds() + " s").toByteArray());
                         return;
                     }
-                    TaoRpcRequest request;
-                    try {
-                        request = RpcProtocol.parseRequest(frame);
-                    } finally {
-                        Arrays.fill(frame, (byte) 0);
-                    }
-                    byte[] response = handle(tao, request).toByteArray();
-                    try {
-                        RpcFrames.write(socket, response);
-                    } finally {
-                        Arrays.fill(response, (byte) 0);
+                    if (!serveOne(tao)) {
+                        return;
                     }
                 }
+            } catch (SocketTimeoutException e) {
+                LOG.log(Level.WARNING, "closed the Tao RPC connection from process " + pid
+                        + ": a frame did not arrive within " + limits.frameTimeout().toSeconds() + " s");
             } catch (RpcFrameException e) {
                 LOG.log(Level.WARNING, "closed the Tao RPC connection from process " + pid + ": " + e.getMessage());
             } catch (IOException e) {
@@ -226,7 +289,89 @@ public final class TaoRpcServer implements AutoCloseable {
                 socket.close();
                 synchronized (connections) {
                     connections.remove(this);
+                    releaseFrame();
+                    if (programUsage != null && --programUsage.connections == 0) {
+                        usage.values().remove(programUsage);
+                    }
                 }
+            }
+        }
+
+        /** Counts this connection against {@code program}'s limit; false if it is at its limit. */
+        private boolean admit(HostedProgram program) {
+            synchronized (connections) {
+                Usage u = usage.computeIfAbsent(program, p -> new Usage());
+                if (u.connections >= limits.maxConnectionsPerProgram()) {
+                    if (!u.refusalLogged) {
+                        u.refusalLogged = true; // once per burst: a flood must not flood the log too
+                        LOG.log(Level.WARNING, "hosted program process " + program.pid() + " reached its limit of "
+                                + limits.maxConnectionsPerProgram() + " Tao RPC connections; refusing more");
+                    }
+                    return false;
+                }
+                u.connections++;
+                programUsage = u;
+                return true;
+            }
+        }
+
+        /** Reads, runs and answers one request; false at a clean end of stream. */
+        private boolean serveOne(Tao tao) throws IOException {
+            socket.readBefore(System.nanoTime() + limits.frameTimeout().toNanos());
+            byte[] frame;
+            try {
+                frame = RpcFrames.read(socket, RpcFrames.MAX_FRAME_BYTES, this);
+            } finally {
+                socket.readWithoutDeadline();
+            }
+            if (frame == null) {
+                return false;
+            }
+            try {
+                TaoRpcRequest request;
+                try {
+                    request = RpcProtocol.parseRequest(frame);
+                } finally {
+                    Arrays.fill(frame, (byte) 0);
+                }
+                byte[] response = handle(tao, request).toByteArray();
+                try {
+                    RpcFrames.write(socket, response);
+                } finally {
+                    Arrays.fill(response, (byte) 0);
+                }
+                return true;
+            } finally {
+                synchronized (connections) {
+                    releaseFrame();
+                }
+            }
+        }
+
+        @Override
+        public void reserve(int bytes) throws RpcFrameException {
+            synchronized (connections) {
+                if (programUsage.bytes + bytes > limits.maxBufferedBytesPerProgram()) {
+                    throw new RpcFrameException("the program's frames in progress would exceed "
+                            + limits.maxBufferedBytesPerProgram() + " bytes");
+                }
+                if (bufferedBytes + bytes > limits.maxBufferedBytes()) {
+                    throw new RpcFrameException("the host's frames in progress would exceed "
+                            + limits.maxBufferedBytes() + " bytes");
+                }
+                programUsage.bytes += bytes;
+                bufferedBytes += bytes;
+                held += bytes;
+                peakBufferedBytes = Math.max(peakBufferedBytes, bufferedBytes);
+            }
+        }
+
+        /** Gives back what this connection's current frame held; called with the lock held. */
+        private void releaseFrame() {
+            if (held > 0) {
+                programUsage.bytes -= held;
+                bufferedBytes -= held;
+                held = 0;
             }
         }
     }

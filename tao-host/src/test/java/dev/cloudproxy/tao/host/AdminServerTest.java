@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.host.unix.Users;
 import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.proto.TaoAdminProtos.AdminError;
 import dev.cloudproxy.tao.proto.TaoAdminProtos.AdminProgram;
@@ -58,6 +59,25 @@ class AdminServerTest {
 
     private AdminClient client() throws Exception {
         return AdminClient.connect(service.adminSocket());
+    }
+
+    @Test
+    void halfAFrame_isCutOffAfterTheFrameTimeout_andOthersAreServed() throws Exception {
+        Path socket = temp.resolve("admin-short.sock");
+        AdminServer admin = AdminServer.start(socket, service.runner(), Users.currentUid(), () -> { },
+                java.time.Duration.ofMillis(300));
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            assertThat(AdminResponse.parseFrom(RpcFrames.read(ch)).hasError()).isFalse();
+            ch.write(ByteBuffer.wrap(ByteBuffer.allocate(8).putInt(100).put(new byte[4]).array()));
+
+            assertThat(ch.read(ByteBuffer.allocate(64))).as("closed without an answer").isEqualTo(-1);
+            try (AdminClient c = AdminClient.connect(socket)) {
+                assertThat(c.list()).isEmpty();
+            }
+        } finally {
+            admin.close();
+        }
     }
 
     @Test

@@ -19,6 +19,9 @@ final class LibC {
     static final int SO_PEERCRED = 17;
     static final int SHUT_RDWR = 2;
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int POLLIN = 0x1;
+    /** sizeof(struct pollfd): an int descriptor, short events, short revents. */
+    static final int POLLFD_BYTES = 8;
 
     static final int MFD_CLOEXEC = 0x1;
     static final int MFD_ALLOW_SEALING = 0x2;
@@ -60,6 +63,8 @@ final class LibC {
     static native NativeLong read(int fd, Pointer buf, NativeLong count) throws LastErrorException;
 
     static native NativeLong send(int fd, Pointer buf, NativeLong count, int flags) throws LastErrorException;
+
+    static native int poll(Pointer fds, NativeLong nfds, int timeoutMillis) throws LastErrorException;
 
     static native int shutdown(int fd, int how) throws LastErrorException;
 

@@ -4,9 +4,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 
 /**
  * One accepted connection: a blocking byte channel over the socket, and the kernel's credentials
@@ -17,6 +19,9 @@ import java.nio.channels.ClosedChannelException;
  * to wake the reader (its blocked read ends as end of stream). Only the owner closes the
  * descriptor, and it does so after the other threads are done with it, so a write or shutdown can
  * never reach a reused descriptor number.
+ *
+ * <p>Reads may have a deadline ({@link #readBefore}), so a peer that stops sending in the middle
+ * of a message cannot hold the reading thread for longer than its owner allows.
  */
 public final class UnixConnection implements ByteChannel {
     private static final int BUFFER_BYTES = 64 << 10;
@@ -27,7 +32,11 @@ public final class UnixConnection implements ByteChannel {
     private final Memory writeBuffer = new Memory(BUFFER_BYTES);
     private final Object writeLock = new Object();
     private final Object lock = new Object();
+    private final Memory pollFd = new Memory(LibC.POLLFD_BYTES);
     private boolean closed;
+    // System.nanoTime() by which a read must have data; meaningful only while hasDeadline.
+    private long deadline;
+    private boolean hasDeadline;
 
     UnixConnection(int fd) throws IOException {
         this.fd = fd;
@@ -61,12 +70,77 @@ public final class UnixConnection implements ByteChannel {
         return peer;
     }
 
+    /**
+     * Waits until a read would not block (data, end of stream or an error), at most
+     * {@code timeout}. Only the reading thread calls this.
+     *
+     * @return false if the time passed first
+     */
+    public boolean awaitReadable(Duration timeout) throws IOException {
+        return poll(System.nanoTime() + timeout.toNanos());
+    }
+
+    /** Waits, as long as it takes, until a read would not block. Only the reading thread calls this. */
+    public void awaitReadable() throws IOException {
+        checkOpen();
+        while (!pollOnce(-1)) {
+            // interrupted by a signal: wait again
+        }
+    }
+
+    /**
+     * From now on, a {@link #read} that finds no data before {@code nanoTime} (as
+     * {@link System#nanoTime}) throws {@link SocketTimeoutException}, until
+     * {@link #readWithoutDeadline}. Only the reading thread calls this.
+     */
+    public void readBefore(long nanoTime) {
+        deadline = nanoTime;
+        hasDeadline = true;
+    }
+
+    /** Reads block as long as it takes again. */
+    public void readWithoutDeadline() {
+        hasDeadline = false;
+    }
+
+    private boolean poll(long until) throws IOException {
+        checkOpen();
+        while (true) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            // Round up, so a wait never ends just before the deadline and spins.
+            if (pollOnce((int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000))) {
+                return true;
+            }
+        }
+    }
+
+    /** One poll for input; true if readable, false on timeout or a signal. */
+    private boolean pollOnce(int millis) throws IOException {
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, (short) LibC.POLLIN);
+        pollFd.setShort(6, (short) 0);
+        try {
+            return LibC.poll(pollFd, new NativeLong(1), millis) > 0;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != LibC.EINTR) {
+                throw new IOException("poll failed (errno " + e.getErrorCode() + ")");
+            }
+            return false;
+        }
+    }
+
     @Override
     public int read(ByteBuffer dst) throws IOException {
         checkOpen();
         int want = Math.min(dst.remaining(), BUFFER_BYTES);
         if (want == 0) {
             return 0;
+        }
+        if (hasDeadline && !poll(deadline)) {
+            throw new SocketTimeoutException("no data before the read deadline");
         }
         while (true) {
             try {
@@ -155,6 +229,7 @@ public final class UnixConnection implements ByteChannel {
                 buffer.close();
                 writeBuffer.clear();
                 writeBuffer.close();
+                pollFd.close();
             }
         }
     }
