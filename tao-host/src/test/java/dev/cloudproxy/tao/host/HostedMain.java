@@ -5,13 +5,20 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 
 /**
  * A hosted program for tests, started by a real host: it finds its host with {@link Tao#parent()}
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
- * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS.
+ * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
+ * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
+ * write PATH, delete PATH, connect SOCKET (each answers what happened, or the exception).
  */
 public final class HostedMain {
     private HostedMain() {}
@@ -38,6 +45,21 @@ public final class HostedMain {
                             answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
                         }
                     }
+                    case "status" -> answer(status());
+                    case "env" -> answer(String.valueOf(System.getenv(cmd[1])));
+                    case "write" -> {
+                        Files.write(Path.of(cmd[1]), new byte[] {'x'}, StandardOpenOption.WRITE);
+                        answer("written");
+                    }
+                    case "delete" -> {
+                        Files.delete(Path.of(cmd[1]));
+                        answer("deleted");
+                    }
+                    case "connect" -> {
+                        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(cmd[1]))) {
+                            answer("connected");
+                        }
+                    }
                     case "exit" -> {
                         answer("bye");
                         System.exit(Integer.parseInt(cmd[1]));
@@ -48,6 +70,16 @@ public final class HostedMain {
                 answer(e.getClass().getSimpleName() + " " + e.getMessage());
             }
         }
+    }
+
+    private static String status() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.matches("(Uid|Gid|Groups|NoNewPrivs|CapBnd|CapInh|CapEff):.*")) {
+                b.append(line.replaceAll("\\s+", " ").strip()).append(';');
+            }
+        }
+        return b.toString();
     }
 
     private static void answer(String s) {
