@@ -55,7 +55,20 @@ public final class HostService implements AutoCloseable {
     /** Starts serving {@code opened} with the default users ({@link ProgramUsers#defaultFor}). */
     public static HostService start(OpenedHost opened, List<ProgramFactory> factories)
             throws IOException, HostException {
-        return start(opened, factories, ProgramUsers.defaultFor(Users.currentUid()));
+        return start(opened, factories, defaultUsers());
+    }
+
+    /**
+     * {@link ProgramUsers#defaultFor} this process's user.
+     *
+     * @throws HostException if this is a root host that cannot run programs under their own users
+     */
+    public static ProgramUsers defaultUsers() throws HostException {
+        try {
+            return ProgramUsers.defaultFor(Users.currentUid());
+        } catch (IllegalStateException e) {
+            throw new HostException(e.getMessage());
+        }
     }
 
     /**
