@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.host;
 
+import com.sun.tools.attach.VirtualMachine;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
@@ -18,7 +19,8 @@ import java.util.HexFormat;
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
  * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
- * write PATH, delete PATH, connect SOCKET (each answers what happened, or the exception).
+ * write PATH, delete PATH, open PATH (for reading), connect SOCKET, attach PID (the JDK's attach
+ * mechanism); each answers what happened, or the exception.
  */
 public final class HostedMain {
     private HostedMain() {}
@@ -54,6 +56,16 @@ public final class HostedMain {
                     case "delete" -> {
                         Files.delete(Path.of(cmd[1]));
                         answer("deleted");
+                    }
+                    case "open" -> {
+                        try (var ch = Files.newByteChannel(Path.of(cmd[1]), StandardOpenOption.READ)) {
+                            answer("opened");
+                        }
+                    }
+                    case "attach" -> {
+                        VirtualMachine vm = VirtualMachine.attach(cmd[1]);
+                        vm.detach();
+                        answer("attached");
                     }
                     case "connect" -> {
                         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(cmd[1]))) {

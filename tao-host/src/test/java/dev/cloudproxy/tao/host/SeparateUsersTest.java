@@ -213,6 +213,40 @@ class SeparateUsersTest {
     }
 
     @Test
+    void programOnRootHost_cannotReadTheMemoryOfOrAttachToAnotherProgramOrTheHost() throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        Conversation victim = run();
+        Conversation attacker = run();
+        long hostPid = ProcessHandle.current().pid();
+        long victimPid = victim.program().pid();
+        assertThat(attacker.ask("open /proc/self/mem")).isEqualTo("opened");
+        for (long pid : List.of(hostPid, victimPid)) {
+            assertThat(attacker.ask("open /proc/" + pid + "/mem")).as("mem of " + pid).startsWith("AccessDeniedException");
+            assertThat(attacker.ask("open /proc/" + pid + "/environ")).as("environ of " + pid)
+                    .startsWith("AccessDeniedException");
+            assertThat(attacker.ask("attach " + pid)).as("attach to " + pid).doesNotStartWith("attached");
+        }
+        victim.program().stop();
+        attacker.program().stop();
+
+        // The same attack between two programs of a host that runs them as its own user works:
+        // what stops it above is the separate users.
+        Path sameUserDir = temp.resolve("same-user-host");
+        try (OpenedHost sameUser = TestHosts.root(sameUserDir);
+                HostService sameUserService = HostService.start(sameUser, ProgramRunner.defaultFactories(),
+                        ProgramUsers.hostUser())) {
+            Conversation v = new Conversation(sameUserService.runner().start(hostedMain(), true));
+            Conversation a = new Conversation(sameUserService.runner().start(hostedMain(), true));
+            assertThat(v.next()).startsWith("connected ");
+            assertThat(a.next()).startsWith("connected ");
+            assertThat(a.ask("open /proc/" + v.program().pid() + "/mem")).isEqualTo("opened");
+            assertThat(a.ask("attach " + v.program().pid())).isEqualTo("attached");
+            v.program().stop();
+            a.program().stop();
+        }
+    }
+
+    @Test
     void programOnRootHost_unsealsInItsNextRun_underAnotherUid() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
         Conversation first = run();
