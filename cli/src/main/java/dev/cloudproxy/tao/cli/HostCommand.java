@@ -10,6 +10,8 @@ import dev.cloudproxy.tao.host.HostException;
 import dev.cloudproxy.tao.host.HostService;
 import dev.cloudproxy.tao.host.HostSetup;
 import dev.cloudproxy.tao.host.OpenedHost;
+import dev.cloudproxy.tao.host.ProgramRunner;
+import dev.cloudproxy.tao.host.ProgramUsers;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.proto.TaoAdminProtos.AdminProgram;
 import dev.cloudproxy.tao.rpc.RpcTao;
@@ -264,7 +266,11 @@ final class HostCommand extends CommandGroup {
                         + "(--password-file, else TAO_PASSWORD, else a prompt), starts it in the background with "
                         + "its log in host.log, and returns once it serves. --foreground runs it in this process "
                         + "(Ctrl-C stops it). A stacked host always runs in the foreground, as a hosted program "
-                        + "of its parent (e.g. under 'tao run --detach')."
+                        + "of its parent (e.g. under 'tao run --detach').",
+                "",
+                "A root host runs each program under a user id of its own (docs/host.md); "
+                        + "--programs-as-host-user runs them as root instead, for programs that need root's files "
+                        + "(such as a stacked host or the launcher keeping state in root's home)."
             },
             footerHeading = "%nExamples:%n",
             footer = {
@@ -287,6 +293,11 @@ final class HostCommand extends CommandGroup {
 
         @Option(names = "--daemon", description = "Run in the background (the default for a root host).")
         private boolean daemon;
+
+        @Option(names = "--programs-as-host-user",
+                description = "Run programs as the host's own user, even on a root host (they are then not "
+                        + "isolated from each other nor from the host).")
+        private boolean programsAsHostUser;
 
         Start(Io io) {
             this.io = io;
@@ -340,7 +351,8 @@ final class HostCommand extends CommandGroup {
             }
             HostService service;
             try {
-                service = HostService.start(opened);
+                service = HostService.start(opened, ProgramRunner.defaultFactories(),
+                        programsAsHostUser ? ProgramUsers.hostUser() : HostService.defaultUsers());
             } catch (HostException e) {
                 opened.close();
                 throw new InputException(e.getMessage());
@@ -398,6 +410,9 @@ final class HostCommand extends CommandGroup {
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(TaoCli.class.getName());
             cmd.addAll(List.of("host", "start", "--foreground", "--host", dir.root().toString()));
+            if (programsAsHostUser) {
+                cmd.add("--programs-as-host-user");
+            }
             if (needsPassword) {
                 cmd.addAll(List.of("--password-file", "/dev/stdin"));
             }

@@ -17,8 +17,10 @@ import dev.cloudproxy.tao.host.HostSetup;
 import dev.cloudproxy.tao.host.JvmFactory;
 import dev.cloudproxy.tao.host.OpenedHost;
 import dev.cloudproxy.tao.host.ProgramFactory;
+import dev.cloudproxy.tao.host.ProgramRunner;
 import dev.cloudproxy.tao.host.ProgramSpec;
 import dev.cloudproxy.tao.host.ProgramStartException;
+import dev.cloudproxy.tao.host.ProgramUsers;
 import dev.cloudproxy.tao.host.RunningProgram;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Argon2Params;
@@ -276,7 +278,10 @@ final class SimpleExampleDemo implements AutoCloseable {
     private void startHost() throws StepException {
         try {
             opened = HostSetup.openRoot(new HostDirectory(base.resolve(HOST_DIR)), password);
-            service = HostService.start(opened);
+            // The demo's programs keep their keys and state in the demo's directory, which is
+            // private to whoever runs the demo: they run as that user, even as root, rather than
+            // under ids of their own (docs/host.md, Users).
+            service = HostService.start(opened, ProgramRunner.defaultFactories(), ProgramUsers.hostUser());
         } catch (IOException | TaoException e) {
             throw new StepException("host start", e.getMessage());
         }

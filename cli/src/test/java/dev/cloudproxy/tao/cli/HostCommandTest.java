@@ -10,6 +10,8 @@ import dev.cloudproxy.tao.host.HostDirectory;
 import dev.cloudproxy.tao.host.HostService;
 import dev.cloudproxy.tao.host.HostSetup;
 import dev.cloudproxy.tao.host.OpenedHost;
+import dev.cloudproxy.tao.host.ProgramUsers;
+import dev.cloudproxy.tao.host.unix.Users;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -200,6 +202,36 @@ class HostCommandTest {
         } finally {
             daemon.destroyForcibly();
             daemon.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void hostDaemon_runsProgramsUnderTheirOwnUidsWhenRoot_orAsItsOwnUserWhenAsked() throws Exception {
+        assertThat(tao(env("TAO_PASSWORD", PASSWORD), "host", "init", "--root").status()).isZero();
+        long me = Users.currentUid();
+        for (boolean asHostUser : new boolean[] {false, true}) {
+            Result start = asHostUser
+                    ? tao(env("TAO_PASSWORD", PASSWORD), "host", "start", "--programs-as-host-user")
+                    : tao(env("TAO_PASSWORD", PASSWORD), "host", "start");
+            assertThat(start.status()).as(start.err()).isZero();
+            ProcessHandle daemon = ProcessHandle.of(Long.parseLong(Files.readString(defaultDir().pidFile()).strip()))
+                    .orElseThrow();
+            try {
+                Result id = tao(env(), "run", "/usr/bin/id", "-u");
+                assertThat(id.status()).as(id.err()).isZero();
+                long uid = Long.parseLong(id.out().strip());
+                if (me == 0 && !asHostUser) {
+                    assertThat(uid).as("a root host's program").isBetween(ProgramUsers.DEFAULT_FIRST,
+                            ProgramUsers.DEFAULT_FIRST + ProgramUsers.DEFAULT_COUNT - 1);
+                } else {
+                    assertThat(uid).as("a program of a non-root host, or of a root host asked to").isEqualTo(me);
+                }
+                Result stop = tao(env(), "host", "stop");
+                assertThat(stop.status()).as(stop.err()).isZero();
+            } finally {
+                daemon.destroyForcibly();
+                daemon.onExit().get(30, TimeUnit.SECONDS);
+            }
         }
     }
 }

@@ -7,6 +7,8 @@ import dev.cloudproxy.tao.host.HostDirectory;
 import dev.cloudproxy.tao.host.HostService;
 import dev.cloudproxy.tao.host.HostSetup;
 import dev.cloudproxy.tao.host.OpenedHost;
+import dev.cloudproxy.tao.host.ProgramRunner;
+import dev.cloudproxy.tao.host.ProgramUsers;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
 import dev.cloudproxy.tao.launcher.apps.NameApp;
@@ -41,8 +43,11 @@ class StackedLauncherTest {
         Map<String, String> env = new HashMap<>(Map.of("TAO_HOME", home.toString(), "HOME", tmp.toString(),
                 "TAO_LAUNCHER_JAR", launcherJar.toString()));
 
+        // The launcher keeps its stacked host's state in TAO_HOME: a program under its own user
+        // (what a root host gives each program by default) may not write there (docs/host.md).
         try (OpenedHost opened = HostSetup.openRoot(dir, PASSWORD);
-                HostService service = HostService.start(opened)) {
+                HostService service = HostService.start(opened, ProgramRunner.defaultFactories(),
+                        ProgramUsers.hostUser())) {
             Result r = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "7"));
             Result again = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "0"));
             Result first = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "stacked"));

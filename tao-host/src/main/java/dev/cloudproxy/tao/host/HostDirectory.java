@@ -16,7 +16,8 @@ import java.util.Objects;
  * tao.sock                       the program socket (host RPC)
  * admin.sock                     the admin socket (owner only)
  * host.pid, host.log             the running daemon's process id and log
- * programs/                      private copies of JVM programs while they run
+ * programs/                      private copies of JVM programs while they run; on a root
+ *                                host one directory u&lt;uid&gt; per program (ProgramRunner)
  * </pre>
  */
 public record HostDirectory(Path root) {

@@ -43,17 +43,40 @@ public final class HostService implements AutoCloseable {
         this.admin = admin;
     }
 
-    /** Starts serving {@code opened} with the default factories. */
+    /**
+     * Starts serving {@code opened} with the default factories and the default users: each
+     * program under its own user id if this process is root, else as this process's user
+     * ({@link ProgramUsers#defaultFor}).
+     */
     public static HostService start(OpenedHost opened) throws IOException, HostException {
         return start(opened, ProgramRunner.defaultFactories());
     }
 
+    /** Starts serving {@code opened} with the default users ({@link ProgramUsers#defaultFor}). */
+    public static HostService start(OpenedHost opened, List<ProgramFactory> factories)
+            throws IOException, HostException {
+        return start(opened, factories, defaultUsers());
+    }
+
     /**
-     * Starts serving {@code opened}.
+     * {@link ProgramUsers#defaultFor} this process's user.
+     *
+     * @throws HostException if this is a root host that cannot run programs under their own users
+     */
+    public static ProgramUsers defaultUsers() throws HostException {
+        try {
+            return ProgramUsers.defaultFor(Users.currentUid());
+        } catch (IllegalStateException e) {
+            throw new HostException(e.getMessage());
+        }
+    }
+
+    /**
+     * Starts serving {@code opened}, running programs as {@code users} says.
      *
      * @throws HostException if another host is running on the same directory
      */
-    public static HostService start(OpenedHost opened, List<ProgramFactory> factories)
+    public static HostService start(OpenedHost opened, List<ProgramFactory> factories, ProgramUsers users)
             throws IOException, HostException {
         HostDirectory dir = opened.directory();
         FileChannel pid = FileChannel.open(dir.pidFile(), java.util.Set.of(StandardOpenOption.CREATE,
@@ -78,8 +101,13 @@ public final class HostService implements AutoCloseable {
             AtomicFiles.createPrivateDirectories(dir.programs());
             HostedPrograms registry = new HostedPrograms();
             rpc = TaoRpcServer.start(dir.root(), opened.host(), registry);
+            if (users.separate()) {
+                // Programs under their own users connect through hard links in their private
+                // directories; the host directory (0700) still keeps everyone else from this path.
+                Files.setPosixFilePermissions(rpc.socketPath(), PosixFilePermissions.fromString("rw-rw-rw-"));
+            }
             ProgramRunner runner = new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(),
-                    opened.guard(), factories);
+                    opened.guard(), factories, users);
             HostService[] self = new HostService[1];
             CountDownLatch ready = new CountDownLatch(1);
             AdminServer admin = AdminServer.start(dir.adminSocket(), runner, Users.currentUid(), () -> {

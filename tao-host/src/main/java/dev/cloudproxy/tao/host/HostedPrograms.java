@@ -1,6 +1,8 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.host.unix.PeerCredentials;
+import dev.cloudproxy.tao.host.unix.Users;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
@@ -12,7 +14,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * The processes a host runs, by process id. A process is identified by its id <em>and</em> the
  * start time the kernel recorded for it at registration, so that another process that later gets
- * the same id (after the registered one exited and was reaped) is not taken for it. Thread-safe.
+ * the same id (after the registered one exited and was reaped) is not taken for it. A connection
+ * is also checked against the user id the program was started as ({@link #identify(PeerCredentials)}).
+ * Thread-safe.
  */
 public final class HostedPrograms {
     private final Map<Long, HostedProgram> byPid = new ConcurrentHashMap<>();
@@ -41,24 +45,39 @@ public final class HostedPrograms {
     }
 
     /**
-     * Registers the running process {@code pid} as a hosted program named {@code subprin}
-     * (relative to the host's name).
+     * Registers the running process {@code pid}, which runs as this host's own user, as a hosted
+     * program named {@code subprin} (relative to the host's name).
      *
      * @throws IOException if there is no such process
      * @throws IllegalStateException if that process is already registered
      */
     public HostedProgram register(long pid, SubPrin subprin) throws IOException {
+        return registerAsUser(pid, Users.currentUid(), subprin);
+    }
+
+    /**
+     * Registers the running process {@code pid}, which calls the host as user {@code uid}, as a
+     * hosted program named {@code subprin} (relative to the host's name).
+     *
+     * @throws IOException if there is no such process
+     * @throws IllegalStateException if that process is already registered
+     */
+    public HostedProgram registerAsUser(long pid, long uid, SubPrin subprin) throws IOException {
         Objects.requireNonNull(subprin, "subprin");
         OptionalLong start = ProcessStart.of(pid);
         if (start.isEmpty()) {
             throw new IOException("no process " + pid);
         }
-        return register(pid, start.getAsLong(), subprin);
+        return register(pid, start.getAsLong(), uid, subprin);
     }
 
-    /** Registers {@code pid} as the process that started at {@code startTicks}. */
+    /** Registers {@code pid}, running as this host's user, as the process that started at {@code startTicks}. */
     HostedProgram register(long pid, long startTicks, SubPrin subprin) {
-        HostedProgram p = new HostedProgram(pid, startTicks, subprin);
+        return register(pid, startTicks, Users.currentUid(), subprin);
+    }
+
+    private HostedProgram register(long pid, long startTicks, long uid, SubPrin subprin) {
+        HostedProgram p = new HostedProgram(pid, startTicks, uid, subprin);
         HostedProgram before = byPid.putIfAbsent(pid, p);
         if (before != null) {
             if (before.startTicks() == p.startTicks()) {
@@ -75,6 +94,18 @@ public final class HostedPrograms {
     /** Forgets {@code program} (it exited, or the host stopped it). */
     public void unregister(HostedProgram program) {
         byPid.remove(program.pid(), program);
+    }
+
+    /**
+     * The hosted program at the other end of a connection: as {@link #identify(long)}, and empty
+     * too if the peer's user id is not the one the program was started as. A process of a
+     * program's user that is not the program itself, such as one it forked and that exec'd other
+     * code, is refused by its process id; a process that somehow got a registered process id under
+     * another user is refused by its user id.
+     */
+    public Optional<HostedProgram> identify(PeerCredentials peer) throws IOException {
+        Optional<HostedProgram> p = identify(peer.pid());
+        return p.filter(program -> program.uid() == peer.uid());
     }
 
     /**

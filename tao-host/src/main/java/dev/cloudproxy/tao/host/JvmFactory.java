@@ -14,13 +14,16 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The {@code jvm} factory: a Java program measured by {@link JvmProgram} (runtime, jars by
  * content, main class, JVM options), named {@code Jvm([hash])}.
  *
  * <p>The jar and every extra class path jar are first copied into a private directory of the
- * host ({@code programs/}, mode 0700, files 0400); the copies are measured and run, and removed
+ * host ({@code programs/}, mode 0700, files 0400; a root host then hands them to the program's
+ * own group, read-only, see {@link ProgramRunner}); the copies are measured and run, and removed
  * when the program exits. Paths are not part of the measurement, so the copies measure as the
  * originals. Jars must be self-contained: a manifest {@code Class-Path} would resolve against the
  * private directory and is refused by the measurement as missing. Directories on the class path
@@ -72,18 +75,24 @@ public final class JvmFactory implements ProgramFactory {
             String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
                     .map(Measurement.Item::name).findFirst()
                     .orElseThrow(() -> new ProgramStartException("the measurement names no main class"));
-            List<String> command = new ArrayList<>();
-            command.add(javaHome.resolve("bin").resolve("java").toString());
-            command.addAll(spec.jvmOptions());
-            command.add("-cp");
-            StringBuilder cp = new StringBuilder(jar.toString());
-            for (Path p : extra) {
-                cp.append(':').append(p);
-            }
-            command.add(cp.toString());
-            command.add(main);
-            command.addAll(spec.args());
-            return new Prepared(SubPrin.of(m.extension()), command, cleanup);
+            List<String> options = spec.jvmOptions();
+            List<String> args = spec.args();
+            // The class path names the copies wherever the program finds the scratch directory.
+            Function<Path, List<String>> command = seen -> {
+                List<String> c = new ArrayList<>();
+                c.add(javaHome.resolve("bin").resolve("java").toString());
+                c.addAll(options);
+                c.add("-cp");
+                StringBuilder cp = new StringBuilder(seen.resolve(scratch.relativize(jar)).toString());
+                for (Path p : extra) {
+                    cp.append(':').append(seen.resolve(scratch.relativize(p)));
+                }
+                c.add(cp.toString());
+                c.add(main);
+                c.addAll(args);
+                return c;
+            };
+            return new Prepared(SubPrin.of(m.extension()), scratch, command, Optional.empty(), cleanup);
         } catch (MeasurementException e) {
             close(cleanup);
             throw new ProgramStartException("cannot measure " + spec.path() + ": " + e.getMessage());

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code process} factory: a native executable or script, named {@code Program([SHA-256])}.
@@ -38,6 +39,7 @@ public final class ProcessFactory implements ProgramFactory {
         List<String> command = new ArrayList<>();
         command.add(copy.execPath().toString());
         command.addAll(spec.args());
-        return new Prepared(SubPrin.of(PrinExt.of("Program", new Bytes(copy.sha256()))), command, copy);
+        return new Prepared(SubPrin.of(PrinExt.of("Program", new Bytes(copy.sha256()))), scratch, seen -> command,
+                Optional.of(copy.execPath()), copy);
     }
 }

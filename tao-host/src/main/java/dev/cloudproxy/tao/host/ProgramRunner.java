@@ -2,11 +2,17 @@ package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.guard.Guard;
+import dev.cloudproxy.tao.host.unix.Users;
+import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.rpc.RpcTao;
 import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,11 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * Starts, tracks and stops a host's programs: measures each with its {@link ProgramFactory}, asks
@@ -28,6 +36,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * environment plus the caller's (checked) entries and {@code TAO_HOST_SOCKET}, and registers the
  * process in {@link HostedPrograms} so the RPC server knows it by its kernel credentials. When a
  * program exits, its registration and private copies are released. Thread-safe.
+ *
+ * <p><b>Users.</b> With {@link ProgramUsers#hostUser} programs run as the host's own user. With a
+ * {@linkplain ProgramUsers#range range} (a root host), each program runs under a user id of its
+ * own ({@link ProgramUsers}), with the group id of the same number, no supplementary groups, no
+ * capabilities (bounding and inheritable sets emptied) and {@code no_new_privs}. Its private
+ * directory {@code <scratch>/u<uid>} (the factory's copies, and a hard link to the program
+ * socket) is owned by root, with group the program's: directories 0750, files 0440. The program
+ * can read what was measured but neither it nor any other program can change or replace it, and
+ * no other program can enter the directory. The program reaches that directory through a
+ * descriptor opened before it lost root ({@code /proc/self/fd/3}), because the host directory
+ * around it stays private to the host's user: {@code TAO_HOST_SOCKET} is
+ * {@code /proc/self/fd/3/tao.sock} and a JVM program's class path names
+ * {@code /proc/self/fd/3/...}. A sealed copy ({@code process} factory) is opened the same way
+ * (descriptor 4) and run from {@code /proc/self/fd/4}, so it still runs exactly the measured bytes.
+ * Privileges are dropped by {@code /usr/bin/setpriv}, which execs in place: the process id the
+ * host registers is the program's, and the RPC server also checks that the peer's user id is the
+ * program's.
  */
 public final class ProgramRunner {
     /** The base environment of every hosted program (before the caller's entries). */
@@ -36,6 +61,23 @@ public final class ProgramRunner {
             "LANG", "C.UTF-8");
     /** How many exited programs are remembered for {@code wait}. */
     static final int REMEMBERED_EXITS = 256;
+    /** Where a program under its own user finds its private directory: descriptor 3. */
+    static final Path PRIVATE_DIRECTORY_SEEN = Path.of("/proc/self/fd/3");
+    /** Where a program under its own user finds its sealed copy: descriptor 4. */
+    static final Path IMAGE_SEEN = Path.of("/proc/self/fd/4");
+    /** The home directory of a program under its own user, which has none. */
+    static final String NO_HOME = "/nonexistent";
+
+    // Run by /bin/sh as root in the new process, before any program code: opens the program's
+    // private directory as descriptor 3 and, for a sealed copy, the copy as descriptor 4 (the
+    // program's user could open neither by path), then execs setpriv, which drops to the
+    // program's user and execs the program in place. Redirections of "exec" are inherited, not
+    // close-on-exec. $1 is the directory, $2 the copy or empty, then setpriv's command line.
+    private static final String EXEC_AS_PROGRAM_USER =
+            "exec 3<\"$1\" || exit 126; if [ -n \"$2\" ]; then exec 4<\"$2\" || exit 126; fi; shift 2; exec \"$@\"";
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> SHARED_DIRECTORY = PosixFilePermissions.fromString("rwxr-x---");
+    private static final Set<PosixFilePermission> SHARED_FILE = PosixFilePermissions.fromString("r--r-----");
 
     private static final System.Logger LOG = System.getLogger(ProgramRunner.class.getName());
 
@@ -44,6 +86,7 @@ public final class ProgramRunner {
     private final Path socket;
     private final Path scratch;
     private final Guard guard;
+    private final ProgramUsers users;
     private final Map<String, ProgramFactory> factories = new LinkedHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, RunningProgram> running = new ConcurrentHashMap<>();
@@ -51,11 +94,25 @@ public final class ProgramRunner {
     private boolean closed;
 
     /**
+     * A runner whose programs run as the host's own user.
+     *
      * @param socket the program socket, given to programs as {@code TAO_HOST_SOCKET}
      * @param scratch a private directory for the factories' copies
      */
     public ProgramRunner(Host host, HostedPrograms registry, Path socket, Path scratch, Guard guard,
             List<ProgramFactory> factories) {
+        this(host, registry, socket, scratch, guard, factories, ProgramUsers.hostUser());
+    }
+
+    /**
+     * @param socket the program socket, given to programs as {@code TAO_HOST_SOCKET}; with
+     *     separate users, it must be writable by every user (the host keeps its directory private)
+     * @param scratch a private directory for the factories' copies
+     * @param users which user each program runs as
+     */
+    public ProgramRunner(Host host, HostedPrograms registry, Path socket, Path scratch, Guard guard,
+            List<ProgramFactory> factories, ProgramUsers users) {
+        this.users = Objects.requireNonNull(users, "users");
         this.host = Objects.requireNonNull(host, "host");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.socket = Objects.requireNonNull(socket, "socket");
@@ -93,39 +150,61 @@ public final class ProgramRunner {
                 throw new ProgramStartException("the host is shutting down");
             }
         }
-        ProgramFactory.Prepared prepared = factory.prepare(spec, scratch);
+        ProgramUser user = users.separate() ? ProgramUser.allocate(users, scratch) : null;
+        ProgramFactory.Prepared prepared;
+        try {
+            prepared = factory.prepare(spec, user == null ? scratch : user.directory());
+        } catch (ProgramStartException | RuntimeException e) {
+            if (user != null) {
+                user.release();
+            }
+            throw e;
+        }
         try {
             Prin name = host.name().extend(prepared.subprin());
             if (!guard.isAuthorized(name, "Execute", List.of())) {
                 throw ProgramStartException.denied("the host's guard does not authorize " + name + " to execute");
             }
-            ProcessBuilder pb = new ProcessBuilder(prepared.command());
+            ProcessBuilder pb;
+            String socketSeen;
+            if (user == null) {
+                pb = new ProcessBuilder(prepared.command());
+                socketSeen = socket.toString();
+            } else {
+                user.share(socket);
+                pb = new ProcessBuilder(user.wrap(prepared));
+                socketSeen = PRIVATE_DIRECTORY_SEEN.resolve(socket.getFileName()).toString();
+            }
             Map<String, String> env = pb.environment();
             env.clear();
             env.putAll(BASE_ENV);
-            env.put("HOME", System.getProperty("user.home"));
+            env.put("HOME", user == null ? System.getProperty("user.home") : NO_HOME);
             for (String e : spec.env()) {
                 int eq = e.indexOf('=');
                 env.put(e.substring(0, eq), e.substring(eq + 1));
             }
-            env.put(RpcTao.SOCKET_ENV, socket.toString());
+            env.put(RpcTao.SOCKET_ENV, socketSeen);
             spec.directory().ifPresent(d -> pb.directory(d.toFile()));
             if (!relay) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
                 pb.redirectError(ProcessBuilder.Redirect.DISCARD);
             }
-            RunningProgram p = registry.starting(() -> launch(pb, prepared, name, spec));
-            LOG.log(Level.INFO, "started program " + p.id() + " (pid " + p.pid() + "): " + name);
+            RunningProgram p = registry.starting(() -> launch(pb, prepared, user, name, spec));
+            LOG.log(Level.INFO, "started program " + p.id() + " (pid " + p.pid()
+                    + (user == null ? "" : ", uid " + user.uid()) + "): " + name);
             return p;
         } catch (ProgramStartException | RuntimeException e) {
             prepared.close();
+            if (user != null) {
+                user.release();
+            }
             throw e;
         }
     }
 
-    private RunningProgram launch(ProcessBuilder pb, ProgramFactory.Prepared prepared, Prin name, ProgramSpec spec)
-            throws ProgramStartException {
+    private RunningProgram launch(ProcessBuilder pb, ProgramFactory.Prepared prepared, ProgramUser user, Prin name,
+            ProgramSpec spec) throws ProgramStartException {
         Process process;
         try {
             process = pb.start();
@@ -134,7 +213,9 @@ public final class ProgramRunner {
         }
         HostedProgram registration = null;
         try {
-            registration = registry.register(process.pid(), prepared.subprin());
+            registration = user == null
+                    ? registry.register(process.pid(), prepared.subprin())
+                    : registry.registerAsUser(process.pid(), user.uid(), prepared.subprin());
         } catch (IOException e) {
             // It exited (and was reaped) already: nothing is left that could call the host.
         } catch (IllegalStateException e) {
@@ -149,6 +230,9 @@ public final class ProgramRunner {
                 registry.unregister(reg);
             }
             prepared.close();
+            if (user != null) {
+                user.release();
+            }
             running.remove(p.id());
             synchronized (exited) {
                 exited.put(p.id(), p);
@@ -161,6 +245,92 @@ public final class ProgramRunner {
             p.exited(status);
         });
         return p;
+    }
+
+    /**
+     * The user id a program runs under on a root host, and its private directory
+     * {@code <scratch>/u<uid>}. Made before the factory copies anything into the directory;
+     * {@link #share} then hands the directory to the program's group, read-only.
+     */
+    private static final class ProgramUser {
+        private final ProgramUsers users;
+        private final long uid;
+        private final Path directory;
+
+        private ProgramUser(ProgramUsers users, long uid, Path directory) {
+            this.users = users;
+            this.uid = uid;
+            this.directory = directory;
+        }
+
+        static ProgramUser allocate(ProgramUsers users, Path scratch) throws ProgramStartException {
+            long uid = users.allocate();
+            Path dir = scratch.resolve("u" + uid);
+            try {
+                AtomicFiles.createPrivateDirectories(scratch);
+                // Left over by a host that crashed: nothing of it may leak into the new program's.
+                AtomicFiles.deleteTree(dir);
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
+            } catch (IOException e) {
+                users.release(uid);
+                throw new ProgramStartException("cannot make a private directory in " + scratch + ": " + e.getMessage());
+            }
+            return new ProgramUser(users, uid, dir);
+        }
+
+        long uid() {
+            return uid;
+        }
+
+        Path directory() {
+            return directory;
+        }
+
+        /**
+         * Gives the program's group read access to everything the factory made (root stays the
+         * owner, so the program can change nothing), and links the program socket in.
+         */
+        void share(Path socket) throws ProgramStartException {
+            try {
+                Files.createLink(directory.resolve(socket.getFileName()), socket);
+                List<Path> all;
+                try (Stream<Path> walk = Files.walk(directory)) {
+                    all = walk.toList();
+                }
+                for (Path p : all) {
+                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Users.setOwner(p, 0, uid);
+                        Files.setPosixFilePermissions(p, SHARED_DIRECTORY);
+                    } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        Users.setOwner(p, 0, uid);
+                        Files.setPosixFilePermissions(p, SHARED_FILE);
+                    }
+                    // The socket link is the host's socket: its owner and mode stay.
+                }
+            } catch (IOException e) {
+                throw new ProgramStartException("cannot prepare the private directory of a program: " + e.getMessage());
+            }
+        }
+
+        /** The command that drops to the program's user and runs {@code prepared}. */
+        List<String> wrap(ProgramFactory.Prepared prepared) {
+            List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", EXEC_AS_PROGRAM_USER, "tao-program",
+                    directory.toString(), prepared.image().map(Path::toString).orElse(""),
+                    ProgramUsers.SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                    "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"));
+            c.addAll(prepared.command(PRIVATE_DIRECTORY_SEEN, IMAGE_SEEN));
+            return c;
+        }
+
+        /** Removes the private directory and gives the id back. */
+        void release() {
+            try {
+                AtomicFiles.deleteTree(directory);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot remove " + directory + ": " + e.getMessage());
+            }
+            users.release(uid);
+        }
     }
 
     /** A running program, or one that exited recently. */

@@ -251,7 +251,7 @@ public final class TaoRpcServer implements AutoCloseable {
         void serve() {
             long pid = socket.peer().pid();
             try {
-                Optional<HostedProgram> program = programs.identify(pid);
+                Optional<HostedProgram> program = programs.identify(socket.peer());
                 if (program.isEmpty()) {
                     LOG.log(Level.WARNING, "refused a Tao RPC connection from process " + pid + ": not a hosted program");
                     refuse("process " + pid + " is not a hosted program of this host");

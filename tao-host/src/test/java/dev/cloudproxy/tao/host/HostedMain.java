@@ -1,17 +1,26 @@
 package dev.cloudproxy.tao.host;
 
+import com.sun.tools.attach.VirtualMachine;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 
 /**
  * A hosted program for tests, started by a real host: it finds its host with {@link Tao#parent()}
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
- * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS.
+ * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
+ * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
+ * write PATH, delete PATH, open PATH (for reading), connect SOCKET, attach PID (the JDK's attach
+ * mechanism); each answers what happened, or the exception.
  */
 public final class HostedMain {
     private HostedMain() {}
@@ -38,6 +47,31 @@ public final class HostedMain {
                             answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
                         }
                     }
+                    case "status" -> answer(status());
+                    case "env" -> answer(String.valueOf(System.getenv(cmd[1])));
+                    case "write" -> {
+                        Files.write(Path.of(cmd[1]), new byte[] {'x'}, StandardOpenOption.WRITE);
+                        answer("written");
+                    }
+                    case "delete" -> {
+                        Files.delete(Path.of(cmd[1]));
+                        answer("deleted");
+                    }
+                    case "open" -> {
+                        try (var ch = Files.newByteChannel(Path.of(cmd[1]), StandardOpenOption.READ)) {
+                            answer("opened");
+                        }
+                    }
+                    case "attach" -> {
+                        VirtualMachine vm = VirtualMachine.attach(cmd[1]);
+                        vm.detach();
+                        answer("attached");
+                    }
+                    case "connect" -> {
+                        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(cmd[1]))) {
+                            answer("connected");
+                        }
+                    }
                     case "exit" -> {
                         answer("bye");
                         System.exit(Integer.parseInt(cmd[1]));
@@ -48,6 +82,16 @@ public final class HostedMain {
                 answer(e.getClass().getSimpleName() + " " + e.getMessage());
             }
         }
+    }
+
+    private static String status() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.matches("(Uid|Gid|Groups|NoNewPrivs|CapBnd|CapInh|CapEff):.*")) {
+                b.append(line.replaceAll("\\s+", " ").strip()).append(';');
+            }
+        }
+        return b.toString();
     }
 
     private static void answer(String s) {

@@ -24,7 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real hosted programs started by a real host (a {@link HostService} on a host directory). */
+/**
+ * Real hosted programs started by a real host (a {@link HostService} on a host directory), run as
+ * the host's own user whoever runs the tests (the programs here run this test's class path,
+ * which a program under its own user could not read); {@link SeparateUsersTest} covers a root
+ * host's programs under their own users.
+ */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ProgramRunnerTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -41,7 +46,7 @@ class ProgramRunnerTest {
     void start() throws Exception {
         hostDir = temp.resolve("host");
         opened = TestHosts.root(hostDir);
-        service = HostService.start(opened);
+        service = HostService.start(opened, ProgramRunner.defaultFactories(), ProgramUsers.hostUser());
     }
 
     @AfterEach
@@ -115,7 +120,7 @@ class ProgramRunnerTest {
         opened.close();
 
         opened = HostSetup.openRoot(new HostDirectory(hostDir), TestHosts.PASSWORD);
-        service = HostService.start(opened);
+        service = HostService.start(opened, ProgramRunner.defaultFactories(), ProgramUsers.hostUser());
         Conversation again = run(script);
         again.next();
         assertThat(again.ask("unseal " + blob)).isEqualTo("unsealed self " + SECRET);

@@ -81,4 +81,6 @@ final class LibC {
     static native NativeLong write(int fd, Pointer buf, NativeLong count) throws LastErrorException;
 
     static native int fchmod(int fd, int mode) throws LastErrorException;
+
+    static native int lchown(String path, int uid, int gid) throws LastErrorException;
 }

@@ -64,7 +64,10 @@ public final class SealedCopy implements AutoCloseable {
         int readOnly = -1;
         try {
             long size = copy(source, writable, maxBytes);
-            LibC.fchmod(writable, 0500);
+            // Readable and executable by every user: a program a root host runs under its own user
+            // must exec (and a script's interpreter read) the copy. Only processes that can reach
+            // the host's descriptor can open it at all, and nobody can change it.
+            LibC.fchmod(writable, 0555);
             LibC.fcntl(writable, LibC.F_ADD_SEALS, ALL_SEALS);
             readOnly = LibC.open("/proc/self/fd/" + writable, LibC.O_RDONLY | LibC.O_CLOEXEC);
             SealedCopy copy = new SealedCopy(readOnly, size, null);
