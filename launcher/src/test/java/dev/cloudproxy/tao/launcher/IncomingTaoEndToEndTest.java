@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.domainservice.DomainService;
@@ -81,19 +82,38 @@ class IncomingTaoEndToEndTest {
 
     /** The server app under the launcher on 127.0.0.1 (or any address), port 0 (any), for {@code count} connections. */
     private LauncherProcess startServer(String mode, int count) throws Exception {
+        return startServer(mode, 0, count, mode.endsWith("-any") ? "in * * TAO" : "in 127.0.0.1 * TAO");
+    }
+
+    /** The server app under the launcher on {@code port} with these rules. */
+    private LauncherProcess startServer(String mode, int port, int count, String... rules) throws Exception {
         Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("server")), "server", TaoServerApp.class, null);
-        List<String> args = new ArrayList<>(List.of("--rule", mode.endsWith("-any") ? "in * * TAO" : "in 127.0.0.1 * TAO"));
+        List<String> args = new ArrayList<>();
+        for (String r : rules) {
+            args.addAll(List.of("--rule", r));
+        }
         args.addAll(domainArgs());
-        args.addAll(List.of(jar.toString(), mode, "0", Integer.toString(count)));
+        args.addAll(List.of(jar.toString(), mode, Integer.toString(port), Integer.toString(count)));
         return LauncherProcess.start(tmp, env("server"), true, args);
     }
 
     private Result runClient(int port) throws Exception {
+        return runClient(port, "client");
+    }
+
+    /** The client app under the launcher, on the development root of TAO home {@code home}. */
+    private Result runClient(int port, String home) throws Exception {
         Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("client")), "client", TaoClientApp.class, null);
         List<String> args = new ArrayList<>(List.of("--rule", "out 127.0.0.1 " + port + " TAO"));
         args.addAll(domainArgs());
         args.addAll(List.of(jar.toString(), Integer.toString(port)));
-        return LauncherProcess.run(tmp, env("client"), args);
+        return LauncherProcess.run(tmp, env(home), args);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
     }
 
     private static String value(String line, String prefix) {
@@ -184,6 +204,71 @@ class IncomingTaoEndToEndTest {
         }
     }
 
+    /**
+     * The attack: a server that binds the wildcard address (as H2's TCP server does) under the
+     * README's own form {@code in 127.0.0.1 PORT TAO}. The rule takes the whole listener: a plain
+     * client on 127.0.0.1 (or ::1) gets no plaintext answer, a launched client talks. A TAO rule
+     * that selects nothing is reported once at exit; the one the wildcard bind used is not.
+     */
+    @Test
+    void aWildcardServer_underAnInRuleForLoopback_takesOnlyTaoChannels_andAnUnusedRuleIsReported() throws Exception {
+        int free = freePort();
+        try (LauncherProcess server = startServer("socket-any", free, 1, "in 127.0.0.1 " + free + " TAO",
+                "out 10.255.255.1 1 TAO")) {
+            BufferedReader out = server.stdout();
+            String serverName = value(out.readLine(), "name: ");
+            assertThat(value(out.readLine(), "listening on ")).isEqualTo(Integer.toString(free));
+
+            assertThat(plainExchange(InetAddress.getLoopbackAddress(), free)).doesNotContain("echo");
+            assertThat(plainExchange(InetAddress.getByName("::1"), free)).doesNotContain("echo");
+            Result client = runClient(free);
+
+            assertThat(client.out()).as(client.err()).startsWith("answer: echo: hello\npeer: " + serverName + "\n");
+            assertThat(out.readLine()).as("the first connection the app saw").contains(" line=hello")
+                    .doesNotContain("peer=none");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+            List<String> reports = done.err().lines().filter(l -> l.contains("matched no connection or bind")).toList();
+            assertThat(reports).containsExactly("tao-agent: rule 'out 10.255.255.1 1 TAO' matched no connection or bind: "
+                    + "the program did not connect to an address and port it selects, so it protected nothing (check them "
+                    + "against the program's)");
+        }
+    }
+
+    /**
+     * A peer policy: the server lets in only the client program it names (by its name without the
+     * paradigm's PolicyKey extension). The same client jar on another development root has another
+     * name: it is certified by the domain, completes TLS, and still never reaches the app.
+     */
+    @Test
+    void aPeerPolicy_refusesAProgramWithAnotherName_andLetsTheNamedOneIn() throws Exception {
+        int free = freePort();
+        // The client's name (its rule names the port, so the port is fixed first); no server yet.
+        Result first = runClient(free, "client");
+        String clientName = first.out().lines().filter(l -> l.startsWith("name: ")).findFirst()
+                .orElseThrow(() -> new AssertionError(first.out() + first.err())).substring("name: ".length());
+        Prin named = Prin.parse(clientName).parent().orElseThrow(); // key([..]).Jvm([..])
+        String rule = "in 127.0.0.1 " + free + " TAO peer=" + named.toString().replace(", ", ",");
+
+        try (LauncherProcess server = startServer("socket", free, 1, rule)) {
+            BufferedReader out = server.stdout();
+            value(out.readLine(), "name: ");
+            value(out.readLine(), "listening on ");
+
+            Result other = runClient(free, "other-root");
+            assertThat(other.out()).as(other.err()).doesNotContain("echo").doesNotContain(clientName);
+            Result allowed = runClient(free, "client");
+            assertThat(allowed.out()).as(allowed.err()).startsWith("answer: echo: hello\n");
+
+            assertThat(out.readLine()).as("the first connection the app saw").endsWith(" peer=" + clientName + " line=hello");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+            assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on 127.0.0.1:"
+                    + free + " from 127.0.0.1:").contains(": its program ").contains(" is not one the rule '" + rule
+                    + "' lets connect");
+        }
+    }
+
     /** The sample apps' jar (plain apps, no dependencies): the built jar, or one made from the classes. */
     private Path samplesJar() throws IOException {
         Path where = Path.of(java.net.URI.create(EchoServer.class.getProtectionDomain().getCodeSource().getLocation().toString()));
@@ -264,7 +349,12 @@ class IncomingTaoEndToEndTest {
 
     /** Sends "hello" and returns what comes back until the server closes (or resets) the connection. */
     private static String plainExchange(int port) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return plainExchange(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** As {@link #plainExchange(int)}, to {@code address}; "" if nothing listens there. */
+    private static String plainExchange(InetAddress address, int port) throws IOException {
+        try (Socket s = new Socket(address, port)) {
             s.setSoTimeout(60_000);
             s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
