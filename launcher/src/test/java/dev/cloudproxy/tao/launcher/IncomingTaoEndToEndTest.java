@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.domain.Domain;
@@ -22,6 +23,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -232,6 +235,37 @@ class IncomingTaoEndToEndTest {
             assertThat(reports).containsExactly("tao-agent: rule 'out 10.255.255.1 1 TAO' matched no connection or bind: "
                     + "the program did not connect to an address and port it selects, so it protected nothing (check them "
                     + "against the program's)");
+        }
+    }
+
+    /**
+     * The attack with the real H2 TCP server, which binds the wildcard address: under
+     * {@code in 127.0.0.1 PORT TAO} a plain JDBC client on 127.0.0.1:PORT reaches the relay's TLS
+     * handshake, never H2.
+     */
+    @Test
+    void theH2TcpServer_onTheWildcardAddress_underAnInRuleForLoopback_givesAPlainJdbcClientNothing() throws Exception {
+        int free = freePort();
+        Path h2 = Path.of(org.h2.tools.Server.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> cmd = new ArrayList<>(List.of("--rule", "in 127.0.0.1 " + free + " TAO"));
+        cmd.addAll(domainArgs());
+        cmd.addAll(List.of("--main", "org.h2.tools.Server", h2.toString(), "-tcp", "-tcpPort", Integer.toString(free),
+                // -ifNotExists: a client that reached H2 would make a database, and its connect succeed
+                "-ifNotExists", "-baseDir", Files.createDirectories(tmp.resolve("h2-data")).toString()));
+        try (LauncherProcess server = LauncherProcess.start(tmp, env("h2"), true, cmd)) {
+            assertThat(server.stdout().readLine()).as("H2 is listening").startsWith("TCP server running at tcp://")
+                    .contains(":" + free);
+
+            assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                    "jdbc:h2:tcp://127.0.0.1:" + free + "/./plain-client-db", "sa", ""));
+
+            server.process().destroy();
+            Result done = server.waitFor();
+            assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on ")
+                    .contains(":" + free + " from 127.0.0.1:").contains(": no Tao channel of this domain (");
+            try (Stream<Path> files = Files.list(tmp.resolve("h2-data"))) {
+                assertThat(files).as("H2 never saw the client: no database was made").isEmpty();
+            }
         }
     }
 
