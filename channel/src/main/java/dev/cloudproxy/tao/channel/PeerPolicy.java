@@ -2,9 +2,11 @@ package dev.cloudproxy.tao.channel;
 
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.guard.Guard;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Decides which authenticated peers a channel accepts, by their principal names. It runs after
@@ -74,6 +76,54 @@ public interface PeerPolicy {
             @Override
             public String toString() {
                 return "the " + copy.size() + " accepted principal(s)";
+            }
+        };
+    }
+
+    /**
+     * These principals and their extensions (subprincipals): a peer is accepted if its name equals
+     * one of them or extends one ({@link Prin#isIdenticalOrExtensionOf}). Naming a program's
+     * {@code key([..]).Jvm([..])} thus accepts it also after the Tao paradigm has extended its name
+     * with {@code PolicyKey([..])}, and no other program: an extension is made only by the
+     * principal it extends.
+     */
+    static PeerPolicy subprincipalsOf(Collection<Prin> names) {
+        List<Prin> copy = List.copyOf(names);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("no principal names: use anyPeer() to accept every peer");
+        }
+        return new PeerPolicy() {
+            @Override
+            public boolean accepts(Prin peer) {
+                return copy.stream().anyMatch(peer::isIdenticalOrExtensionOf);
+            }
+
+            @Override
+            public String toString() {
+                return copy.stream().map(Prin::toString)
+                        .collect(Collectors.joining(" or ", "the names ", " and their extensions"));
+            }
+        };
+    }
+
+    /** Peers that every one of {@code policies} accepts. */
+    static PeerPolicy allOf(Collection<PeerPolicy> policies) {
+        List<PeerPolicy> copy = List.copyOf(policies);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("no policies: use anyPeer() to accept every peer");
+        }
+        if (copy.size() == 1) {
+            return copy.get(0);
+        }
+        return new PeerPolicy() {
+            @Override
+            public boolean accepts(Prin peer) {
+                return copy.stream().allMatch(p -> p.accepts(peer));
+            }
+
+            @Override
+            public String toString() {
+                return copy.stream().map(Object::toString).collect(Collectors.joining("; and ", "all of: ", ""));
             }
         };
     }

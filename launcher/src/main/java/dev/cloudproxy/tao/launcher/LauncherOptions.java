@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.launcher;
 
+import dev.cloudproxy.tao.agent.rules.ChannelRule;
 import dev.cloudproxy.tao.agent.rules.ChannelRules;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
 import java.io.IOException;
@@ -127,9 +128,25 @@ record LauncherOptions(
         if ((domainService == null) != (policyCert == null)) {
             throw new LauncherException("--domain-service and --policy-cert go together");
         }
+        requireDomainForTao(rules, domainService != null);
         return new LauncherOptions(app, appArgs, List.copyOf(cp), Optional.ofNullable(main), List.copyOf(jvm), rules,
                 Optional.ofNullable(state), sealEvery, Optional.ofNullable(hostSocket), devRoot,
                 Optional.ofNullable(javaHome), verbose, Optional.ofNullable(domainService), Optional.ofNullable(policyCert));
+    }
+
+    /**
+     * {@code TAO} rules need the domain: without it, every connection they select would be
+     * refused, and a server under {@code in ... TAO} would die at its first bind. Refused here,
+     * before anything runs, naming the missing options.
+     */
+    private static void requireDomainForTao(ChannelRules rules, boolean haveDomain) throws LauncherException {
+        if (haveDomain || !rules.needsTao()) {
+            return;
+        }
+        ChannelRule first = rules.rules().stream().filter(r -> r.action() == ChannelRule.Action.TAO).findFirst()
+                .orElseThrow();
+        throw new LauncherException("the rule '" + first + "' needs Tao channels: give --domain-service HOST:PORT "
+                + "and --policy-cert FILE (the domain that certifies this app)");
     }
 
     /** Thrown for --help: not an error. */

@@ -2,7 +2,6 @@ package dev.cloudproxy.tao.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
 import dev.cloudproxy.tao.launcher.apps.NetApp;
 import java.net.DatagramPacket;
@@ -17,15 +16,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Channel rules enforced in the app, whatever JDK API opens the connection. Until the channel
- * module provides TLS, a TAO rule must make the connection fail, and nothing may reach the peer.
+ * Channel rules enforced in the app, whatever JDK API opens the connection; TAO rules without a
+ * domain are refused before the app runs (Tao channels themselves: {@link TaoChannelEndToEndTest},
+ * {@link IncomingTaoEndToEndTest}).
  */
 class ChannelRulesEndToEndTest {
     @TempDir
@@ -117,51 +116,14 @@ class ChannelRulesEndToEndTest {
     }
 
     @Test
-    void tao_withoutAChannelProvider_failsClosed_andNothingReachesThePeer() throws Exception {
-        String rule = "out 127.0.0.1 " + port + " TAO";
-        for (String kind : List.of("socket", "channel")) {
-            Result r = run(List.of(rule), kind, port);
-            assertThat(r.out()).as(kind + r.err()).startsWith("failed: java.net.ConnectException: tao-agent: the connection to 127.0.0.1:"
-                    + port + " must be a Tao channel").contains("refused rather than sent in plaintext");
-        }
+    void tao_withoutTheDomain_isRefusedAtLaunch_withStatus125AndOneLine_andNothingReachesThePeer() throws Exception {
+        Result r = run(List.of("out 127.0.0.1 " + port + " TAO"), "socket", port);
+
+        assertThat(r.status()).isEqualTo(Main.LAUNCHER_FAILED);
+        assertThat(r.out()).as("the app never ran").isEmpty();
+        assertThat(r.err()).isEqualTo("tao-launcher: the rule 'out 127.0.0.1 " + port + " TAO' needs Tao channels: give "
+                + "--domain-service HOST:PORT and --policy-cert FILE (the domain that certifies this app)\n");
         assertThat(accepted()).isZero();
-    }
-
-    @Test
-    void tao_failsClosed_forHttpClientToo() throws Exception {
-        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        AtomicInteger requests = new AtomicInteger();
-        http.createContext("/", ex -> {
-            requests.incrementAndGet();
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        http.start();
-        try {
-            int httpPort = http.getAddress().getPort();
-            Result plain = run(List.of(), "http", httpPort);
-            Result tao = run(List.of("out * " + httpPort + " TAO"), "http", httpPort);
-
-            assertThat(plain.out()).as(plain.err()).isEqualTo("ok\n");
-            assertThat(tao.out()).as(tao.err()).startsWith("failed: java.net.ConnectException")
-                    .contains("must be a Tao channel");
-            assertThat(requests.get()).isEqualTo(1);
-        } finally {
-            http.stop(0);
-        }
-    }
-
-    @Test
-    void tao_onListening_failsClosed() throws Exception {
-        int free;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            free = probe.getLocalPort();
-        }
-
-        Result r = run(List.of("in * " + free + " TAO"), "listen", free);
-
-        assertThat(r.out()).as(r.err()).startsWith("failed: java.net.BindException: tao-agent: listening on 127.0.0.1:"
-                + free + " must take Tao channels");
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.cloudproxy.tao.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.domainservice.DomainService;
@@ -21,6 +23,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,19 +85,38 @@ class IncomingTaoEndToEndTest {
 
     /** The server app under the launcher on 127.0.0.1 (or any address), port 0 (any), for {@code count} connections. */
     private LauncherProcess startServer(String mode, int count) throws Exception {
+        return startServer(mode, 0, count, mode.endsWith("-any") ? "in * * TAO" : "in 127.0.0.1 * TAO");
+    }
+
+    /** The server app under the launcher on {@code port} with these rules. */
+    private LauncherProcess startServer(String mode, int port, int count, String... rules) throws Exception {
         Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("server")), "server", TaoServerApp.class, null);
-        List<String> args = new ArrayList<>(List.of("--rule", mode.endsWith("-any") ? "in * * TAO" : "in 127.0.0.1 * TAO"));
+        List<String> args = new ArrayList<>();
+        for (String r : rules) {
+            args.addAll(List.of("--rule", r));
+        }
         args.addAll(domainArgs());
-        args.addAll(List.of(jar.toString(), mode, "0", Integer.toString(count)));
+        args.addAll(List.of(jar.toString(), mode, Integer.toString(port), Integer.toString(count)));
         return LauncherProcess.start(tmp, env("server"), true, args);
     }
 
     private Result runClient(int port) throws Exception {
+        return runClient(port, "client");
+    }
+
+    /** The client app under the launcher, on the development root of TAO home {@code home}. */
+    private Result runClient(int port, String home) throws Exception {
         Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("client")), "client", TaoClientApp.class, null);
         List<String> args = new ArrayList<>(List.of("--rule", "out 127.0.0.1 " + port + " TAO"));
         args.addAll(domainArgs());
         args.addAll(List.of(jar.toString(), Integer.toString(port)));
-        return LauncherProcess.run(tmp, env("client"), args);
+        return LauncherProcess.run(tmp, env(home), args);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
     }
 
     private static String value(String line, String prefix) {
@@ -186,6 +209,102 @@ class IncomingTaoEndToEndTest {
         }
     }
 
+    /**
+     * The attack: a server that binds the wildcard address (as H2's TCP server does) under the
+     * README's own form {@code in 127.0.0.1 PORT TAO}. The rule takes the whole listener: a plain
+     * client on 127.0.0.1 (or ::1) gets no plaintext answer, a launched client talks. A TAO rule
+     * that selects nothing is reported once at exit; the one the wildcard bind used is not.
+     */
+    @Test
+    void aWildcardServer_underAnInRuleForLoopback_takesOnlyTaoChannels_andAnUnusedRuleIsReported() throws Exception {
+        int free = freePort();
+        try (LauncherProcess server = startServer("socket-any", free, 1, "in 127.0.0.1 " + free + " TAO",
+                "out 10.255.255.1 1 TAO")) {
+            BufferedReader out = server.stdout();
+            String serverName = value(out.readLine(), "name: ");
+            assertThat(value(out.readLine(), "listening on ")).isEqualTo(Integer.toString(free));
+
+            assertThat(plainExchange(InetAddress.getLoopbackAddress(), free)).doesNotContain("echo");
+            assertThat(plainExchange(InetAddress.getByName("::1"), free)).doesNotContain("echo");
+            Result client = runClient(free);
+
+            assertThat(client.out()).as(client.err()).startsWith("answer: echo: hello\npeer: " + serverName + "\n");
+            assertThat(out.readLine()).as("the first connection the app saw").contains(" line=hello")
+                    .doesNotContain("peer=none");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+            List<String> reports = done.err().lines().filter(l -> l.contains("matched no connection or bind")).toList();
+            assertThat(reports).containsExactly("tao-agent: rule 'out 10.255.255.1 1 TAO' matched no connection or bind: "
+                    + "the program did not connect to an address and port it selects, so it protected nothing (check them "
+                    + "against the program's)");
+        }
+    }
+
+    /**
+     * The attack with the real H2 TCP server, which binds the wildcard address: under
+     * {@code in 127.0.0.1 PORT TAO} a plain JDBC client on 127.0.0.1:PORT reaches the relay's TLS
+     * handshake, never H2.
+     */
+    @Test
+    void theH2TcpServer_onTheWildcardAddress_underAnInRuleForLoopback_givesAPlainJdbcClientNothing() throws Exception {
+        int free = freePort();
+        Path h2 = Path.of(org.h2.tools.Server.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> cmd = new ArrayList<>(List.of("--rule", "in 127.0.0.1 " + free + " TAO"));
+        cmd.addAll(domainArgs());
+        cmd.addAll(List.of("--main", "org.h2.tools.Server", h2.toString(), "-tcp", "-tcpPort", Integer.toString(free),
+                // -ifNotExists: a client that reached H2 would make a database, and its connect succeed
+                "-ifNotExists", "-baseDir", Files.createDirectories(tmp.resolve("h2-data")).toString()));
+        try (LauncherProcess server = LauncherProcess.start(tmp, env("h2"), true, cmd)) {
+            assertThat(server.stdout().readLine()).as("H2 is listening").startsWith("TCP server running at tcp://")
+                    .contains(":" + free);
+
+            assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                    "jdbc:h2:tcp://127.0.0.1:" + free + "/./plain-client-db", "sa", ""));
+
+            server.process().destroy();
+            Result done = server.waitFor();
+            assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on ")
+                    .contains(":" + free + " from 127.0.0.1:").contains(": no Tao channel of this domain (");
+            try (Stream<Path> files = Files.list(tmp.resolve("h2-data"))) {
+                assertThat(files).as("H2 never saw the client: no database was made").isEmpty();
+            }
+        }
+    }
+
+    /**
+     * A peer policy: the server lets in only the client program it names (by its name without the
+     * paradigm's PolicyKey extension). The same client jar on another development root has another
+     * name: it is certified by the domain, completes TLS, and still never reaches the app.
+     */
+    @Test
+    void aPeerPolicy_refusesAProgramWithAnotherName_andLetsTheNamedOneIn() throws Exception {
+        int free = freePort();
+        // The client's name (its rule names the port, so the port is fixed first); no server yet.
+        Result first = runClient(free, "client");
+        String clientName = first.out().lines().filter(l -> l.startsWith("name: ")).findFirst()
+                .orElseThrow(() -> new AssertionError(first.out() + first.err())).substring("name: ".length());
+        Prin named = Prin.parse(clientName).parent().orElseThrow(); // key([..]).Jvm([..])
+        String rule = "in 127.0.0.1 " + free + " TAO peer=" + named.toString().replace(", ", ",");
+
+        try (LauncherProcess server = startServer("socket", free, 1, rule)) {
+            BufferedReader out = server.stdout();
+            value(out.readLine(), "name: ");
+            value(out.readLine(), "listening on ");
+
+            Result other = runClient(free, "other-root");
+            assertThat(other.out()).as(other.err()).doesNotContain("echo").doesNotContain(clientName);
+            Result allowed = runClient(free, "client");
+            assertThat(allowed.out()).as(allowed.err()).startsWith("answer: echo: hello\n");
+
+            assertThat(out.readLine()).as("the first connection the app saw").endsWith(" peer=" + clientName + " line=hello");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+            assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on 127.0.0.1:"
+                    + free + " from 127.0.0.1:").contains(": its program ").contains(" is not one the rule '" + rule
+                    + "' lets connect");
+        }
+    }
+
     /** The sample apps' jar (plain apps, no dependencies): the built jar, or one made from the classes. */
     private Path samplesJar() throws IOException {
         Path where = Path.of(java.net.URI.create(EchoServer.class.getProtectionDomain().getCodeSource().getLocation().toString()));
@@ -266,7 +385,12 @@ class IncomingTaoEndToEndTest {
 
     /** Sends "hello" and returns what comes back until the server closes (or resets) the connection. */
     private static String plainExchange(int port) throws IOException {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return plainExchange(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** As {@link #plainExchange(int)}, to {@code address}; "" if nothing listens there. */
+    private static String plainExchange(InetAddress address, int port) throws IOException {
+        try (Socket s = new Socket(address, port)) {
             s.setSoTimeout(60_000);
             s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();

@@ -17,14 +17,14 @@ class LauncherOptionsTest {
     @Test
     void parse_optionsThenJarThenAppArgumentsUnchanged() throws Exception {
         LauncherOptions o = LauncherOptions.parse(List.of("--cp", "a.jar", "--jvm-option=-Xmx64m", "--main", "x.Y",
-                "--rule", "out * 443 TAO", "--state", "mine", "--seal-every=0", "-v", "app.jar", "--cp", "-v", "--"));
+                "--rule", "out * 443 DENY", "--state", "mine", "--seal-every=0", "-v", "app.jar", "--cp", "-v", "--"));
 
         assertThat(o.appJar()).isEqualTo(Path.of("app.jar"));
         assertThat(o.appArgs()).containsExactly("--cp", "-v", "--");
         assertThat(o.classpath()).containsExactly(Path.of("a.jar"));
         assertThat(o.jvmOptions()).containsExactly("-Xmx64m");
         assertThat(o.mainClass()).contains("x.Y");
-        assertThat(o.rules().toLine()).isEqualTo("out * 443 TAO");
+        assertThat(o.rules().toLine()).isEqualTo("out * 443 DENY");
         assertThat(o.stateName()).contains("mine");
         assertThat(o.sealEverySeconds()).isZero();
         assertThat(o.verbose()).isTrue();
@@ -45,6 +45,14 @@ class LauncherOptionsTest {
         assertThatThrownBy(() -> LauncherOptions.parse(List.of("--domain-service", "no port", "a.jar")))
                 .hasMessageContaining("HOST:PORT");
         assertThatThrownBy(() -> LauncherOptions.parse(List.of("--help"))).isInstanceOf(LauncherOptions.UsageRequested.class);
+    }
+
+    @Test
+    void parse_taoRulesWithoutTheDomain_areRefusedNamingTheMissingOptions() {
+        assertThatThrownBy(() -> LauncherOptions.parse(List.of("--rule", "out * 80 PLAIN", "--rule", "in 127.0.0.1 5000 TAO",
+                "app.jar"))).isInstanceOf(LauncherException.class)
+                .hasMessage("the rule 'in 127.0.0.1 5000 TAO' needs Tao channels: give --domain-service HOST:PORT and "
+                        + "--policy-cert FILE (the domain that certifies this app)");
     }
 
     @Test

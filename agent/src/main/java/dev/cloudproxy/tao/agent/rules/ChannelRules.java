@@ -5,8 +5,12 @@ import dev.cloudproxy.tao.agent.rules.ChannelRule.Direction;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import dev.cloudproxy.tao.auth.AuthFormatException;
+import dev.cloudproxy.tao.auth.Prin;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +23,10 @@ import java.util.regex.Pattern;
  * out          10.1.2.0/24        8443        TAO
  * out          192.168.7.3        *           DENY
  * in           *                  9000-9099   TAO
+ * in           127.0.0.1          5000        TAO    peer=key([..]).Jvm([..])
  * </pre>
+ * An {@code in ... TAO} rule may end with {@code peer=NAME} fields: then only programs whose
+ * verified Tao name is one of those names, or an extension of one, may connect.
  * Addresses are IP literals or CIDR blocks, never host names: the hook sees the address the JDK
  * resolved, and resolving names while parsing would make the rules depend on DNS. The parser
  * bounds its input ({@value #MAX_TEXT_CHARS} characters, {@value #MAX_RULES} rules,
@@ -28,7 +35,7 @@ import java.util.regex.Pattern;
 public final class ChannelRules {
     public static final int MAX_TEXT_CHARS = 64 * 1024;
     public static final int MAX_RULES = 1024;
-    public static final int MAX_LINE_CHARS = 512;
+    public static final int MAX_LINE_CHARS = 4096; // room for a few peer names of a deep stack
 
     /** No rules: everything plain. */
     public static final ChannelRules NONE = new ChannelRules(List.of());
@@ -68,24 +75,60 @@ public final class ChannelRules {
         return rules.stream().anyMatch(r -> r.action() == Action.TAO);
     }
 
-    /** The action for a connection: the first matching rule's, else {@link Action#PLAIN}. */
+    /** The action for a connection or bind: {@link #select}'s. */
     public Action decide(Direction direction, InetAddress address, int port) {
-        for (ChannelRule r : rules) {
-            if (r.matches(direction, address, port)) {
-                return r.action();
-            }
-        }
-        return Action.PLAIN;
+        return select(direction, address, port).action();
     }
 
-    /** The first rule that matches, for messages; null if none. */
+    /** The first rule behind {@link #select}'s decision, for messages; null if none. */
     public ChannelRule match(Direction direction, InetAddress address, int port) {
+        return select(direction, address, port).rule().orElse(null);
+    }
+
+    /**
+     * What the rules decide for a connect to, or a bind of, {@code address}:{@code port}.
+     *
+     * <p>For one address, the first rule that matches decides; none: {@code PLAIN}. A bind of the
+     * wildcard address ({@code 0.0.0.0} or {@code ::}) is different: that one socket accepts
+     * connections on every address of the machine, of both families (the JDK binds either as the
+     * dual-stack {@code ::}), including addresses added while it listens. So every rule counts
+     * that would decide for at least one address the bind serves (a rule that earlier rules hide
+     * completely does not), and the most restrictive of their actions applies to the whole socket
+     * ({@code DENY} over {@code TAO} over {@code PLAIN}, where addresses no rule selects count as
+     * {@code PLAIN}). With {@code in 127.0.0.1 5000 TAO}, a server binding {@code *:5000} takes
+     * only Tao channels, on every address: no address is left in plaintext.
+     */
+    public Selection select(Direction direction, InetAddress address, int port) {
+        if (direction == Direction.IN && (address == null || address.isAnyLocalAddress())) {
+            return selectWildcard(port);
+        }
         for (ChannelRule r : rules) {
             if (r.matches(direction, address, port)) {
-                return r;
+                return new Selection(r.action(), List.of(r));
             }
         }
-        return null;
+        return Selection.NO_RULE;
+    }
+
+    private Selection selectWildcard(int port) {
+        List<Network.Span> earlier = new ArrayList<>();
+        Map<Action, List<ChannelRule>> reachable = new EnumMap<>(Action.class);
+        for (ChannelRule r : rules) {
+            if (r.direction() != Direction.IN || !r.matchesPort(port)) {
+                continue;
+            }
+            Network.Span span = r.network().span();
+            if (!span.coveredBy(earlier)) {
+                reachable.computeIfAbsent(r.action(), a -> new ArrayList<>()).add(r);
+            }
+            earlier.add(span);
+        }
+        for (Action a : List.of(Action.DENY, Action.TAO)) {
+            if (reachable.containsKey(a)) {
+                return new Selection(a, reachable.get(a));
+            }
+        }
+        return new Selection(Action.PLAIN, reachable.getOrDefault(Action.PLAIN, List.of()));
     }
 
     /** This list followed by {@code more}. */
@@ -146,8 +189,8 @@ public final class ChannelRules {
 
     private static ChannelRule parseRule(String line, int where) throws ChannelRulesException {
         String[] f = line.split("[ \t]+");
-        if (f.length != 4) {
-            throw error(where, "expected 'DIRECTION ADDRESS PORT ACTION', got " + f.length + " fields");
+        if (f.length < 4) {
+            throw error(where, "expected 'DIRECTION ADDRESS PORT ACTION [peer=NAME ...]', got " + f.length + " fields");
         }
         Direction direction = switch (f[0].toLowerCase(Locale.ROOT)) {
             case "out" -> Direction.OUT;
@@ -174,7 +217,23 @@ public final class ChannelRules {
             case "DENY" -> Action.DENY;
             default -> throw error(where, "action must be TAO, PLAIN or DENY, not " + quote(f[3]));
         };
-        return new ChannelRule(direction, network, first, last, action);
+        List<Prin> peers = new ArrayList<>();
+        for (int i = 4; i < f.length; i++) {
+            if (!f[i].startsWith("peer=")) {
+                throw error(where, "after the action only peer=NAME may follow, not " + quote(f[i]));
+            }
+            try {
+                peers.add(Prin.parse(f[i].substring("peer=".length())));
+            } catch (AuthFormatException e) {
+                throw error(where, "peer= needs a Tao principal name such as key([..]).Jvm([..]), not "
+                        + quote(f[i].substring("peer=".length())));
+            }
+        }
+        try {
+            return new ChannelRule(direction, network, first, last, action, peers);
+        } catch (IllegalArgumentException e) {
+            throw error(where, e.getMessage());
+        }
     }
 
     private static Network network(String s, int where) throws ChannelRulesException {

@@ -1,8 +1,11 @@
 package dev.cloudproxy.tao.agent.rules;
 
+import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 
 /** An address block in CIDR form ({@code 10.0.0.0/8}, {@code fd00::/8}, one address, or any). */
 public final class Network {
@@ -72,6 +75,45 @@ public final class Network {
         }
         int full = prefix.length * 8;
         return bits == full ? host : host + "/" + bits;
+    }
+
+    /**
+     * This block as one interval of a number line that holds every IPv4 address (0 to 2^32 - 1)
+     * and then every IPv6 address (2^32 onwards), so that "is this block covered by those" is one
+     * interval question whatever the families. {@link #ANY} is the whole line.
+     */
+    Span span() {
+        if (prefix == null) {
+            return new Span(BigInteger.ZERO, LINE_END);
+        }
+        BigInteger base = prefix.length == 4 ? BigInteger.ZERO : IPV6_START;
+        BigInteger first = base.add(new BigInteger(1, prefix));
+        BigInteger size = BigInteger.ONE.shiftLeft(prefix.length * 8 - bits);
+        return new Span(first, first.add(size).subtract(BigInteger.ONE));
+    }
+
+    private static final BigInteger IPV6_START = BigInteger.ONE.shiftLeft(32);
+    private static final BigInteger LINE_END = IPV6_START.add(BigInteger.ONE.shiftLeft(128)).subtract(BigInteger.ONE);
+
+    /** A closed interval {@code [first, last]} of the address line of {@link #span()}. */
+    record Span(BigInteger first, BigInteger last) {
+        /** Whether every point of this span lies in one of {@code others}. */
+        boolean coveredBy(List<Span> others) {
+            List<Span> sorted = others.stream().sorted(Comparator.comparing(Span::first)).toList();
+            BigInteger next = first; // the lowest point not yet known to be covered
+            for (Span o : sorted) {
+                if (o.first.compareTo(next) > 0) {
+                    break; // a gap at next
+                }
+                if (o.last.compareTo(next) >= 0) {
+                    next = o.last.add(BigInteger.ONE);
+                    if (next.compareTo(last) > 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     boolean isIpv4() {

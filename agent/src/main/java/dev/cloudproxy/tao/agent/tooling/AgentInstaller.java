@@ -19,7 +19,9 @@ import java.util.function.Consumer;
  * Tier 3's entry point, called once by premain. In this order: make the process non-dumpable;
  * refuse if it is traced; wait until the host has registered this process; connect to the parent
  * Tao and check that it answers; open the sealed state; install the {@code @TaoSealed} transformer
- * and, if the rules need them, the network hooks. Any failure propagates and premain ends the JVM.
+ * and, if the rules need them, the network hooks. Any failure propagates and premain ends the JVM;
+ * so do {@code TAO} rules without a domain to get Tao channel credentials from. At exit, each
+ * {@code TAO} rule that never selected a connect or bind is reported ({@link RuleUse}).
  */
 public final class AgentInstaller {
     /** Environment variable: the Unix socket on which the launcher says "registered, go ahead". */
@@ -48,6 +50,7 @@ public final class AgentInstaller {
         } catch (ChannelRulesException e) {
             throw new IllegalArgumentException("bad channel rules in the agent options: " + e.getMessage());
         }
+        opts.requireDomainForTao();
         waitForGate();
         Tao tao = connectParent();
         // Before the sealed state: the paradigm extends the program's name with PolicyKey([..]),
@@ -64,7 +67,9 @@ public final class AgentInstaller {
         TaoChannels channels = credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials);
         if (opts.rules().needsHooks()) {
             appendBootstrap.run();
-            installNetHooks(inst, opts, channels);
+            RuleUse use = new RuleUse(opts.rules());
+            installNetHooks(inst, opts, channels, use);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> use.report(System.err), "tao-rules-report"));
         }
         Consumer<Class<?>> restore = sealed::restore;
         Callable<Void> flush = () -> {
@@ -87,13 +92,13 @@ public final class AgentInstaller {
      * Only types of tier 3 and the JDK in this signature: verifying this class must not load a
      * tier-2 class before tier 2 is on the bootstrap class path.
      */
-    private static void installNetHooks(Instrumentation inst, AgentOptions opts, TaoChannels channels)
+    private static void installNetHooks(Instrumentation inst, AgentOptions opts, TaoChannels channels, RuleUse use)
             throws IOException {
         // Byte Buddy would probe sun.misc.Unsafe, which JDK 24+ warns about on the app's stderr;
         // the advice is inlined and injects no classes, so it needs none of it.
         String old = System.setProperty("net.bytebuddy.safe", "true");
         try {
-            NetInstrumentation.install(inst, opts.rules(), channels);
+            NetInstrumentation.install(inst, opts.rules(), channels, use);
         } finally {
             if (old == null) {
                 System.clearProperty("net.bytebuddy.safe");

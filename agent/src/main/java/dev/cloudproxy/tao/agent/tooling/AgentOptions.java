@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
+import dev.cloudproxy.tao.agent.rules.ChannelRule;
 import dev.cloudproxy.tao.agent.rules.ChannelRules;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
 import java.io.ByteArrayInputStream;
@@ -59,6 +60,20 @@ record AgentOptions(ChannelRules rules, Duration sealEvery, Optional<InetSocketA
             throw new IllegalArgumentException("domain-service and policy-cert go together");
         }
         return new AgentOptions(rules, sealEvery, Optional.ofNullable(service), Optional.ofNullable(policy));
+    }
+
+    /**
+     * Refuses {@code TAO} rules without the domain: with no way to get Tao channel credentials,
+     * every connection they select would fail, and a server under an {@code in ... TAO} rule
+     * would die at its first bind. Better one line before the program runs.
+     */
+    void requireDomainForTao() {
+        if (rules.needsTao() && domainService.isEmpty()) {
+            ChannelRule first = rules.rules().stream().filter(r -> r.action() == ChannelRule.Action.TAO)
+                    .findFirst().orElseThrow();
+            throw new IllegalArgumentException("the rule '" + first + "' needs Tao channels, but the agent options "
+                    + "name no domain (domain-service and policy-cert)");
+        }
     }
 
     /** {@code HOST:PORT} or {@code [IPv6]:PORT}; not resolved here. */

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
 import java.io.IOException;
@@ -53,7 +54,12 @@ final class ChannelCredentials implements TlsProvider {
     /** The peer's principal, from its certificate verified against the policy certificate. */
     @Override
     public String peerName(javax.net.ssl.SSLSession session) throws IOException {
-        return dev.cloudproxy.tao.channel.TaoChannels.peerPrincipal(session, paradigm.policyCertificate()).toString();
+        return peerPrincipal(session).toString();
+    }
+
+    @Override
+    public Prin peerPrincipal(javax.net.ssl.SSLSession session) throws IOException {
+        return dev.cloudproxy.tao.channel.TaoChannels.peerPrincipal(session, paradigm.policyCertificate());
     }
 
     @Override

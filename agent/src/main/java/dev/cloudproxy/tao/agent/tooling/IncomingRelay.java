@@ -1,6 +1,8 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.channel.PeerPolicy;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +31,8 @@ import javax.net.ssl.SSLSocket;
  * a loopback port only the relay uses, and the relay listens where the app asked, speaks TLS from
  * the {@link TlsProvider} with each client (mutual authentication: a client without a program
  * certificate of the domain never gets past the handshake), and carries the bytes to the app.
+ * If the rule names peers ({@code peer=}), a client whose verified principal is not one of them
+ * (or an extension of one) is closed after its handshake, before anything reaches the app.
  *
  * <p>Nobody else reaches the app through its loopback port: the accept hook ({@link #accepted})
  * lets the app accept a connection on it only if it comes from one of the relay's own sockets,
@@ -80,6 +85,15 @@ final class IncomingRelay implements AutoCloseable {
      * loopback port). Fails as the app's bind would if the address is taken.
      */
     InetSocketAddress prepare(Object app, InetAddress local, int port) throws IOException {
+        return prepare(app, local, port, Optional.empty(), "");
+    }
+
+    /**
+     * As {@link #prepare(Object, InetAddress, int)}, and only clients whose verified principal
+     * {@code peers} accepts (if present) reach the app; {@code why} names the rule in refusals.
+     */
+    InetSocketAddress prepare(Object app, InetAddress local, int port, Optional<PeerPolicy> peers, String why)
+            throws IOException {
         InetSocketAddress requested = new InetSocketAddress(local == null ? anyLocal() : local, port);
         synchronized (open) {
             if (closed) {
@@ -99,7 +113,7 @@ final class IncomingRelay implements AutoCloseable {
                 b.initCause(e);
                 throw b;
             }
-            Listener l = new Listener(app, server);
+            Listener l = new Listener(app, server, peers, why);
             open.add(l);
             byApp.put(app, l);
             startWatcher();
@@ -233,12 +247,30 @@ final class IncomingRelay implements AutoCloseable {
     private final class Listener {
         final WeakReference<Object> app;
         final ServerSocket server;
+        final Optional<PeerPolicy> allowed;
+        final String rule;
         volatile InetSocketAddress target;
         private volatile Thread acceptor;
 
-        Listener(Object app, ServerSocket server) {
+        Listener(Object app, ServerSocket server, Optional<PeerPolicy> peers, String rule) {
             this.app = new WeakReference<>(app);
             this.server = server;
+            this.allowed = peers;
+            this.rule = rule;
+        }
+
+        /** Null if the rules let {@code session}'s verified peer connect, else why not. */
+        private String refusal(javax.net.ssl.SSLSession session) {
+            if (allowed.isEmpty()) {
+                return null;
+            }
+            try {
+                Prin who = tls.peerPrincipal(session);
+                return allowed.get().accepts(who) ? null : "its program " + who + " is not one the rule '" + rule
+                        + "' lets connect";
+            } catch (IOException | RuntimeException e) {
+                return "its name cannot be checked against the rule '" + rule + "' (" + e.getMessage() + ")";
+            }
         }
 
         /** The address the app asked for, with the port the relay got. */
@@ -329,14 +361,20 @@ final class IncomingRelay implements AutoCloseable {
                 tlsSocket.setNeedClientAuth(true);
                 tlsSocket.setSoTimeout((int) HANDSHAKE_WAIT.toMillis());
                 String peer;
+                String refused;
                 try {
                     tlsSocket.startHandshake();
                     peer = tls.peerName(tlsSocket.getSession());
+                    refused = refusal(tlsSocket.getSession());
                 } catch (IOException e) {
+                    peer = null;
+                    refused = "no Tao channel of this domain (" + e.getMessage() + ")";
+                }
+                if (refused != null) {
+                    // Closed before a byte reaches the app: the client learns nothing from it.
                     System.err.println("tao-agent: refused a connection to the Tao channel listener on "
                             + TaoChannels.hostPort(shownLocal.getAddress(), shownLocal.getPort()) + " from "
-                            + TaoChannels.hostPort(from.getAddress(), from.getPort())
-                            + ": no Tao channel of this domain (" + e.getMessage() + ")");
+                            + TaoChannels.hostPort(from.getAddress(), from.getPort()) + ": " + refused);
                     return;
                 }
                 handshakes.release();

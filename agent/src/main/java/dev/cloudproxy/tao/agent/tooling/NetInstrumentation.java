@@ -47,8 +47,9 @@ final class NetInstrumentation {
 
     private NetInstrumentation() {}
 
-    static void install(Instrumentation inst, ChannelRules rules, TaoChannels channels) throws IOException {
-        install(inst, new NetPolicy(rules, channels));
+    static void install(Instrumentation inst, ChannelRules rules, TaoChannels channels, RuleUse use)
+            throws IOException {
+        install(inst, new NetPolicy(rules, channels, use));
     }
 
     static void install(Instrumentation inst, NetHooks.Handler handler) throws IOException {

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
 import dev.cloudproxy.tao.agent.rules.ChannelRule;
 import dev.cloudproxy.tao.agent.rules.ChannelRule.Direction;
 import dev.cloudproxy.tao.agent.rules.ChannelRules;
+import dev.cloudproxy.tao.agent.rules.Selection;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.BindException;
@@ -11,19 +12,27 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** Applies the channel rules to each TCP connect and bind the hooks report. */
+/**
+ * Applies the channel rules to each TCP connect and bind the hooks report ({@link
+ * ChannelRules#select}: a bind of the wildcard address is decided by every rule that selects an
+ * address it serves), and records which rules decided for {@link RuleUse}.
+ */
 final class NetPolicy implements NetHooks.Handler {
     private final ChannelRules rules;
     private final TaoChannels channels;
+    private final RuleUse use;
 
-    NetPolicy(ChannelRules rules, TaoChannels channels) {
+    NetPolicy(ChannelRules rules, TaoChannels channels, RuleUse use) {
         this.rules = rules;
         this.channels = channels;
+        this.use = use;
     }
 
     @Override
     public InetSocketAddress onConnect(InetAddress remote, int port) throws IOException {
-        ChannelRule rule = rules.match(Direction.OUT, remote, port);
+        Selection selection = rules.select(Direction.OUT, remote, port);
+        use.record(selection);
+        ChannelRule rule = selection.rule().orElse(null);
         if (rule == null) {
             return null;
         }
@@ -37,15 +46,18 @@ final class NetPolicy implements NetHooks.Handler {
 
     @Override
     public InetSocketAddress onBind(FileDescriptor fd, InetAddress local, int port) throws IOException {
-        ChannelRule rule = rules.match(Direction.IN, local, port);
+        Selection selection = rules.select(Direction.IN, local, port);
+        use.record(selection);
+        ChannelRule rule = selection.rule().orElse(null);
         if (rule == null) {
             return null;
         }
         return switch (rule.action()) {
             case PLAIN -> null;
             case DENY -> throw new BindException("tao-agent: listening on " + TaoChannels.hostPort(local, port)
-                    + " denied by rule '" + rule + "'");
-            case TAO -> channels.routeIncoming(fd, local, port, rule);
+                    + " denied by rule '" + rule + "'" + (local != null && local.isAnyLocalAddress()
+                            ? " (a bind of the wildcard address accepts connections on every address)" : ""));
+            case TAO -> channels.routeIncoming(fd, local, port, selection);
         };
     }
 

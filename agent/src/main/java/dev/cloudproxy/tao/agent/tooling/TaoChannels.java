@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
 import dev.cloudproxy.tao.agent.rules.ChannelRule;
+import dev.cloudproxy.tao.agent.rules.Selection;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.BindException;
@@ -9,6 +10,7 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The seam between the network hooks and Tao channels. A {@code TAO} connection is sent to an
@@ -56,14 +58,16 @@ final class TaoChannels {
      * Where the app's socket {@code app} should bind for a TAO bind to {@code local}:{@code port}
      * (the relay listens there instead); without a provider it fails.
      */
-    InetSocketAddress routeIncoming(FileDescriptor app, InetAddress local, int port, ChannelRule rule)
+    InetSocketAddress routeIncoming(FileDescriptor app, InetAddress local, int port, Selection selection)
             throws IOException {
+        ChannelRule rule = selection.rule().orElseThrow();
         if (provider.isEmpty()) {
             throw new BindException("tao-agent: listening on " + hostPort(local, port)
                     + " must take Tao channels (rule '" + rule + "'), but this program has no Tao channel credentials"
                     + " (give the launcher --domain-service and --policy-cert); refused rather than served in plaintext");
         }
-        return incoming.prepare(app, local, port);
+        String why = selection.rules().stream().map(ChannelRule::toString).collect(Collectors.joining("' and '"));
+        return incoming.prepare(app, local, port, selection.peerPolicy(), why);
     }
 
     /** A bind {@link #routeIncoming} redirected has ended. */

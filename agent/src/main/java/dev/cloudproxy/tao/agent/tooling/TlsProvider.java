@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
+import dev.cloudproxy.tao.auth.Prin;
 import java.io.IOException;
 import javax.net.ssl.SSLContext;
 
@@ -15,5 +16,13 @@ public interface TlsProvider {
     /** The verified peer's name in a session of that context (default: the certificate subject). */
     default String peerName(javax.net.ssl.SSLSession session) throws IOException {
         return session.getPeerPrincipal().getName();
+    }
+
+    /**
+     * The verified peer's Tao principal in a session of that context, for peer policies. A
+     * provider that cannot name peers as principals fails, so a policy is never skipped.
+     */
+    default Prin peerPrincipal(javax.net.ssl.SSLSession session) throws IOException {
+        throw new IOException("this TLS provider cannot name peers as Tao principals");
     }
 }

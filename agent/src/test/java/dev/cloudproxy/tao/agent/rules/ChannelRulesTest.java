@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloudproxy.tao.agent.rules.ChannelRule.Action;
 import dev.cloudproxy.tao.agent.rules.ChannelRule.Direction;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.channel.PeerPolicy;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,7 +85,7 @@ class ChannelRulesTest {
         assertThatThrownBy(() -> ChannelRules.parse("out * * TAO;".repeat(ChannelRules.MAX_RULES + 1)))
                 .isInstanceOf(ChannelRulesException.class).hasMessageContaining("more than 1024 rules");
         assertThatThrownBy(() -> ChannelRules.parse("out * * TAO " + " ".repeat(ChannelRules.MAX_LINE_CHARS)))
-                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("longer than 512");
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("longer than " + ChannelRules.MAX_LINE_CHARS);
     }
 
     @Test
@@ -108,5 +111,78 @@ class ChannelRulesTest {
         assertThatThrownBy(() -> ChannelRules.parse("out * * \u001b[31m" + "A".repeat(300)))
                 .isInstanceOf(ChannelRulesException.class)
                 .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(120).doesNotContain("\u001b"));
+    }
+
+    // A wildcard bind serves every address: a rule for any one of them must not be bypassed by it.
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0", "::"})
+    void select_aTaoRuleForOneAddress_takesAWildcardBindOfItsPort(String wildcard) throws Exception {
+        ChannelRules r = ChannelRules.parse("in 127.0.0.1 5000 TAO");
+
+        Selection s = r.select(Direction.IN, ip(wildcard), 5000);
+
+        assertThat(s.action()).isEqualTo(Action.TAO);
+        assertThat(s.rules()).containsExactlyElementsOf(r.rules());
+        assertThat(r.decide(Direction.IN, ip(wildcard), 5001)).isEqualTo(Action.PLAIN);
+        assertThat(r.decide(Direction.IN, ip("10.0.0.1"), 5000)).as("one other address").isEqualTo(Action.PLAIN);
+        assertThat(r.decide(Direction.OUT, ip(wildcard), 5000)).as("only binds").isEqualTo(Action.PLAIN);
+    }
+
+    @Test
+    void select_aWildcardBind_getsTheStrictestActionOfItsAddresses() throws Exception {
+        // An earlier PLAIN rule for loopback must not leave the other addresses' TAO in plaintext.
+        assertThat(ChannelRules.parse("in 127.0.0.1 5000 PLAIN; in * 5000 TAO").decide(Direction.IN, ip("::"), 5000))
+                .isEqualTo(Action.TAO);
+        Selection deny = ChannelRules.parse("in 127.0.0.1 5000 TAO; in * * DENY").select(Direction.IN, ip("0.0.0.0"), 5000);
+        assertThat(deny.action()).isEqualTo(Action.DENY);
+        assertThat(deny.rule().orElseThrow()).hasToString("in * * DENY");
+        // An IPv6 rule counts for 0.0.0.0 too: the JDK binds it as the dual-stack ::.
+        assertThat(ChannelRules.parse("in ::1 5000 TAO").decide(Direction.IN, ip("0.0.0.0"), 5000)).isEqualTo(Action.TAO);
+    }
+
+    @Test
+    void select_aRuleHiddenByEarlierRules_doesNotCountForAWildcardBind() throws Exception {
+        // Two halves of 10.0.0.0/24 hide the DENY for the whole block; everything is TAO or PLAIN.
+        ChannelRules r = ChannelRules.parse("in 10.0.0.0/25 80 TAO; in 10.0.0.128/25 80 PLAIN; in 10.0.0.0/24 80 DENY");
+        Selection s = r.select(Direction.IN, ip("0.0.0.0"), 80);
+        assertThat(s.action()).isEqualTo(Action.TAO);
+        assertThat(s.rules()).containsExactly(r.rules().get(0));
+
+        ChannelRules everything = ChannelRules.parse("in 0.0.0.0/0 80 PLAIN; in ::/0 80 PLAIN; in 10.0.0.1 80 TAO");
+        assertThat(everything.decide(Direction.IN, ip("::"), 80)).as("the TAO rule is hidden").isEqualTo(Action.PLAIN);
+        ChannelRules gap = ChannelRules.parse("in 0.0.0.0/1 80 PLAIN; in 128.0.0.0/2 80 PLAIN; in * 80 TAO");
+        assertThat(gap.decide(Direction.IN, ip("::"), 80)).as("192.0.0.0/2 and IPv6 remain").isEqualTo(Action.TAO);
+    }
+
+    @Test
+    void parse_peerNames_roundTripAndArePolicies() throws Exception {
+        ChannelRules r = ChannelRules.parse("in 127.0.0.1 5000 TAO peer=key([0a0b]).Jvm([0c]) peer=key([ff]).PCRs(\"17,18\",\"x\")");
+
+        ChannelRule rule = r.rules().get(0);
+        assertThat(rule.peers()).containsExactly(Prin.parse("key([0a0b]).Jvm([0c])"), Prin.parse("key([ff]).PCRs(\"17,18\", \"x\")"));
+        assertThat(rule).hasToString("in 127.0.0.1 5000 TAO peer=key([0a0b]).Jvm([0c]) peer=key([ff]).PCRs(\"17,18\",\"x\")");
+        assertThat(ChannelRules.parse(r.toLine()).rules()).isEqualTo(r.rules());
+        PeerPolicy policy = r.select(Direction.IN, ip("127.0.0.1"), 5000).peerPolicy().orElseThrow();
+        assertThat(policy.accepts(Prin.parse("key([0a0b]).Jvm([0c])"))).isTrue();
+        assertThat(policy.accepts(Prin.parse("key([0a0b]).Jvm([0c]).PolicyKey([01])"))).as("an extension").isTrue();
+        assertThat(policy.accepts(Prin.parse("key([0a0b]).Jvm([0d])"))).as("another program").isFalse();
+        assertThat(policy.accepts(Prin.parse("key([0a0b])"))).as("its host").isFalse();
+        assertThat(ChannelRules.parse("in * * TAO").select(Direction.IN, ip("::"), 1).peerPolicy()).isEmpty();
+    }
+
+    @Test
+    void parse_peerNamesWhereTheyCannotBeEnforcedOrWritten_areRefused() {
+        assertThatThrownBy(() -> ChannelRules.parse("out * 443 TAO peer=key([01])"))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("only for 'in ... TAO' rules");
+        assertThatThrownBy(() -> ChannelRules.parse("in * 80 PLAIN peer=key([01])"))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("only for 'in ... TAO' rules");
+        assertThatThrownBy(() -> ChannelRules.parse("in * 80 TAO peer=not a name"))
+                .isInstanceOf(ChannelRulesException.class).hasMessageStartingWith("rule 1: ");
+        assertThatThrownBy(() -> ChannelRules.parse("in * 80 TAO peer=key(\"a"))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("peer= needs a Tao principal name");
+        assertThatThrownBy(() -> new ChannelRule(Direction.IN, Network.ANY, 1, 1, Action.TAO,
+                List.of(Prin.parse("key([01]).Ext(\"a b\")"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be written in a rule");
     }
 }

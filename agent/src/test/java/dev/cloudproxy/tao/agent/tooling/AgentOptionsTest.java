@@ -31,4 +31,14 @@ class AgentOptionsTest {
         assertThatThrownBy(() -> AgentOptions.parse("x".repeat(AgentOptions.MAX_CHARS + 1)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void requireDomainForTao_taoRulesWithoutADomain_areRefusedNamingTheRule() throws Exception {
+        AgentOptions noDomain = AgentOptions.parse("rules=out * 80 DENY;in 127.0.0.1 5000 TAO");
+
+        assertThatThrownBy(noDomain::requireDomainForTao).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the rule 'in 127.0.0.1 5000 TAO' needs Tao channels, but the agent options name no domain "
+                        + "(domain-service and policy-cert)");
+        AgentOptions.parse("rules=out * 80 DENY").requireDomainForTao(); // no TAO rule: nothing needed
+    }
 }

@@ -3,6 +3,10 @@ package dev.cloudproxy.tao.agent.tooling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cloudproxy.tao.auth.Bytes;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.channel.PeerPolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,6 +16,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -213,5 +220,58 @@ class IncomingRelayTest {
     void aClosedRelay_refusesNewListeners() {
         relay.close();
         assertThrows(BindException.class, () -> relay.prepare(new Object(), lo, 0));
+    }
+
+    @Test
+    void aPeerPolicy_keepsOtherProgramsFromTheApp_andLetsTheNamedOneThrough() throws Exception {
+        Prin allowed = Prin.parse("key([0a0b]).Jvm([0c])");
+        AtomicReference<Prin> nextClient = new AtomicReference<>(Prin.parse("key([0a0b]).Jvm([0d])"));
+        IncomingRelay named = new IncomingRelay(new TlsProvider() {
+            @Override
+            public SSLContext sslContext() {
+                return tls;
+            }
+
+            @Override
+            public Prin peerPrincipal(javax.net.ssl.SSLSession session) {
+                return nextClient.get(); // one test certificate for all: the test says who is calling
+            }
+        });
+        Object key = new Object();
+        InetSocketAddress at = named.prepare(key, lo, 0, Optional.of(PeerPolicy.subprincipalsOf(List.of(allowed))),
+                "in 127.0.0.1 * TAO peer=" + allowed);
+        try (ServerSocket app = new ServerSocket()) {
+            app.bind(at);
+            named.bound(key, (InetSocketAddress) app.getLocalSocketAddress());
+            int port = named.localAddress(key).getPort();
+
+            try (SSLSocket other = tlsClient(port)) {
+                other.getOutputStream().write("from another program\n".getBytes(StandardCharsets.UTF_8));
+                other.getOutputStream().flush();
+                byte[] back;
+                try {
+                    back = other.getInputStream().readAllBytes();
+                } catch (IOException closedWithoutCloseNotify) {
+                    back = new byte[0];
+                }
+                assertThat(back).as("closed, nothing from the app").isEmpty();
+            }
+            nextClient.set(allowed.extend(new PrinExt("PolicyKey", List.of(new Bytes(new byte[] {1})))));
+            try (SSLSocket client = tlsClient(port)) {
+                client.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+                client.getOutputStream().flush();
+                app.setSoTimeout(60_000);
+                Socket fromRelay = app.accept(); // the first connection the app sees
+                InetSocketAddress remote = named.accepted(key, new Object(),
+                        (InetSocketAddress) fromRelay.getRemoteSocketAddress());
+                assertThat(remote).as("it came through the relay").isEqualTo(client.getLocalSocketAddress());
+                try (Socket s = fromRelay) {
+                    assertThat(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
+                            .readLine()).as("the named program's bytes, not the other's").isEqualTo("hello");
+                }
+            }
+        } finally {
+            named.close();
+        }
     }
 }
