@@ -2,7 +2,6 @@ package dev.cloudproxy.tao.channel;
 
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.VerificationException;
-import dev.cloudproxy.tao.domain.DomainServiceClient;
 import dev.cloudproxy.tao.domain.RevocationList;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -54,38 +53,6 @@ public final class RevocationChecker {
     public static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(5);
     /** A list dated further ahead than this is refused: the issuer's clock or the list is wrong. */
     private static final Duration FUTURE_SKEW = Duration.ofSeconds(60);
-
-    /**
-     * Where the CRL comes from: the DER (or PEM) bytes as the source has them, unverified; the
-     * checker verifies them.
-     */
-    @FunctionalInterface
-    public interface CrlSource {
-        /**
-         * The domain's current CRL.
-         *
-         * @throws IOException if the source cannot be reached or fails
-         * @throws TaoException if the source cannot be authenticated
-         */
-        byte[] fetch() throws IOException, TaoException;
-
-        /** The CRL that the domain service behind {@code client} serves ({@code GET_CRL}). */
-        static CrlSource domainService(DomainServiceClient client) {
-            Objects.requireNonNull(client, "client");
-            return new CrlSource() {
-                @Override
-                public byte[] fetch() throws IOException, TaoException {
-                    return client.fetchCrlDer();
-                }
-
-                @Override
-                public String toString() {
-                    return "the domain service at " + client.address().getHostString() + ":"
-                            + client.address().getPort();
-                }
-            };
-        }
-    }
 
     /** A verified list, reduced to what checks need. */
     private record Crl(BigInteger number, Instant nextUpdate, Map<BigInteger, Instant> revoked) {}

@@ -31,7 +31,7 @@ class RevocationCheckerTest {
         other.close();
     }
 
-    private final RevocationChecker.CrlSource source = () -> {
+    private final CrlSource source = () -> {
         fetches.incrementAndGet();
         byte[] b = served;
         if (b == null) {
