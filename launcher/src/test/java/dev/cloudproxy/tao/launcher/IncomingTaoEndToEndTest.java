@@ -96,6 +96,18 @@ class IncomingTaoEndToEndTest {
         return LauncherProcess.run(tmp, env("client"), args);
     }
 
+    /**
+     * The client app under the launcher with a rule for any port (so its name does not depend on
+     * the port) and its Tao home, hence its sealed certificate, named {@code who}.
+     */
+    private Result runClientAnyPort(int port, String who) throws Exception {
+        Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("client")), "client", TaoClientApp.class, null);
+        List<String> args = new ArrayList<>(List.of("--rule", "out 127.0.0.1 * TAO"));
+        args.addAll(domainArgs());
+        args.addAll(List.of(jar.toString(), Integer.toString(port)));
+        return LauncherProcess.run(tmp, env(who), args);
+    }
+
     private static String value(String line, String prefix) {
         assertThat(line).as("output line").startsWith(prefix);
         return line.substring(prefix.length());
@@ -181,6 +193,41 @@ class IncomingTaoEndToEndTest {
             assertThat(wire[1]).isEqualTo((byte) 0x03);
             assertThat(new String(wire, StandardCharsets.ISO_8859_1)).doesNotContain("hello");
             assertThat(new String(proxy.downstream(), StandardCharsets.ISO_8859_1)).doesNotContain("echo");
+        }
+    }
+
+    @Test
+    void aRevokedClient_isRefusedByTheServersRelay() throws Exception {
+        // The client's first start obtains its program certificate (its connection goes nowhere).
+        int nowhere;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = free.getLocalPort();
+        }
+        Result first = runClientAnyPort(nowhere, "client");
+        String clientName = value(first.out().lines().filter(l -> l.startsWith("name: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no name: " + first.err())), "name: ");
+        List<java.math.BigInteger> serials = service.registry().issuedTo(dev.cloudproxy.tao.auth.Prin.parse(clientName));
+        assertThat(serials).as("the client's certificate").hasSize(1);
+        assertThat(service.registry().revoke(serials, java.time.Instant.now())).isEqualTo(serials);
+
+        try (LauncherProcess server = startServer("socket", 1)) {
+            BufferedReader out = server.stdout();
+            String serverName = value(out.readLine(), "name: ");
+            int port = Integer.parseInt(value(out.readLine(), "listening on "));
+
+            // Its second start reuses the sealed, now revoked, certificate: refused by the server's relay.
+            Result revoked = runClientAnyPort(port, "client");
+            assertThat(revoked.out()).as(revoked.err()).doesNotContain("echo").contains("name: " + clientName);
+            // The same program with a new certificate (a fresh home; the policy still admits it) gets in.
+            Result renewed = runClientAnyPort(port, "client-renewed");
+            assertThat(renewed.out()).as(renewed.err()).startsWith("answer: echo: hello\npeer: " + serverName + "\n");
+
+            assertThat(out.readLine()).startsWith("conn local=" + port + " ").endsWith(" line=hello");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+            assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on 127.0.0.1:"
+                    + port).contains("peer " + clientName + " refused: the certificate with serial "
+                    + serials.get(0).toString(16) + " was revoked");
         }
     }
 
