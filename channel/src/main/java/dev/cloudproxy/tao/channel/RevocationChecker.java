@@ -74,7 +74,7 @@ public final class RevocationChecker {
     private final Clock clock;
     private final ReentrantLock fetching = new ReentrantLock();
     private volatile State state = State.NONE;
-    /** The CRL number last warned about as stale (guarded by {@link #fetching} or benign races). */
+    /** The CRL number last warned about as stale; a race at worst repeats one warning. */
     private volatile BigInteger warnedStale;
 
     private RevocationChecker(Builder b) {
