@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -25,7 +26,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>The chain must be the program certificate alone or followed by the policy certificate
  * itself; the principal comes from {@link ProgramCertificate#verify} of that certificate. The
  * handshake must be TLS 1.3 when JSSE tells which. Endpoint identification (host names) is
- * ignored on purpose: a Tao peer's identity is its principal, which the policy judges.
+ * ignored on purpose: a Tao peer's identity is its principal, which the policy judges. With a
+ * {@link RevocationChecker}, a certificate the domain's CRL revokes is refused, and so is every
+ * certificate while no current CRL is at hand.
  *
  * <p>Verifying a certificate is one ECDSA verification; the principals of the last 256 verified
  * certificates are remembered by their exact DER bytes (the verification depends on nothing
@@ -38,6 +41,7 @@ final class ProgramTrustManager extends X509ExtendedTrustManager {
     private final X509Certificate policyCertificate;
     private final PeerPolicy policy;
     private final Clock clock;
+    private final Optional<RevocationChecker> revocation;
     private final Map<ByteBuffer, Prin> verified = new LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -47,10 +51,12 @@ final class ProgramTrustManager extends X509ExtendedTrustManager {
         }
     };
 
-    ProgramTrustManager(X509Certificate policyCertificate, PeerPolicy policy, Clock clock) {
+    ProgramTrustManager(X509Certificate policyCertificate, PeerPolicy policy, Clock clock,
+            Optional<RevocationChecker> revocation) {
         this.policyCertificate = policyCertificate;
         this.policy = policy;
         this.clock = clock;
+        this.revocation = revocation;
     }
 
     PeerPolicy policy() {
@@ -59,6 +65,24 @@ final class ProgramTrustManager extends X509ExtendedTrustManager {
 
     Clock clock() {
         return clock;
+    }
+
+    Optional<RevocationChecker> revocation() {
+        return revocation;
+    }
+
+    /**
+     * Refuses a verified peer certificate that the domain's CRL revokes, or any while the CRL is
+     * unknown; does nothing without a {@link RevocationChecker}.
+     */
+    void checkRevocation(X509Certificate cert, Prin peer) throws VerificationException {
+        if (revocation.isPresent()) {
+            try {
+                revocation.get().check(cert);
+            } catch (VerificationException e) {
+                throw new VerificationException("peer " + peer + " refused: " + e.getMessage(), e);
+            }
+        }
     }
 
     /**
@@ -110,6 +134,12 @@ final class ProgramTrustManager extends X509ExtendedTrustManager {
         } catch (VerificationException e) {
             throw new CertificateException("the peer's certificate is not a valid program certificate of this domain: "
                     + e.getMessage(), e);
+        }
+        // Revocation before the policy: a guard's answer about a revoked program is moot.
+        try {
+            checkRevocation(chain[0], peer);
+        } catch (VerificationException e) {
+            throw new CertificateException(e.getMessage(), e);
         }
         if (!policy.accepts(peer)) {
             throw new CertificateException("peer " + peer + " is not accepted by " + policy);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -40,6 +41,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
  *       certificate, never read from an unverified field, and the {@link PeerPolicy} must accept
  *       it; a refusal fails the handshake, and the refusing side's exception says who was refused
  *       and by which policy;
+ *   <li>with a {@link RevocationChecker} ({@link Builder#revocation}), a peer whose certificate
+ *       the domain's CRL revokes is refused, on the handshake and by {@link #checkPeer}, and so
+ *       is every peer while no current CRL is at hand; a revocation reaches new connections
+ *       within the checker's refresh interval (60 s by default);
  *   <li>host names are not checked (the identity of a Tao peer is its principal, and program
  *       certificates name no hosts): a client that must reach one particular program says so
  *       with {@link PeerPolicy#only}.
@@ -83,7 +88,8 @@ public final class TaoChannels {
         this.credentials = b.credentials;
         this.keyManager = new ProgramKeyManager(b.credentials.chain().toArray(new X509Certificate[0]),
                 b.credentials.tlsKey());
-        this.trustManager = new ProgramTrustManager(b.credentials.policyCertificate(), b.peerPolicy, b.clock);
+        this.trustManager = new ProgramTrustManager(b.credentials.policyCertificate(), b.peerPolicy, b.clock,
+                b.revocation);
         SSLContext base = initContext(keyManager, trustManager, b.sessionTimeout);
         this.parameters = parameters(base);
         this.context = new ConfiguredSslContext(base, parameters);
@@ -132,6 +138,7 @@ public final class TaoChannels {
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Clock clock = Clock.systemUTC();
+        private Optional<RevocationChecker> revocation = Optional.empty();
 
         private Builder(ProgramCredentials credentials) {
             this.credentials = Objects.requireNonNull(credentials, "credentials");
@@ -149,6 +156,17 @@ public final class TaoChannels {
          */
         public Builder sessionTimeout(Duration timeout) {
             this.sessionTimeout = ChannelConfig.checkSessionTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * Checks every peer certificate against the domain's CRL with {@code checker}: a revoked
+         * peer is refused, and so is every peer while the checker has no current CRL (fail
+         * closed). Without one, revocation is not checked: programs that get their certificates
+         * from a domain service should always set one (the agent does).
+         */
+        public Builder revocation(RevocationChecker checker) {
+            this.revocation = Optional.of(Objects.requireNonNull(checker, "checker"));
             return this;
         }
 
@@ -254,12 +272,14 @@ public final class TaoChannels {
 
     /**
      * Checks an established session now, as a full handshake would: TLS 1.3, the peer's program
-     * certificate still valid, the peer policy still accepting it. Use it on resumed sessions
-     * when a changed policy must apply to them.
+     * certificate still valid and (with a {@link RevocationChecker}) not revoked, the peer policy
+     * still accepting it. Use it on resumed sessions when a changed policy or a revocation must
+     * apply to them.
      *
      * @return the peer's principal
      * @throws SSLPeerUnverifiedException if the peer has no valid program certificate of this domain
-     * @throws PeerRefusedException if the protocol is not TLS 1.3 or the policy refuses the peer
+     * @throws PeerRefusedException if the protocol is not TLS 1.3, the peer's certificate is
+     *     revoked (or its revocation unknown), or the policy refuses the peer
      */
     public Prin checkPeer(SSLSession session) throws SSLPeerUnverifiedException, PeerRefusedException {
         if (!TLS13.equals(session.getProtocol())) {
@@ -272,6 +292,11 @@ public final class TaoChannels {
         } catch (VerificationException e) {
             throw unverified("the peer certificate is not a valid program certificate of this domain: "
                     + e.getMessage(), e);
+        }
+        try {
+            trustManager.checkRevocation(leaf, peer);
+        } catch (VerificationException e) {
+            throw new PeerRefusedException(e.getMessage(), e);
         }
         if (!trustManager.policy().accepts(peer)) {
             throw new PeerRefusedException("peer " + peer + " is not accepted by " + trustManager.policy());

@@ -305,7 +305,7 @@ public final class Domain implements AutoCloseable {
         if (!hasPolicyKey()) {
             throw new IllegalStateException("the domain was loaded without its policy key");
         }
-        return RevocationList.sign(keys.signer(), certificate, entries, number, thisUpdate, nextUpdate);
+        return RevocationList.issue(keys.signer(), certificate, entries, number, thisUpdate, nextUpdate);
     }
 
     /** Destroys the policy key, if this domain holds it. Idempotent. */

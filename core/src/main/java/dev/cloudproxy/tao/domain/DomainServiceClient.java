@@ -162,12 +162,24 @@ public final class DomainServiceClient {
      * @throws IOException if the service cannot be reached or breaks the protocol
      */
     public X509CRL fetchCrl() throws IOException, TaoException {
+        return RevocationList.verify(fetchCrlDer(), policyCertificate, clock.instant());
+    }
+
+    /**
+     * The service's current CRL as it sent it (DER, at most {@link RevocationList#MAX_BYTES}),
+     * <em>not verified</em>: for callers that verify it themselves with {@link RevocationList}
+     * and judge its dates by their own rules (the channel module's revocation checker does).
+     *
+     * @throws IOException if the service cannot be reached, fails, or breaks the protocol
+     * @throws TaoException if the service's own certificate does not verify
+     */
+    public byte[] fetchCrlDer() throws IOException, TaoException {
         DomainServiceResponse response = call(DomainServiceRequest.newBuilder()
                 .setOp(DomainServiceOp.DOMAIN_SERVICE_GET_CRL).build());
         if (!response.hasCrl()) {
             throw new IOException("the domain service answered without a CRL");
         }
-        return RevocationList.verify(response.getCrl().toByteArray(), policyCertificate, clock.instant());
+        return response.getCrl().toByteArray();
     }
 
     private DomainServiceResponse call(DomainServiceRequest request) throws IOException, TaoException {

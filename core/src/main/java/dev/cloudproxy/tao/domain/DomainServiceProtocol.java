@@ -157,7 +157,9 @@ public final class DomainServiceProtocol {
     }
 
     /**
-     * Parses a response frame strictly (unknown fields, including unknown statuses, are refused).
+     * Parses a response frame strictly (unknown fields, including unknown statuses, are refused;
+     * a CRL is at most {@link RevocationList#MAX_BYTES}, a certificate at most
+     * {@link #MAX_CERTIFICATE_BYTES}).
      *
      * @throws FrameException if it is not a well-formed response
      */
@@ -168,6 +170,13 @@ public final class DomainServiceProtocol {
         DomainServiceResponse r = parse(frame, DomainServiceResponse.getDefaultInstance(), "response");
         if (!r.hasStatus()) {
             throw new FrameException("response has no status");
+        }
+        if (r.getCrl().size() > RevocationList.MAX_BYTES) {
+            throw new FrameException("a CRL larger than " + RevocationList.MAX_BYTES + " bytes");
+        }
+        if (r.getProgramCertificate().size() > MAX_CERTIFICATE_BYTES
+                || r.getPolicyCertificate().size() > MAX_CERTIFICATE_BYTES) {
+            throw new FrameException("a certificate larger than " + MAX_CERTIFICATE_BYTES + " bytes");
         }
         return r;
     }

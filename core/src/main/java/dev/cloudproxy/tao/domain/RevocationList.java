@@ -61,8 +61,15 @@ public final class RevocationList {
 
     private RevocationList() {}
 
-    /** Signs a list; callers go through {@link Domain#issueRevocationList}. */
-    static X509CRL sign(Signer policyKey, X509Certificate policyCertificate, Collection<Entry> entries,
+    /**
+     * Signs a list with the policy key. A domain's own lists come from
+     * {@link Domain#issueRevocationList}, which keeps the numbering; this is public for whoever
+     * holds a policy key without a {@link Domain} (tests, and tools that re-sign a list).
+     *
+     * @throws IllegalArgumentException if {@code nextUpdate} is not after {@code thisUpdate} or
+     *     the number is negative
+     */
+    public static X509CRL issue(Signer policyKey, X509Certificate policyCertificate, Collection<Entry> entries,
             BigInteger number, Instant thisUpdate, Instant nextUpdate) {
         if (!nextUpdate.isAfter(thisUpdate)) {
             throw new IllegalArgumentException("nextUpdate must be after thisUpdate");

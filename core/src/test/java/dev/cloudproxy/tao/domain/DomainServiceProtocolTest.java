@@ -101,6 +101,37 @@ class DomainServiceProtocolTest {
     }
 
     @Test
+    void parseResponse_crlResponse_roundTripsUpToTheBound() throws Exception {
+        DomainServiceResponse r = DomainServiceResponse.newBuilder().setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                .setCrl(ByteString.copyFrom(new byte[RevocationList.MAX_BYTES])).build();
+
+        assertThat(DomainServiceProtocol.parseResponse(r.toByteArray()).getCrl().size())
+                .isEqualTo(RevocationList.MAX_BYTES);
+    }
+
+    @Test
+    void parseResponse_crlOversizedOrTruncated_throwsFrameException() {
+        DomainServiceResponse oversized = DomainServiceResponse.newBuilder()
+                .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                .setCrl(ByteString.copyFrom(new byte[RevocationList.MAX_BYTES + 1])).build();
+        byte[] whole = DomainServiceResponse.newBuilder().setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                .setCrl(ByteString.copyFrom(new byte[1000])).build().toByteArray();
+        DomainServiceResponse bigCertificate = DomainServiceResponse.newBuilder()
+                .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                .setProgramCertificate(ByteString.copyFrom(new byte[DomainServiceProtocol.MAX_CERTIFICATE_BYTES + 1]))
+                .build();
+
+        FrameException e = assertThrows(FrameException.class,
+                () -> DomainServiceProtocol.parseResponse(oversized.toByteArray()));
+        assertThat(e).hasMessageContaining("CRL larger than");
+        for (int cut : new int[] {3, 100, whole.length - 1}) {
+            assertThrows(FrameException.class, () -> DomainServiceProtocol.parseResponse(Arrays.copyOf(whole, cut)),
+                    "cut at " + cut);
+        }
+        assertThrows(FrameException.class, () -> DomainServiceProtocol.parseResponse(bigCertificate.toByteArray()));
+    }
+
+    @Test
     void failure_reasonIsOneBoundedLine() throws Exception {
         DomainServiceResponse r = DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED,
                 "line one\nline two" + "x".repeat(1000));

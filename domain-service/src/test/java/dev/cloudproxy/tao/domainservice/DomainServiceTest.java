@@ -12,6 +12,10 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.Speaksfor;
+import dev.cloudproxy.tao.channel.CrlSource;
+import dev.cloudproxy.tao.channel.RevocationChecker;
+import dev.cloudproxy.tao.channel.RevocationUnknownException;
+import dev.cloudproxy.tao.channel.RevokedCertificateException;
 import dev.cloudproxy.tao.domain.CertificateRefusedException;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainServiceClient;
@@ -412,6 +416,51 @@ class DomainServiceTest {
                 f.dir.resolve(Domain.POLICY_CERT_FILE).toString(), "program.pem");
         assertThat(verify[0]).isNotEqualTo(0);
         assertThat(verify[1]).asString().contains("certificate revoked");
+    }
+
+    @Test
+    void revoke_thenCheckerRefreshes_refusesTheCertificate() throws Exception {
+        fixture();
+        Signer key = f.newKey();
+        X509Certificate cert = f.client.certify(f.hostAttests(f.programName(HASH), key), key.verifier());
+        RevocationChecker checker = RevocationChecker.builder(f.domain.policyCertificate(),
+                CrlSource.domainService(f.client)).build();
+        checker.check(cert);
+
+        f.service.registry().revoke(f.service.registry().issuedTo(f.programName(HASH)), Instant.now());
+        checker.refresh();
+
+        RevokedCertificateException e = assertThrows(RevokedCertificateException.class, () -> checker.check(cert));
+        assertThat(e).hasMessageContaining(cert.getSerialNumber().toString(16));
+    }
+
+    @Test
+    void checker_serviceOfAnotherDomain_isNotBelievedAndFailsClosed() throws Exception {
+        fixture();
+        Signer key = f.newKey();
+        X509Certificate cert = f.client.certify(f.hostAttests(f.programName(HASH), key), key.verifier());
+        try (TestDomainOfItsOwn other = new TestDomainOfItsOwn()) {
+            // A checker of another domain, pointed at this domain's service: the service's TLS
+            // certificate does not chain to its policy certificate, so no list is believed.
+            RevocationChecker checker = RevocationChecker.builder(other.policyCertificate,
+                    CrlSource.domainService(DomainServiceClient.create(f.service.address(), other.policyCertificate)
+                            .withTimeout(Duration.ofSeconds(20)))).build();
+
+            assertThrows(IOException.class, checker::refresh);
+            assertThrows(RevocationUnknownException.class, () -> checker.check(cert));
+        }
+    }
+
+    /** A bare policy key and certificate of another domain. */
+    private static final class TestDomainOfItsOwn implements AutoCloseable {
+        final Signer policyKey = Signer.generate();
+        final X509Certificate policyCertificate = dev.cloudproxy.tao.domain.PolicyCertificate.create(policyKey,
+                "Other Domain", dev.cloudproxy.tao.domain.DomainTemplate.X509Details.NONE, 30);
+
+        @Override
+        public void close() {
+            policyKey.close();
+        }
     }
 
     @Test

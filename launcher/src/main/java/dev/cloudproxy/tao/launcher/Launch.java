@@ -90,7 +90,10 @@ final class Launch {
                 + (options.rules().isEmpty() ? "" : "|rules=" + options.rules().toLine())
                 + options.domainService().map(d -> "|domain-service=" + d).orElse("")
                 + options.policyCertificate().map(c -> "|policy-cert=" + java.util.Base64.getUrlEncoder()
-                        .withoutPadding().encodeToString(c)).orElse("");
+                        .withoutPadding().encodeToString(c)).orElse("")
+                // Only when asked for, so that the names of apps that do not ask stay as they were.
+                + (options.crlRefreshSeconds().isPresent() ? "|crl-refresh=" + options.crlRefreshSeconds().getAsLong() : "")
+                + (options.crlAllowStale() ? "|crl-stale=allow" : "");
 
         configureJna();
         String hardening = ProcessHardening.apply();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The launcher's command line: {@code [options] app.jar [app args]}. Options end at the first
@@ -30,7 +31,9 @@ record LauncherOptions(
         Optional<Path> javaHome,
         boolean verbose,
         Optional<String> domainService,
-        Optional<byte[]> policyCertificate) {
+        Optional<byte[]> policyCertificate,
+        OptionalLong crlRefreshSeconds,
+        boolean crlAllowStale) {
 
     static final String USAGE = String.join("\n",
             "usage: java -jar tao-launcher.jar [options] app.jar [app arguments]",
@@ -44,6 +47,8 @@ record LauncherOptions(
             "  --seal-every SECONDS  periodic seal of changed @TaoSealed state (default 10; 0: only at exit/flush)",
             "  --domain-service HOST:PORT  the domain service that certifies the app for TAO rules",
             "  --policy-cert FILE    the domain's policy certificate (PEM), the trust anchor of Tao channels",
+            "  --crl-refresh SECONDS how often Tao channels fetch the domain's CRL (default 60, 1 to 86400)",
+            "  --crl-allow-stale     accept a CRL past its next update (warned; default: refuse every peer)",
             "  --host-socket PATH    run on the Tao host with this admin socket (stacked mode)",
             "  --dev-root            use the development soft root even if a Tao host is running",
             "  --java-home DIR       the Java runtime for the app (default: the launcher's own)",
@@ -64,6 +69,8 @@ record LauncherOptions(
         boolean verbose = false;
         String domainService = null;
         byte[] policyCert = null;
+        OptionalLong crlRefresh = OptionalLong.empty();
+        boolean crlAllowStale = false;
         int i = 0;
         while (i < args.size()) {
             String a = args.get(i);
@@ -84,6 +91,7 @@ record LauncherOptions(
             switch (name) {
                 case "-v", "--verbose" -> verbose = true;
                 case "--dev-root" -> devRoot = true;
+                case "--crl-allow-stale" -> crlAllowStale = true;
                 case "-h", "--help" -> throw new UsageRequested();
                 default -> {
                     if (value == null) {
@@ -114,6 +122,12 @@ record LauncherOptions(
                             domainService = value;
                         }
                         case "--policy-cert" -> policyCert = policyCertificate(Path.of(value));
+                        case "--crl-refresh" -> {
+                            if (!value.matches("\\d{1,5}") || Long.parseLong(value) < 1 || Long.parseLong(value) > 86_400) {
+                                throw new LauncherException("--crl-refresh takes a number of seconds from 1 to 86400");
+                            }
+                            crlRefresh = OptionalLong.of(Long.parseLong(value));
+                        }
                         default -> throw new LauncherException("unknown option " + quote(name) + "\n" + USAGE);
                     }
                 }
@@ -129,9 +143,13 @@ record LauncherOptions(
             throw new LauncherException("--domain-service and --policy-cert go together");
         }
         requireDomainForTao(rules, domainService != null);
+        if (domainService == null && (crlRefresh.isPresent() || crlAllowStale)) {
+            throw new LauncherException("--crl-refresh and --crl-allow-stale need --domain-service and --policy-cert");
+        }
         return new LauncherOptions(app, appArgs, List.copyOf(cp), Optional.ofNullable(main), List.copyOf(jvm), rules,
                 Optional.ofNullable(state), sealEvery, Optional.ofNullable(hostSocket), devRoot,
-                Optional.ofNullable(javaHome), verbose, Optional.ofNullable(domainService), Optional.ofNullable(policyCert));
+                Optional.ofNullable(javaHome), verbose, Optional.ofNullable(domainService), Optional.ofNullable(policyCert),
+                crlRefresh, crlAllowStale);
     }
 
     /**

@@ -106,8 +106,16 @@ class IncomingTaoEndToEndTest {
 
     /** The client app under the launcher, on the development root of TAO home {@code home}. */
     private Result runClient(int port, String home) throws Exception {
+        return runClient("out 127.0.0.1 " + port + " TAO", port, home);
+    }
+
+    /**
+     * The client app under the launcher with {@code rule} (a rule for any port keeps its name
+     * independent of the port) and its Tao home, hence its sealed certificate, named {@code home}.
+     */
+    private Result runClient(String rule, int port, String home) throws Exception {
         Path jar = TestApps.jar(Files.createDirectories(tmp.resolve("client")), "client", TaoClientApp.class, null);
-        List<String> args = new ArrayList<>(List.of("--rule", "out 127.0.0.1 " + port + " TAO"));
+        List<String> args = new ArrayList<>(List.of("--rule", rule));
         args.addAll(domainArgs());
         args.addAll(List.of(jar.toString(), Integer.toString(port)));
         return LauncherProcess.run(tmp, env(home), args);
@@ -302,6 +310,41 @@ class IncomingTaoEndToEndTest {
             assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on 127.0.0.1:"
                     + free + " from 127.0.0.1:").contains(": its program ").contains(" is not one the rule '" + rule
                     + "' lets connect");
+        }
+    }
+
+    @Test
+    void aRevokedClient_isRefusedByTheServersRelay() throws Exception {
+        // The client's first start obtains its program certificate (its connection goes nowhere).
+        int nowhere;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = free.getLocalPort();
+        }
+        Result first = runClient("out 127.0.0.1 * TAO", nowhere, "client");
+        String clientName = value(first.out().lines().filter(l -> l.startsWith("name: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no name: " + first.err())), "name: ");
+        List<java.math.BigInteger> serials = service.registry().issuedTo(dev.cloudproxy.tao.auth.Prin.parse(clientName));
+        assertThat(serials).as("the client's certificate").hasSize(1);
+        assertThat(service.registry().revoke(serials, java.time.Instant.now())).isEqualTo(serials);
+
+        try (LauncherProcess server = startServer("socket", 1)) {
+            BufferedReader out = server.stdout();
+            String serverName = value(out.readLine(), "name: ");
+            int port = Integer.parseInt(value(out.readLine(), "listening on "));
+
+            // Its second start reuses the sealed, now revoked, certificate: refused by the server's relay.
+            Result revoked = runClient("out 127.0.0.1 * TAO", port, "client");
+            assertThat(revoked.out()).as(revoked.err()).doesNotContain("echo").contains("name: " + clientName);
+            // The same program with a new certificate (a fresh home; the policy still admits it) gets in.
+            Result renewed = runClient("out 127.0.0.1 * TAO", port, "client-renewed");
+            assertThat(renewed.out()).as(renewed.err()).startsWith("answer: echo: hello\npeer: " + serverName + "\n");
+
+            assertThat(out.readLine()).startsWith("conn local=" + port + " ").endsWith(" line=hello");
+            Result done = server.waitFor();
+            assertThat(done.status()).as(done.err()).isZero();
+            assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on 127.0.0.1:"
+                    + port).contains("peer " + clientName + " refused: the certificate with serial "
+                    + serials.get(0).toString(16) + " was revoked");
         }
     }
 

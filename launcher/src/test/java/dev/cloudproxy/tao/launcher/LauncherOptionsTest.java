@@ -56,6 +56,31 @@ class LauncherOptionsTest {
     }
 
     @Test
+    void parse_crlOptions_needTheDomainAndBoundedSeconds(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path policy = tmp.resolve("policy.pem");
+        try (dev.cloudproxy.tao.keys.Signer key = dev.cloudproxy.tao.keys.Signer.generate()) {
+            java.nio.file.Files.writeString(policy, dev.cloudproxy.tao.domain.ProgramCertificate.toPem(
+                    dev.cloudproxy.tao.domain.PolicyCertificate.create(key, "D",
+                            dev.cloudproxy.tao.domain.DomainTemplate.X509Details.NONE, 30)));
+        }
+        LauncherOptions set = LauncherOptions.parse(List.of("--domain-service", "127.0.0.1:8124", "--policy-cert",
+                policy.toString(), "--crl-refresh=5", "--crl-allow-stale", "app.jar"));
+
+        assertThat(set.crlRefreshSeconds()).hasValue(5);
+        assertThat(set.crlAllowStale()).isTrue();
+        assertThat(LauncherOptions.parse(List.of("app.jar")).crlRefreshSeconds()).isEmpty();
+        assertThat(LauncherOptions.parse(List.of("app.jar")).crlAllowStale()).isFalse();
+        assertThatThrownBy(() -> LauncherOptions.parse(List.of("--crl-refresh", "5", "a.jar")))
+                .hasMessageContaining("need --domain-service");
+        assertThatThrownBy(() -> LauncherOptions.parse(List.of("--crl-allow-stale", "a.jar")))
+                .hasMessageContaining("need --domain-service");
+        for (String bad : new String[] {"0", "86401", "-1", "x"}) {
+            assertThatThrownBy(() -> LauncherOptions.parse(List.of("--crl-refresh", bad, "a.jar")))
+                    .as(bad).hasMessageContaining("--crl-refresh takes a number of seconds");
+        }
+    }
+
+    @Test
     void jvmOptions_hardeningComesLast_andWinsOverTheUsers() throws Exception {
         List<String> opts = JvmOptions.of(List.of("-Xmx1g", "-XX:+UseG1GC"), 17, false);
         List<String> with = JvmOptions.of(List.of(), 25, true);

@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.agent.rules.ChannelRule;
 import dev.cloudproxy.tao.agent.rules.ChannelRules;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import dev.cloudproxy.tao.channel.RevocationChecker;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
@@ -17,23 +18,30 @@ import java.util.Optional;
  * channel rules in their one-line form, {@code seal-every=} seconds between periodic seals of
  * {@code @TaoSealed} state (0: only at shutdown and on flush); {@code domain-service=HOST:PORT} and
  * {@code policy-cert=} (base64url of its DER) name the domain whose program certificate Tao
- * channels use, and whose policy certificate is their trust anchor. The options are part of the
+ * channels use, and whose policy certificate is their trust anchor; {@code crl-refresh=} seconds
+ * between fetches of the domain's CRL (default 60, 1 to 86400) and {@code crl-stale=} {@code refuse}
+ * (the default) or {@code allow} (accept a CRL past its next update, with a warning) say how Tao
+ * channels check revocation. The options are part of the
  * program's measurement, which is why everything that changes the agent's behaviour is here and
  * not in the environment.
  */
 record AgentOptions(ChannelRules rules, Duration sealEvery, Optional<InetSocketAddress> domainService,
-        Optional<X509Certificate> policyCertificate) {
+        Optional<X509Certificate> policyCertificate, Duration crlRefresh, boolean crlAllowStale) {
     static final int MAX_CERT_CHARS = 16 * 1024;
     static final int MAX_CHARS = ChannelRules.MAX_TEXT_CHARS + MAX_CERT_CHARS + 1024;
     static final Duration DEFAULT_SEAL_EVERY = Duration.ofSeconds(10);
+    static final Duration DEFAULT_CRL_REFRESH = RevocationChecker.DEFAULT_REFRESH_INTERVAL;
+    static final long MAX_CRL_REFRESH_SECONDS = 86_400;
 
     static AgentOptions parse(String options) throws ChannelRulesException {
         ChannelRules rules = ChannelRules.NONE;
         Duration sealEvery = DEFAULT_SEAL_EVERY;
         InetSocketAddress service = null;
         X509Certificate policy = null;
+        Duration crlRefresh = DEFAULT_CRL_REFRESH;
+        boolean crlAllowStale = false;
         if (options == null || options.isEmpty()) {
-            return new AgentOptions(rules, sealEvery, Optional.empty(), Optional.empty());
+            return new AgentOptions(rules, sealEvery, Optional.empty(), Optional.empty(), crlRefresh, crlAllowStale);
         }
         if (options.length() > MAX_CHARS) {
             throw new IllegalArgumentException("agent options are longer than " + MAX_CHARS + " characters");
@@ -52,6 +60,19 @@ record AgentOptions(ChannelRules rules, Duration sealEvery, Optional<InetSocketA
                 }
                 case "domain-service" -> service = hostPort(value);
                 case "policy-cert" -> policy = certificate(value);
+                case "crl-refresh" -> {
+                    if (!value.matches("\\d{1,5}") || Long.parseLong(value) < 1
+                            || Long.parseLong(value) > MAX_CRL_REFRESH_SECONDS) {
+                        throw new IllegalArgumentException("crl-refresh must be a number of seconds from 1 to "
+                                + MAX_CRL_REFRESH_SECONDS);
+                    }
+                    crlRefresh = Duration.ofSeconds(Long.parseLong(value));
+                }
+                case "crl-stale" -> crlAllowStale = switch (value) {
+                    case "refuse" -> false;
+                    case "allow" -> true;
+                    default -> throw new IllegalArgumentException("crl-stale must be refuse or allow");
+                };
                 default -> throw new IllegalArgumentException("unknown agent option '"
                         + key.replaceAll("[^\\x20-\\x7e]", "?") + "'");
             }
@@ -59,7 +80,8 @@ record AgentOptions(ChannelRules rules, Duration sealEvery, Optional<InetSocketA
         if ((service == null) != (policy == null)) {
             throw new IllegalArgumentException("domain-service and policy-cert go together");
         }
-        return new AgentOptions(rules, sealEvery, Optional.ofNullable(service), Optional.ofNullable(policy));
+        return new AgentOptions(rules, sealEvery, Optional.ofNullable(service), Optional.ofNullable(policy),
+                crlRefresh, crlAllowStale);
     }
 
     /**

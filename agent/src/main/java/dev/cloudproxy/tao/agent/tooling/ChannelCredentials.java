@@ -3,28 +3,41 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.channel.CrlSource;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
+import dev.cloudproxy.tao.channel.RevocationChecker;
+import dev.cloudproxy.tao.channel.TaoChannels;
+import dev.cloudproxy.tao.domain.DomainServiceClient;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
 
 /**
  * The program's Tao channel credentials, through the Tao paradigm: its key pair sealed to it, and
  * a program certificate from the domain service (obtained on the first start, reused later),
  * with the domain's policy certificate (from the measured agent options) as the trust anchor.
  * The {@link SSLContext} is the channel module's: TLS 1.3, mutual authentication, peers verified
- * against the policy certificate.
+ * against the policy certificate and checked against the domain's CRL, which a
+ * {@link RevocationChecker} fetches from the same domain service every {@code crl-refresh}
+ * seconds (60 by default) and which fails closed (no list, or a stale one, refuses every peer).
+ * {@link #peerName} checks each relayed connection again, so a resumed TLS session of a peer
+ * revoked since is refused too.
  */
 final class ChannelCredentials implements TlsProvider {
-    private final TaoParadigm paradigm;
-    private final SSLContext context;
+    /** Connect and read timeout of a CRL fetch: it may hold up one handshake per refresh interval. */
+    static final Duration CRL_FETCH_TIMEOUT = Duration.ofSeconds(5);
 
-    private ChannelCredentials(TaoParadigm paradigm, SSLContext context) {
-        this.paradigm = paradigm;
-        this.context = context;
+    private final String principal;
+    private final TaoChannels channels;
+
+    private ChannelCredentials(String principal, TaoChannels channels) {
+        this.principal = principal;
+        this.channels = channels;
     }
 
     static ChannelCredentials obtain(Tao tao, AgentOptions opts, String stateDir) throws IOException {
@@ -32,38 +45,63 @@ final class ChannelCredentials implements TlsProvider {
             throw new IOException("Tao channels need a state directory for the program's keys (run under tao-launcher)");
         }
         InetSocketAddress service = opts.domainService().orElseThrow();
+        InetSocketAddress resolved = new InetSocketAddress(service.getHostString(), service.getPort());
+        X509Certificate policy = opts.policyCertificate().orElseThrow();
         try {
             TaoParadigm p = TaoParadigm.builder(tao, Path.of(stateDir))
-                    .policyCertificate(opts.policyCertificate().orElseThrow())
-                    .domainService(new InetSocketAddress(service.getHostString(), service.getPort()))
+                    .policyCertificate(policy)
+                    .domainService(resolved)
                     .timeout(Duration.ofSeconds(20))
                     .open();
             ProgramCredentials me = ProgramCredentials.of(p.signer(), p.certificateChain(), p.policyCertificate());
-            return new ChannelCredentials(p, dev.cloudproxy.tao.channel.TaoChannels.of(me).sslContext());
+            RevocationChecker.Builder crl = RevocationChecker.builder(p.policyCertificate(), CrlSource.domainService(
+                    DomainServiceClient.create(resolved, p.policyCertificate()).withTimeout(CRL_FETCH_TIMEOUT)))
+                    .refreshInterval(opts.crlRefresh())
+                    .maxUnavailable(max(RevocationChecker.DEFAULT_MAX_UNAVAILABLE, opts.crlRefresh()));
+            if (opts.crlAllowStale()) {
+                System.err.println("tao-agent: WARNING: crl-stale=allow: Tao channels accept a stale CRL of the "
+                        + "domain (revocations after its last update may be missed)");
+                crl.allowStaleCrl();
+            }
+            return of(p.principal().toString(), TaoChannels.builder(me).revocation(crl.build()).build());
         } catch (TaoException e) {
             throw new IOException("cannot obtain the program's Tao channel credentials from the domain service at "
                     + service.getHostString() + ":" + service.getPort() + ": " + e.getMessage());
         }
     }
 
-    @Override
-    public SSLContext sslContext() {
-        return context;
+    /** Credentials over channels made elsewhere (tests). */
+    static ChannelCredentials of(String principal, TaoChannels channels) {
+        return new ChannelCredentials(principal, channels);
     }
 
-    /** The peer's principal, from its certificate verified against the policy certificate. */
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     @Override
-    public String peerName(javax.net.ssl.SSLSession session) throws IOException {
+    public SSLContext sslContext() {
+        return channels.sslContext();
+    }
+
+    @Override
+    public String peerName(SSLSession session) throws IOException {
         return peerPrincipal(session).toString();
     }
 
+    /**
+     * The peer's principal, from its certificate verified against the policy certificate, after
+     * checking the session now as a full handshake would (revocation included).
+     *
+     * @throws IOException (an {@code SSLException}) if the peer is not, or no longer, accepted
+     */
     @Override
-    public Prin peerPrincipal(javax.net.ssl.SSLSession session) throws IOException {
-        return dev.cloudproxy.tao.channel.TaoChannels.peerPrincipal(session, paradigm.policyCertificate());
+    public Prin peerPrincipal(SSLSession session) throws IOException {
+        return channels.checkPeer(session);
     }
 
     @Override
     public String toString() {
-        return "ChannelCredentials[" + paradigm.principal() + "]";
+        return "ChannelCredentials[" + principal + "]";
     }
 }

@@ -41,4 +41,25 @@ class AgentOptionsTest {
                         + "(domain-service and policy-cert)");
         AgentOptions.parse("rules=out * 80 DENY").requireDomainForTao(); // no TAO rule: nothing needed
     }
+
+    @Test
+    void parse_crlOptions_defaultToSixtySecondsAndRefusingStaleLists() throws Exception {
+        AgentOptions defaults = AgentOptions.parse("seal-every=3");
+        AgentOptions set = AgentOptions.parse("crl-refresh=5|crl-stale=allow");
+
+        assertThat(defaults.crlRefresh()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(defaults.crlAllowStale()).isFalse();
+        assertThat(set.crlRefresh()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(set.crlAllowStale()).isTrue();
+        assertThat(AgentOptions.parse("crl-stale=refuse").crlAllowStale()).isFalse();
+    }
+
+    @Test
+    void parse_crlOptionsOutOfRange_areRefused() {
+        for (String bad : new String[] {"crl-refresh=0", "crl-refresh=86401", "crl-refresh=-1", "crl-refresh=",
+                "crl-refresh=1e3", "crl-stale=yes", "crl-stale="}) {
+            assertThatThrownBy(() -> AgentOptions.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(bad.substring(0, bad.indexOf('=')));
+        }
+    }
 }
