@@ -316,7 +316,7 @@ final class Launch {
         options.mainClass().ifPresent(b::mainClass);
         try {
             return b.build().measure();
-        } catch (MeasurementException e) {
+        } catch (MeasurementException | IllegalArgumentException e) {
             throw new LauncherException("cannot measure the app: " + e.getMessage(), e);
         }
     }

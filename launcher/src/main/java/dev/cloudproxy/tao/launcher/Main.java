@@ -22,6 +22,11 @@ public final class Main {
         } catch (LauncherException e) {
             System.err.println("tao-launcher: " + e.getMessage());
             return LAUNCHER_FAILED;
+        } catch (RuntimeException e) {
+            // A bug, not a refusal: still one line and the launcher's status, never a stack trace
+            // (which could show values from the launcher's frames to whoever reads the terminal).
+            System.err.println("tao-launcher: internal error: " + e.getClass().getName());
+            return LAUNCHER_FAILED;
         }
     }
 }

@@ -27,8 +27,10 @@ import java.util.function.Function;
  * when the program exits. Paths are not part of the measurement, so the copies measure as the
  * originals. Jars must be self-contained: a manifest {@code Class-Path} would resolve against the
  * private directory and is refused by the measurement as missing. Directories on the class path
- * are refused. The runtime ({@code java.home}, 150-300 MB) is measured where it is, not copied:
- * it must not be writable by anyone the host does not trust (a root-owned JDK is).
+ * are refused. JVM options must pass {@link JvmOptionPolicy}, the project's one allowlist (the
+ * launcher's options for its app pass the same one). The runtime ({@code java.home}, 150-300 MB)
+ * is measured where it is, not copied: it must not be writable by anyone the host does not trust
+ * (a root-owned JDK is).
  */
 public final class JvmFactory implements ProgramFactory {
     /** Largest jar the factory copies. */
@@ -53,6 +55,11 @@ public final class JvmFactory implements ProgramFactory {
 
     @Override
     public Prepared prepare(ProgramSpec spec, Path scratch) throws ProgramStartException {
+        try {
+            JvmOptionPolicy.checkAll(spec.jvmOptions());
+        } catch (RefusedJvmOptionException e) {
+            throw new ProgramStartException(e.getMessage());
+        }
         Path dir;
         try {
             AtomicFiles.createPrivateDirectories(scratch);
