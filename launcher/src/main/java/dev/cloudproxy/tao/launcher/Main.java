@@ -10,6 +10,13 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        try {
+            // Before anything else, and before any key exists in this process: see HardenedJvm.
+            HardenedJvm.ensure(args, System.getenv(), System.err);
+        } catch (LauncherException e) {
+            System.err.println("tao-launcher: " + e.getMessage());
+            System.exit(LAUNCHER_FAILED);
+        }
         System.exit(run(args));
     }
 

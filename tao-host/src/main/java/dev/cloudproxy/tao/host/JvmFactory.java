@@ -82,12 +82,15 @@ public final class JvmFactory implements ProgramFactory {
             String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
                     .map(Measurement.Item::name).findFirst()
                     .orElseThrow(() -> new ProgramStartException("the measurement names no main class"));
+            // The execute-only copy of bin/java: the program is non-dumpable from its first
+            // instruction for its user's other processes (PrivateJava).
+            Path java = PrivateJava.create(javaHome, dir.resolve("java"));
             List<String> options = spec.jvmOptions();
             List<String> args = spec.args();
             // The class path names the copies wherever the program finds the scratch directory.
             Function<Path, List<String>> command = seen -> {
                 List<String> c = new ArrayList<>();
-                c.add(javaHome.resolve("bin").resolve("java").toString());
+                c.add(seen.resolve(scratch.relativize(java)).toString());
                 c.addAll(options);
                 c.add("-cp");
                 StringBuilder cp = new StringBuilder(seen.resolve(scratch.relativize(jar)).toString());
@@ -103,6 +106,9 @@ public final class JvmFactory implements ProgramFactory {
         } catch (MeasurementException e) {
             close(cleanup);
             throw new ProgramStartException("cannot measure " + spec.path() + ": " + e.getMessage());
+        } catch (IOException e) {
+            close(cleanup);
+            throw new ProgramStartException("cannot make the private copy of bin/java: " + e.getMessage());
         } catch (ProgramStartException | RuntimeException e) {
             close(cleanup);
             throw e;
