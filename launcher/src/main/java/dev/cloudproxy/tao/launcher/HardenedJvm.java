@@ -8,7 +8,6 @@ import dev.cloudproxy.tao.host.RefusedJvmOptionException;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -42,7 +41,7 @@ import java.util.TreeMap;
  * root too ({@code prctl}), and removes the copy. A JVM started so by a host (stacked mode: the
  * host passes the same flags and a clean environment) is already hardened and is not replaced.
  *
- * <p>Cost: one more JVM start, about 100-150 ms on this project's machines (docs/launcher.md).
+ * <p>Cost: one more JVM start, about 0.25 s of CPU on this project's machines (docs/performance.md).
  */
 final class HardenedJvm {
     static final String MARKER = "tao.launcher.hardened";
@@ -73,8 +72,10 @@ final class HardenedJvm {
     }
 
     /**
-     * This JVM's options as its command line has them: the arguments before the class path or
-     * jar (the app's arguments after them could say anything).
+     * This JVM's options as its command line has them: the arguments before the class path, the
+     * jar or the main class (the app's arguments after them could say anything). An option
+     * whose value is a separate argument ({@code --add-modules M}) ends the list early; such
+     * options are refused anyway.
      */
     private static List<String> jvmOptions() {
         List<String> all = ProcessHandle.current().info().arguments().map(List::of).orElse(List.of());
@@ -124,7 +125,8 @@ final class HardenedJvm {
         if (Runtime.version().feature() >= 22) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
-        for (String o : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        // From the command line, not from JAVA_TOOL_OPTIONS and the like, which are dropped.
+        for (String o : jvmOptions()) {
             try {
                 JvmOptionPolicy.check(o);
                 cmd.add(o);
