@@ -16,6 +16,9 @@ public final class Main {
         } catch (LauncherException e) {
             System.err.println("tao-launcher: " + e.getMessage());
             System.exit(LAUNCHER_FAILED);
+        } catch (RuntimeException e) {
+            System.err.println("tao-launcher: internal error while hardening the launcher: " + e.getClass().getName());
+            System.exit(LAUNCHER_FAILED);
         }
         System.exit(run(args));
     }

@@ -81,6 +81,22 @@ class PrivateJavaTest {
     }
 
     @Test
+    void deleteTree_ofTheCopy_removesTheLinksNotTheRuntime() throws Exception {
+        // A stand-in runtime: removing a copy must never follow its links into the real one.
+        Path runtime = Files.createDirectories(tmp.resolve("runtime/bin"));
+        Files.copy(Path.of("/bin/true"), runtime.resolve("java"));
+        Path marker = Files.writeString(Files.createDirectories(tmp.resolve("runtime/lib")).resolve("marker"), "x");
+        Path dir = tmp.resolve("copy");
+        PrivateJava.create(tmp.resolve("runtime"), dir);
+
+        dev.cloudproxy.tao.io.AtomicFiles.deleteTree(dir);
+
+        assertThat(dir).doesNotExist();
+        assertThat(marker).hasContent("x");
+        assertThat(runtime.resolve("java")).exists();
+    }
+
+    @Test
     void jvmFromTheCopy_runsTheRealRuntime_andItsMemoryCannotBeOpenedByItsUser() throws Exception {
         Path java = privateJava();
         Path real = Path.of(System.getProperty("java.home"), "bin", "java");
