@@ -90,7 +90,10 @@ public final class JvmFactory implements ProgramFactory {
             // The class path names the copies wherever the program finds the scratch directory.
             Function<Path, List<String>> command = seen -> {
                 List<String> c = new ArrayList<>();
-                c.add(seen.resolve(scratch.relativize(java)).toString());
+                // A program under its own uid (root host) sees this directory only through a
+                // descriptor, where the copy's $ORIGIN/../lib cannot be followed to libjli; its
+                // uid alone keeps every other user out of its memory, so it runs the runtime's own.
+                c.add(seen.equals(scratch) ? java.toString() : javaHome.resolve("bin").resolve("java").toString());
                 c.addAll(options);
                 c.add("-cp");
                 StringBuilder cp = new StringBuilder(seen.resolve(scratch.relativize(jar)).toString());
