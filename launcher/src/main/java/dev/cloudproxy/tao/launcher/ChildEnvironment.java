@@ -17,6 +17,11 @@ final class ChildEnvironment {
 
     private ChildEnvironment() {}
 
+    /** Whether the variable named {@code name} makes the JVM or the dynamic linker load code or options. */
+    static boolean injects(String name) {
+        return JVM_INJECTION.contains(name) || name.startsWith("LD_");
+    }
+
     /**
      * Removes from {@code env}: the JVM's option variables, every {@code LD_*} variable (the dynamic
      * linker's preload, audit and search path would load native code into the JVM) and every
@@ -24,17 +29,24 @@ final class ChildEnvironment {
      * {@code err} about the ones that could inject code.
      */
     static void scrub(Map<String, String> env, PrintStream err) {
-        TreeSet<String> removedInjection = new TreeSet<>();
+        scrubInjection(env, err);
+        env.keySet().removeIf(name -> name.startsWith("TAO_"));
+    }
+
+    /**
+     * Removes the variables that could inject code ({@link #injects}), telling {@code err} about
+     * each. The launcher does this to its own environment before anything else ({@link HardenedJvm}),
+     * so that nothing it starts, {@code jspawnhelper} included, ever has them.
+     */
+    static void scrubInjection(Map<String, String> env, PrintStream err) {
+        TreeSet<String> removed = new TreeSet<>();
         for (String name : List.copyOf(env.keySet())) {
-            boolean injection = JVM_INJECTION.contains(name) || name.startsWith("LD_");
-            if (injection || name.startsWith("TAO_")) {
+            if (injects(name)) {
                 env.remove(name);
-                if (injection) {
-                    removedInjection.add(name);
-                }
+                removed.add(name);
             }
         }
-        for (String name : removedInjection) {
+        for (String name : removed) {
             err.println("tao-launcher: removed " + name + " from the app's environment (it could load code or"
                     + " options that are not measured)");
         }

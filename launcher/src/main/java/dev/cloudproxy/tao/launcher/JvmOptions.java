@@ -1,18 +1,20 @@
 package dev.cloudproxy.tao.launcher;
 
+import dev.cloudproxy.tao.host.JvmOptionPolicy;
+import dev.cloudproxy.tao.host.RefusedJvmOptionException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The JVM options of the app: the user's, checked, then the launcher's hardening flags last (so
- * that they win over anything before them). All of them are measured.
+ * The JVM options of the app: the user's, each accepted by {@link JvmOptionPolicy}, then the
+ * launcher's hardening flags last (so that they win over anything before them). All of them are
+ * measured.
  */
 final class JvmOptions {
     /**
      * Always added, in this order: no attach (jcmd, jstack, dynamic agents), no perf data file,
      * no heap dump on OOM, no core dump on a crash, no self-attach. Debugging (JDWP) is off unless
-     * asked for, and asking is refused below.
+     * asked for, and asking is refused by the policy.
      */
     static final List<String> HARDENING = List.of(
             "-XX:+DisableAttachMechanism",
@@ -20,20 +22,6 @@ final class JvmOptions {
             "-XX:-HeapDumpOnOutOfMemoryError",
             "-XX:-CreateCoredumpOnCrash",
             "-Djdk.attach.allowAttachSelf=false");
-
-    /**
-     * Refused: options that load code the measurement does not see (agents, boot class path,
-     * native agents, {@code -Xrun}), turn on debugging, or undo the hardening. Prefix matches,
-     * case-sensitive as the JVM is (plus a lower-case check for the {@code -XX} flag names).
-     */
-    private static final List<String> REFUSED_PREFIXES = List.of(
-            "-javaagent", "-agentlib", "-agentpath", "-Xbootclasspath", "-Xrun", "-Xdebug", "-Xnoagent",
-            "-XX:+EnableDynamicAgentLoading", "-XX:+StartAttachListener", "-XX:-DisableAttachMechanism",
-            "-XX:+UsePerfData", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:+HeapDumpBeforeFullGC",
-            "-XX:+HeapDumpAfterFullGC", "-XX:HeapDumpPath", "-XX:+CreateCoredumpOnCrash",
-            "-XX:OnError", "-XX:OnOutOfMemoryError", "-XX:StartFlightRecording", "-XX:+FlightRecorder",
-            "-XX:FlightRecorderOptions", "-Djdk.attach.allowAttachSelf", "-XX:+EnableJVMCI", "-XX:JVMCILibPath",
-            "-XX:+EnableJVMCIProduct", "-Xcheck:jni");
 
     private JvmOptions() {}
 
@@ -58,16 +46,12 @@ final class JvmOptions {
         return out;
     }
 
+    /** Accepts {@code option} if {@link JvmOptionPolicy} (the project's one allowlist) does. */
     static void check(String option) throws LauncherException {
-        if (option.isEmpty() || option.charAt(0) != '-') {
-            throw new LauncherException("JVM option " + LauncherOptions.quote(option) + " does not start with '-'");
-        }
-        for (String p : REFUSED_PREFIXES) {
-            if (option.startsWith(p) || option.toLowerCase(Locale.ROOT).startsWith(p.toLowerCase(Locale.ROOT))) {
-                throw new LauncherException("JVM option " + LauncherOptions.quote(option)
-                        + " is refused: it would load unmeasured code, allow debugging or dumps, or undo the"
-                        + " launcher's hardening");
-            }
+        try {
+            JvmOptionPolicy.check(option);
+        } catch (RefusedJvmOptionException e) {
+            throw new LauncherException(e.getMessage());
         }
     }
 }

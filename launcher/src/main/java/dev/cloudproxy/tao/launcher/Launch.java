@@ -6,6 +6,7 @@ import dev.cloudproxy.tao.host.Host;
 import dev.cloudproxy.tao.host.HostedProgram;
 import dev.cloudproxy.tao.host.HostedPrograms;
 import dev.cloudproxy.tao.host.OpenedHost;
+import dev.cloudproxy.tao.host.PrivateJava;
 import dev.cloudproxy.tao.host.TaoRpcServer;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Keys;
@@ -95,11 +96,8 @@ final class Launch {
                 + (options.crlRefreshSeconds().isPresent() ? "|crl-refresh=" + options.crlRefreshSeconds().getAsLong() : "")
                 + (options.crlAllowStale() ? "|crl-stale=allow" : "");
 
-        configureJna();
-        String hardening = ProcessHardening.apply();
-        if (hardening != null && options.verbose()) {
-            err.println("tao-launcher: could not harden the launcher process itself (" + hardening + ")");
-        }
+        // This JVM is already hardened (HardenedJvm, from Main): attach off, no perf data,
+        // non-dumpable, no LD_* in its environment, JNA configured.
         // Opening the host (the root's keys behind a password hash, or a stacked host's keys
         // unsealed by its parent) and measuring (mostly hashing files) each keep one core busy: do
         // them at once.
@@ -189,7 +187,9 @@ final class Launch {
             Files.createDirectory(agentDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
 
             List<String> cmd = new ArrayList<>();
-            cmd.add(javaHome.resolve("bin").resolve("java").toString());
+            // Not bin/java itself: its execute-only copy, so that the app's JVM is non-dumpable
+            // from its first instruction, long before premain can say so (PrivateJava).
+            cmd.add(PrivateJava.create(javaHome, runDir.resolve("java")).toString());
             cmd.addAll(jvmOptions);
             cmd.add("-javaagent:" + agentJar + "=" + agentOptions);
             cmd.add("-cp");
@@ -316,21 +316,8 @@ final class Launch {
         options.mainClass().ifPresent(b::mainClass);
         try {
             return b.build().measure();
-        } catch (MeasurementException e) {
+        } catch (MeasurementException | IllegalArgumentException e) {
             throw new LauncherException("cannot measure the app: " + e.getMessage(), e);
-        }
-    }
-
-    /** JNA (for the host's Unix socket and our own prctl) unpacks into a private directory. */
-    private void configureJna() throws LauncherException {
-        try {
-            Path jna = home.launcher().resolve("jna");
-            dev.cloudproxy.tao.io.AtomicFiles.createPrivateDirectories(jna);
-            if (System.getProperty("jna.tmpdir") == null) {
-                System.setProperty("jna.tmpdir", jna.toString());
-            }
-        } catch (IOException e) {
-            throw new LauncherException("cannot create " + home.launcher() + ": " + e.getMessage(), e);
         }
     }
 

@@ -103,7 +103,11 @@ record LauncherOptions(
                     switch (name) {
                         case "--cp" -> cp.add(Path.of(value));
                         case "--main" -> main = value;
-                        case "--jvm-option" -> jvm.add(value);
+                        case "--jvm-option" -> {
+                            // Refused here, before any host or key is touched.
+                            JvmOptions.check(value);
+                            jvm.add(value);
+                        }
                         case "--rule" -> rules = rules.then(parseRules(value, "--rule"));
                         case "--rules" -> rules = rules.then(parseRules(readRules(Path.of(value)), value));
                         case "--state" -> state = stateName(value);

@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.launcher;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 
 /**
  * The launcher's own hardening, through JNA: it holds the root's keys. Non-dumpable (no ptrace or
@@ -14,7 +15,7 @@ final class ProcessHardening {
 
     private ProcessHardening() {}
 
-    /** Best effort for the launcher itself; a failure is reported, not fatal (the app hardens itself). */
+    /** Returns null on success, or what failed (no secret in it). */
     static String apply() {
         try {
             LibC.load();
@@ -35,7 +36,7 @@ final class ProcessHardening {
 
         static synchronized void load() {
             if (!loaded) {
-                Native.register(LibC.class, NativeLibrary.getInstance("c"));
+                Native.register(LibC.class, NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME));
                 loaded = true;
             }
         }
@@ -43,5 +44,13 @@ final class ProcessHardening {
         static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 
         static native int setrlimit(int resource, long[] limit) throws LastErrorException;
+
+        static final int F_SETFD = 2;
+        static final int FD_CLOEXEC = 1;
+
+        static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+        /** Returns only on failure. {@code argv} and {@code envp} are NULL-terminated ({@code StringArray}). */
+        static native int execve(String path, Pointer argv, Pointer envp) throws LastErrorException;
     }
 }

@@ -68,14 +68,17 @@ final class StackedFrontEnd {
 
     /**
      * The caller's environment for the launcher (and so the app) on the host: everything the host
-     * accepts, minus the launcher's own {@code TAO_*} settings (the password above all), plus
+     * accepts, minus the launcher's own {@code TAO_*} settings (the password above all) and the
+     * variables that inject code or JVM options (the launcher inside would otherwise restart
+     * itself with options the host did not measure), plus
      * {@code TAO_HOME} so the launcher inside finds the same directories.
      */
     static List<String> forwardedEnvironment(TaoHome home, Map<String, String> env) {
         Map<String, String> out = new TreeMap<>();
         for (Map.Entry<String, String> e : env.entrySet()) {
             String entry = e.getKey() + "=" + e.getValue();
-            if (e.getKey().startsWith("TAO_") || e.getKey().equals("PATH")) {
+            if (e.getKey().startsWith("TAO_") || e.getKey().equals("PATH") || ChildEnvironment.injects(e.getKey())) {
+                // (already gone from this hardened launcher's own environment, HardenedJvm)
                 continue;
             }
             try {

@@ -119,7 +119,8 @@ class LauncherOptionsTest {
     void forwardedEnvironment_toAHost_keepsTaoHomeOnly_andWhatTheHostAccepts() {
         List<String> fwd = StackedFrontEnd.forwardedEnvironment(new TaoHome(Path.of("/h/.tao")), Map.of(
                 "TAO_PASSWORD", "secret-value", "TAO_HOST_ADMIN", "/x", "PATH", "/bin", "LD_PRELOAD", "/evil.so",
-                "JAVA_TOOL_OPTIONS", "-javaagent:x", "LANG", "C.UTF-8", "APP_SETTING", "1"));
+                "JAVA_TOOL_OPTIONS", "-javaagent:x", "LANG", "C.UTF-8", "APP_SETTING", "1", "JDK_AOT_VM_OPTIONS", "-x",
+                "_JAVA_LAUNCHER_DEBUG", "1"));
 
         assertThat(fwd).containsExactly("APP_SETTING=1", "LANG=C.UTF-8", "TAO_HOME=/h/.tao");
     }

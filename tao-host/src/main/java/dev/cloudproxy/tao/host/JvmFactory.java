@@ -27,8 +27,10 @@ import java.util.function.Function;
  * when the program exits. Paths are not part of the measurement, so the copies measure as the
  * originals. Jars must be self-contained: a manifest {@code Class-Path} would resolve against the
  * private directory and is refused by the measurement as missing. Directories on the class path
- * are refused. The runtime ({@code java.home}, 150-300 MB) is measured where it is, not copied:
- * it must not be writable by anyone the host does not trust (a root-owned JDK is).
+ * are refused. JVM options must pass {@link JvmOptionPolicy}, the project's one allowlist (the
+ * launcher's options for its app pass the same one). The runtime ({@code java.home}, 150-300 MB)
+ * is measured where it is, not copied: it must not be writable by anyone the host does not trust
+ * (a root-owned JDK is).
  */
 public final class JvmFactory implements ProgramFactory {
     /** Largest jar the factory copies. */
@@ -53,6 +55,11 @@ public final class JvmFactory implements ProgramFactory {
 
     @Override
     public Prepared prepare(ProgramSpec spec, Path scratch) throws ProgramStartException {
+        try {
+            JvmOptionPolicy.checkAll(spec.jvmOptions());
+        } catch (RefusedJvmOptionException e) {
+            throw new ProgramStartException(e.getMessage());
+        }
         Path dir;
         try {
             AtomicFiles.createPrivateDirectories(scratch);
@@ -75,12 +82,18 @@ public final class JvmFactory implements ProgramFactory {
             String main = m.items().stream().filter(i -> i.kind() == Measurement.Kind.MAIN_CLASS)
                     .map(Measurement.Item::name).findFirst()
                     .orElseThrow(() -> new ProgramStartException("the measurement names no main class"));
+            // The execute-only copy of bin/java: the program is non-dumpable from its first
+            // instruction for its user's other processes (PrivateJava).
+            Path java = PrivateJava.create(javaHome, dir.resolve("java"));
             List<String> options = spec.jvmOptions();
             List<String> args = spec.args();
             // The class path names the copies wherever the program finds the scratch directory.
             Function<Path, List<String>> command = seen -> {
                 List<String> c = new ArrayList<>();
-                c.add(javaHome.resolve("bin").resolve("java").toString());
+                // A program under its own uid (root host) sees this directory only through a
+                // descriptor, where the copy's $ORIGIN/../lib cannot be followed to libjli; its
+                // uid alone keeps every other user out of its memory, so it runs the runtime's own.
+                c.add(seen.equals(scratch) ? java.toString() : javaHome.resolve("bin").resolve("java").toString());
                 c.addAll(options);
                 c.add("-cp");
                 StringBuilder cp = new StringBuilder(seen.resolve(scratch.relativize(jar)).toString());
@@ -96,6 +109,9 @@ public final class JvmFactory implements ProgramFactory {
         } catch (MeasurementException e) {
             close(cleanup);
             throw new ProgramStartException("cannot measure " + spec.path() + ": " + e.getMessage());
+        } catch (IOException e) {
+            close(cleanup);
+            throw new ProgramStartException("cannot make the private copy of bin/java: " + e.getMessage());
         } catch (ProgramStartException | RuntimeException e) {
             close(cleanup);
             throw e;

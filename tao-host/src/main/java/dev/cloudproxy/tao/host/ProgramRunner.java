@@ -78,6 +78,8 @@ public final class ProgramRunner {
     private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> SHARED_DIRECTORY = PosixFilePermissions.fromString("rwxr-x---");
     private static final Set<PosixFilePermission> SHARED_FILE = PosixFilePermissions.fromString("r--r-----");
+    private static final Set<PosixFilePermission> EXECUTE_ONLY = PosixFilePermissions.fromString("--x--x--x");
+    private static final Set<PosixFilePermission> SHARED_EXECUTE_ONLY = PosixFilePermissions.fromString("-----x---");
 
     private static final System.Logger LOG = System.getLogger(ProgramRunner.class.getName());
 
@@ -302,8 +304,13 @@ public final class ProgramRunner {
                         Users.setOwner(p, 0, uid);
                         Files.setPosixFilePermissions(p, SHARED_DIRECTORY);
                     } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        // An execute-only file (the jvm factory's copy of bin/java, PrivateJava)
+                        // stays execute-only: unreadable to the program, which the kernel then
+                        // starts non-dumpable.
+                        boolean executeOnly = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                                .equals(EXECUTE_ONLY);
                         Users.setOwner(p, 0, uid);
-                        Files.setPosixFilePermissions(p, SHARED_FILE);
+                        Files.setPosixFilePermissions(p, executeOnly ? SHARED_EXECUTE_ONLY : SHARED_FILE);
                     }
                     // The socket link is the host's socket: its owner and mode stay.
                 }
