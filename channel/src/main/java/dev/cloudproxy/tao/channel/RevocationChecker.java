@@ -2,9 +2,11 @@ package dev.cloudproxy.tao.channel;
 
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.VerificationException;
+import dev.cloudproxy.tao.domain.DomainServiceClient;
 import dev.cloudproxy.tao.domain.RevocationList;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetSocketAddress;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -49,6 +51,8 @@ public final class RevocationChecker {
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(60);
     /** How long the last list fetched may stand in when fetches fail, unless the builder says otherwise. */
     public static final Duration DEFAULT_MAX_UNAVAILABLE = Duration.ofMinutes(5);
+    /** How long {@link #fromDomainService} waits for one fetch of the list: a fetch may hold up one handshake per refresh interval. */
+    public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
     /** Least wait between a failed fetch and the next attempt (capped by the refresh interval). */
     public static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(5);
     /** A list dated further ahead than this is refused: the issuer's clock or the list is wrong. */
@@ -91,6 +95,20 @@ public final class RevocationChecker {
     /** A checker for the domain of {@code policyCertificate}, whose CRL {@code source} serves. */
     public static Builder builder(X509Certificate policyCertificate, CrlSource source) {
         return new Builder(policyCertificate, source);
+    }
+
+    /**
+     * A checker for the domain of {@code policyCertificate} that fetches the CRL from the domain
+     * service at {@code domainService}, each fetch bounded by {@link #FETCH_TIMEOUT}: what a
+     * program that got its certificate from that service should check its peers against.
+     *
+     * @throws VerificationException if the policy certificate's key is not a P-256 key
+     */
+    public static Builder fromDomainService(X509Certificate policyCertificate, InetSocketAddress domainService)
+            throws VerificationException {
+        Objects.requireNonNull(domainService, "domainService");
+        return builder(policyCertificate, CrlSource.domainService(
+                DomainServiceClient.create(domainService, policyCertificate).withTimeout(FETCH_TIMEOUT)));
     }
 
     /** Optional settings; every one has a fail-closed default. */

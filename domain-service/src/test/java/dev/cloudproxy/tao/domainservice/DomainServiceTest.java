@@ -423,8 +423,9 @@ class DomainServiceTest {
         fixture();
         Signer key = f.newKey();
         X509Certificate cert = f.client.certify(f.hostAttests(f.programName(HASH), key), key.verifier());
-        RevocationChecker checker = RevocationChecker.builder(f.domain.policyCertificate(),
-                CrlSource.domainService(f.client)).build();
+        // The checker a program builds from its domain service's address, as SimpleExample does.
+        RevocationChecker checker = RevocationChecker.fromDomainService(f.domain.policyCertificate(),
+                f.service.address()).build();
         checker.check(cert);
 
         f.service.registry().revoke(f.service.registry().issuedTo(f.programName(HASH)), Instant.now());

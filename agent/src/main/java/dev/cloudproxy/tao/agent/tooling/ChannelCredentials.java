@@ -3,11 +3,9 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.Prin;
-import dev.cloudproxy.tao.channel.CrlSource;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.RevocationChecker;
 import dev.cloudproxy.tao.channel.TaoChannels;
-import dev.cloudproxy.tao.domain.DomainServiceClient;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,9 +27,6 @@ import javax.net.ssl.SSLSession;
  * revoked since is refused too.
  */
 final class ChannelCredentials implements TlsProvider {
-    /** Connect and read timeout of a CRL fetch: it may hold up one handshake per refresh interval. */
-    static final Duration CRL_FETCH_TIMEOUT = Duration.ofSeconds(5);
-
     private final String principal;
     private final TaoChannels channels;
 
@@ -54,8 +49,7 @@ final class ChannelCredentials implements TlsProvider {
                     .timeout(Duration.ofSeconds(20))
                     .open();
             ProgramCredentials me = ProgramCredentials.of(p.signer(), p.certificateChain(), p.policyCertificate());
-            RevocationChecker.Builder crl = RevocationChecker.builder(p.policyCertificate(), CrlSource.domainService(
-                    DomainServiceClient.create(resolved, p.policyCertificate()).withTimeout(CRL_FETCH_TIMEOUT)))
+            RevocationChecker.Builder crl = RevocationChecker.fromDomainService(p.policyCertificate(), resolved)
                     .refreshInterval(opts.crlRefresh())
                     .maxUnavailable(max(RevocationChecker.DEFAULT_MAX_UNAVAILABLE, opts.crlRefresh()));
             if (opts.crlAllowStale()) {

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
+import dev.cloudproxy.tao.channel.RevocationChecker;
 import dev.cloudproxy.tao.channel.TaoChannel;
 import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.io.AtomicFiles;
@@ -57,9 +58,7 @@ public final class SimpleClient {
                     System.out.println("stored secret: " + new String(old, StandardCharsets.UTF_8));
                 }
                 byte[] secret;
-                try (TaoChannel channel = TaoChannels.of(ProgramCredentials.of(paradigm.signer(),
-                        paradigm.certificateChain(), paradigm.policyCertificate()))
-                        .dial(server.getHostString(), server.getPort())) {
+                try (TaoChannel channel = channels(paradigm, args).dial(server.getHostString(), server.getPort())) {
                     System.out.println("peer: " + channel.peer());
                     secret = channel.receive();
                 }
@@ -104,6 +103,18 @@ public final class SimpleClient {
         }
         AtomicFiles.writeOwnerOnly(dir.resolve("client.cert.pem").toAbsolutePath(),
                 chain.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Tao channels with the program's credentials that refuse a peer the domain has revoked: the
+     * CRL comes from the same domain service as the certificate (fetched again every minute).
+     */
+    static TaoChannels channels(TaoParadigm paradigm, SimpleArgs args) throws SimpleArgs.UsageException, TaoException {
+        return TaoChannels.builder(ProgramCredentials.of(paradigm.signer(), paradigm.certificateChain(),
+                        paradigm.policyCertificate()))
+                .revocation(RevocationChecker.fromDomainService(paradigm.policyCertificate(),
+                        args.address("domain-service")).build())
+                .build();
     }
 
     /** The Tao paradigm for a SimpleExample program, configured from its options. */

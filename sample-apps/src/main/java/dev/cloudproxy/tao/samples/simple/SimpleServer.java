@@ -4,9 +4,7 @@ import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.AuthText;
 import dev.cloudproxy.tao.auth.Prin;
-import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.TaoChannel;
-import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.channel.TaoListener;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
 import java.io.IOException;
@@ -43,8 +41,7 @@ public final class SimpleServer {
                     Set.of("policy-cert", "domain-service", "state", "host-cert", "listen"));
             InetSocketAddress listen = SimpleArgs.address("listen", args.optional("listen", "127.0.0.1:0"));
             try (TaoParadigm paradigm = SimpleClient.paradigm(args);
-                    TaoListener listener = TaoChannels.of(ProgramCredentials.of(paradigm.signer(),
-                            paradigm.certificateChain(), paradigm.policyCertificate())).listen(listen)) {
+                    TaoListener listener = SimpleClient.channels(paradigm, args).listen(listen)) {
                 System.out.println("name: " + paradigm.principal());
                 System.out.println("certificate: serial " + paradigm.certificate().getSerialNumber().toString(16));
                 System.out.println("listening on " + listener.address().getHostString() + ":" + listener.port());
