@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.launcher;
 
+import dev.cloudproxy.tao.host.CodeLoadingVariables;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -10,21 +11,20 @@ import java.util.TreeSet;
  * the JVM or leak the launcher's own secrets, plus the variables the agent needs.
  */
 final class ChildEnvironment {
-    /** Read by the JVM or its launcher as extra options, agents included. */
-    static final List<String> JVM_INJECTION = List.of(
-            "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "JDK_AOT_VM_OPTIONS", "CLASSPATH",
-            "_JAVA_LAUNCHER_DEBUG");
-
     private ChildEnvironment() {}
 
-    /** Whether the variable named {@code name} makes the JVM or the dynamic linker load code or options. */
+    /**
+     * Whether the variable named {@code name} makes the JVM, the dynamic linker or the C library
+     * load code, options or files ({@link CodeLoadingVariables#reachesTheJvm}, the host's list).
+     */
     static boolean injects(String name) {
-        return JVM_INJECTION.contains(name) || name.startsWith("LD_");
+        return CodeLoadingVariables.reachesTheJvm(name);
     }
 
     /**
      * Removes from {@code env}: the JVM's option variables, every {@code LD_*} variable (the dynamic
-     * linker's preload, audit and search path would load native code into the JVM) and every
+     * linker's preload, audit and search path would load native code into the JVM), the C
+     * library's ({@code GCONV_PATH}, {@code GLIBC_TUNABLES}, ...) and every
      * {@code TAO_*} variable (the launcher's own host, password and agent settings), telling
      * {@code err} about the ones that could inject code.
      */

@@ -35,8 +35,8 @@ import java.util.TreeMap;
  *     [the JVM options it was given that JvmOptionPolicy accepts] -Dtao.launcher.hardened=true
  *     -cp CLASSPATH dev.cloudproxy.tao.launcher.Main ARGS
  * </pre>
- * with the environment minus the dynamic linker's variables ({@code LD_*}) and the JVM's option
- * variables, each removal reported. The new JVM recognizes itself by its actual command line and
+ * with the environment minus the dynamic linker's and C library's variables ({@code LD_*},
+ * {@code GCONV_PATH}, ...) and the JVM's option variables, each removal reported. The new JVM recognizes itself by its actual command line and
  * environment (not by the marker alone, which only stops a loop), makes itself non-dumpable for
  * root too ({@code prctl}), and removes the copy. A JVM started so by a host (stacked mode: the
  * host passes the same flags and a clean environment) is already hardened and is not replaced.

@@ -94,13 +94,17 @@ class LauncherAttackTest {
         Path jar = app("maps", MapsApp.class);
         env.put("LD_PRELOAD", lib.toString());
         env.put("LD_LIBRARY_PATH", tmp.toString());
+        env.put("GCONV_PATH", tmp.toString()); // the C library's character set modules: code too
+        env.put("GLIBC_TUNABLES", "glibc.malloc.check=3");
 
         Result r = LauncherProcess.run(tmp, env, List.of(jar.toString(), lib.toString()));
 
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("mapped false\nld-vars []\n");
         assertThat(r.err()).contains("tao-launcher: removed LD_PRELOAD from the app's environment")
-                .contains("tao-launcher: removed LD_LIBRARY_PATH from the app's environment");
+                .contains("tao-launcher: removed LD_LIBRARY_PATH from the app's environment")
+                .contains("tao-launcher: removed GCONV_PATH from the app's environment")
+                .contains("tao-launcher: removed GLIBC_TUNABLES from the app's environment");
     }
 
     @Test

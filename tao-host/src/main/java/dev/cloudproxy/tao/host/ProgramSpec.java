@@ -30,14 +30,8 @@ public record ProgramSpec(String factory, Path path, List<String> args, List<Str
     public static final int MAX_ITEM_CHARS = 128 * 1024;
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Set<String> REFUSED_ENV = Set.of(
-            "TAO_HOST_SOCKET", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "CDPATH",
-            "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "JDK_AOT_VM_OPTIONS", "_JAVA_LAUNCHER_DEBUG",
-            "CLASSPATH", "JAVA_HOME",
-            "PERL5LIB", "PERL5OPT", "PERLLIB", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH",
-            "GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES", "RESOLV_HOST_CONF",
-            "MALLOC_CHECK_", "MALLOC_TRACE", "PATH");
-    private static final List<String> REFUSED_ENV_PREFIXES = List.of("LD_", "PYTHON", "DYLD_");
+    /** Set by the host itself for every program, so not the caller's to choose. */
+    private static final Set<String> SET_BY_THE_HOST = Set.of("TAO_HOST_SOCKET", "JAVA_HOME", "PATH");
 
     public ProgramSpec {
         Objects.requireNonNull(factory, "factory");
@@ -105,7 +99,7 @@ public record ProgramSpec(String factory, Path path, List<String> args, List<Str
             throw new IllegalArgumentException("an environment entry is NAME=VALUE with a name of letters, digits and _");
         }
         String upper = name.toUpperCase(Locale.ROOT);
-        if (REFUSED_ENV.contains(upper) || REFUSED_ENV_PREFIXES.stream().anyMatch(upper::startsWith)) {
+        if (SET_BY_THE_HOST.contains(upper) || CodeLoadingVariables.reachesAnyProgram(name)) {
             throw new IllegalArgumentException("the environment variable " + name
                     + " is refused: it can change what code runs, and the environment is not measured");
         }

@@ -161,6 +161,7 @@ class ProgramRunnerTest {
         assertThat(env.lines().sorted().toList()).containsExactly("GREETING=hello", "HOME=" + System.getProperty("user.home"),
                 "LANG=C.UTF-8", "PATH=/usr/local/bin:/usr/bin:/bin", "TAO_HOST_SOCKET=" + service.programSocket());
         for (String bad : List.of("LD_PRELOAD=/x.so", "BASH_ENV=/x", "JAVA_TOOL_OPTIONS=-javaagent:x", "TAO_HOST_SOCKET=/x",
+                "GCONV_PATH=/x", "GLIBC_TUNABLES=x", "PYTHONPATH=/x", "PATH=/x", "JAVA_HOME=/x",
                 "noequals", "1BAD=x")) {
             assertThrows(IllegalArgumentException.class, () -> ProgramSpec.process(Path.of("/bin/true"), List.of())
                     .withEnv(List.of(bad)), bad);

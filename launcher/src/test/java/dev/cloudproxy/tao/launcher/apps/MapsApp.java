@@ -15,6 +15,6 @@ public final class MapsApp {
         String maps = Files.readString(Path.of("/proc/self/maps"));
         System.out.println("mapped " + maps.contains(args[0]));
         System.out.println("ld-vars " + new TreeSet<>(System.getenv().keySet()).stream()
-                .filter(n -> n.startsWith("LD_")).toList());
+                .filter(n -> n.startsWith("LD_") || n.equals("GCONV_PATH") || n.equals("GLIBC_TUNABLES")).toList());
     }
 }
