@@ -287,9 +287,6 @@ public final class ProtectedObjects {
             throw new ObjectUnreadableException(id + " is " + info.status().name().toLowerCase(java.util.Locale.ROOT)
                     + ": its material is erased");
         }
-        if (!info.isValidAt(clock.instant())) {
-            throw new ObjectNotValidException(id + " is outside its validity window");
-        }
         try {
             checkZone(link.protector().name(), id.name());
         } catch (IllegalArgumentException e) {
@@ -300,6 +297,14 @@ public final class ProtectedObjects {
             material = key.crypter().decrypt(link.wrapped(), Link.associatedData(link.protector(), info));
         } catch (DecryptionException e) {
             throw new ObjectUnreadableException(id + " cannot be decrypted under " + link.protector());
+        } catch (ObjectNotFoundException e) {
+            // The store holds this link but not its protector's: to the reader, a broken chain.
+            throw new ObjectUnreadableException(id + " is protected by " + link.protector() + ", which is missing", e);
+        }
+        // Checked only now that the tag has authenticated the window: an altered window is tampering.
+        if (!info.isValidAt(clock.instant())) {
+            Arrays.fill(material, (byte) 0);
+            throw new ObjectNotValidException(id + " is outside its validity window");
         }
         if (info.type().keyBytes() >= 0 && material.length != info.type().keyBytes()) {
             Arrays.fill(material, (byte) 0);
