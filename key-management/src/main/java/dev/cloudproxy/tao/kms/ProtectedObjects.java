@@ -227,8 +227,12 @@ public final class ProtectedObjects {
      * one; returns the number of links it rewrote, or 0 if there was none.
      */
     public synchronized int resumeRewrap() throws IOException, KeyManagementException {
+        return resumeRewrap((id, count) -> { });
+    }
+
+    synchronized int resumeRewrap(RewrapListener listener) throws IOException, KeyManagementException {
         Optional<ObjectId> from = pendingRewrap();
-        return from.isPresent() ? rewrap(from.get()) : 0;
+        return from.isPresent() ? rewrap(from.get(), listener) : 0;
     }
 
     /** The epoch an unfinished rewrap moves objects away from, if the store records one. */
