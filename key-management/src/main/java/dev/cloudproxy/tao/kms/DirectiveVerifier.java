@@ -1,10 +1,10 @@
 package dev.cloudproxy.tao.kms;
 
 import dev.cloudproxy.tao.VerificationException;
+import dev.cloudproxy.tao.attestation.AttestationVerifier;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.keys.Verifier;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -19,7 +19,8 @@ import java.util.Objects;
  *   <li>the signature verifies under the domain's policy key, in the directive signing context;
  *   <li>the statement is exactly {@code policy-key from T1 until T2 says Verb(P, "name", epoch)}
  *       and its speaker is the policy key's principal;
- *   <li>the clock (Unix seconds, with {@link #DEFAULT_SKEW} of slack) lies in [T1, T2];
+ *   <li>the clock (Unix seconds, with {@link AttestationVerifier#DEFAULT_SKEW} of slack, as for
+ *       attestations) lies in [T1, T2];
  *   <li>{@code P} is the requester's <em>authenticated</em> name, as the caller learned it from
  *       the Tao channel (the verified peer certificate) or the host; so a directive issued to A
  *       and presented by C over C's own channel is refused;
@@ -30,8 +31,6 @@ import java.util.Objects;
  * <p>The signature is checked before anything in the statement is believed. Thread-safe.
  */
 public final class DirectiveVerifier {
-    /** Slack allowed between the issuer's clock and ours. */
-    public static final Duration DEFAULT_SKEW = Duration.ofSeconds(60);
 
     private final Verifier policyKey;
     private final Clock clock;
@@ -46,7 +45,7 @@ public final class DirectiveVerifier {
     /** A verifier that trusts directives of {@code policyKey} (the domain's), at {@code clock}'s time. */
     public static DirectiveVerifier of(Verifier policyKey, Clock clock) {
         return new DirectiveVerifier(Objects.requireNonNull(policyKey, "policyKey"), Objects.requireNonNull(clock, "clock"),
-                DEFAULT_SKEW.toSeconds());
+                AttestationVerifier.DEFAULT_SKEW.toSeconds());
     }
 
     /**

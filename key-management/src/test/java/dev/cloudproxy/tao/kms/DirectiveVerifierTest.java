@@ -11,8 +11,10 @@ import dev.cloudproxy.tao.auth.Str;
 import dev.cloudproxy.tao.keys.Signer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -29,13 +31,16 @@ class DirectiveVerifierTest {
             java.util.List.of(new dev.cloudproxy.tao.auth.Bytes(new byte[] {1}))));
     private final Prin programC = Prin.key(new byte[32]).extend(new dev.cloudproxy.tao.auth.PrinExt("Program",
             java.util.List.of(new dev.cloudproxy.tao.auth.Bytes(new byte[] {3}))));
-    private final MutableClock clock = new MutableClock(NOW);
-    private final DirectiveVerifier verifier = DirectiveVerifier.of(policy.verifier(), clock);
+    private final DirectiveVerifier verifier = at(NOW);
 
     @AfterEach
     void close() {
         policy.close();
         stranger.close();
+    }
+
+    private DirectiveVerifier at(Instant now) {
+        return DirectiveVerifier.of(policy.verifier(), Clock.fixed(now, ZoneOffset.UTC));
     }
 
     private Directive directive(Verb verb, Prin to, ObjectId object) {
@@ -72,19 +77,16 @@ class DirectiveVerifierTest {
     @Test
     void verify_expiredOrNotYetValid_isRefused() {
         byte[] signed = readForA();
-        clock.advance(Duration.ofDays(1).plusMinutes(2));
-        assertThatThrownBy(() -> verifier.verify(signed, programA, Verb.READ, KEY))
+        assertThatThrownBy(() -> at(NOW.plus(Duration.ofDays(1).plusMinutes(2))).verify(signed, programA, Verb.READ, KEY))
                 .isInstanceOf(DirectiveRefusedException.class).hasMessageContaining("expired");
-        MutableClock early = new MutableClock(NOW.minus(Duration.ofMinutes(2)));
-        assertThatThrownBy(() -> DirectiveVerifier.of(policy.verifier(), early).verify(signed, programA, Verb.READ, KEY))
+        assertThatThrownBy(() -> at(NOW.minus(Duration.ofMinutes(2))).verify(signed, programA, Verb.READ, KEY))
                 .isInstanceOf(DirectiveRefusedException.class).hasMessageContaining("not valid yet");
     }
 
     @Test
     void verify_withinSkew_isAccepted() throws Exception {
         byte[] signed = readForA();
-        clock.advance(Duration.ofDays(1).plusSeconds(30));
-        assertThat(verifier.verify(signed, programA, Verb.READ, KEY)).isNotNull();
+        assertThat(at(NOW.plus(Duration.ofDays(1).plusSeconds(30))).verify(signed, programA, Verb.READ, KEY)).isNotNull();
     }
 
     /** The replay case: C presents A's directive over C's own authenticated channel. */

@@ -10,8 +10,10 @@ import dev.cloudproxy.tao.soft.SoftTao;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,7 @@ class ProtectedObjectsTest {
     private SoftTao tao;
     private MasterKey master;
     private DirectoryStore store;
-    private MutableClock clock;
+    private Clock clock;
     private ProtectedObjects objects;
 
     @BeforeEach
@@ -39,7 +41,7 @@ class ProtectedObjectsTest {
         tao = SoftTao.ephemeral();
         master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), Tao.SEAL_POLICY_SELF);
         store = DirectoryStore.open(dir.resolve("store"));
-        clock = new MutableClock(Instant.parse("2026-12-07T12:00:00Z"));
+        clock = Clock.fixed(Instant.parse("2026-12-07T12:00:00Z"), ZoneOffset.UTC);
         objects = ProtectedObjects.open(master, store, clock);
     }
 
@@ -169,7 +171,7 @@ class ProtectedObjectsTest {
         objects.createKey(ZONE, ObjectType.AES_256_GCM, ObjectName.ROOT, Validity.UNBOUNDED);
         objects.createKey(FOLDER_KEY, ObjectType.AES_256_GCM, ZONE, Validity.starting(clock.instant(), Duration.ofDays(1)));
         assertThat(objects.read(new ObjectId(FOLDER_KEY, 1)).length()).isEqualTo(32);
-        clock.advance(Duration.ofDays(2));
+        objects = ProtectedObjects.open(master, store, Clock.offset(clock, Duration.ofDays(2)));
         assertThatThrownBy(() -> objects.read(new ObjectId(FOLDER_KEY, 1))).isInstanceOf(ObjectNotValidException.class);
         assertThatThrownBy(() -> objects.newestActive(FOLDER_KEY)).isInstanceOf(ObjectNotFoundException.class);
     }
