@@ -50,7 +50,8 @@ public record Directive(Prin issuer, Verb verb, Prin principal, ObjectId object,
     public static Directive fromStatement(Form form) throws DirectiveRefusedException {
         if (!(form instanceof Says says) || !(says.speaker() instanceof Prin issuer)
                 || says.from().isEmpty() || says.until().isEmpty() || !(says.message() instanceof Pred pred)) {
-            throw new DirectiveRefusedException("not a directive: expected 'key from T until T says Verb(P, name, epoch)'");
+            throw new DirectiveRefusedException(
+                    "not a directive: expected 'key from T until T says Verb(P, name, epoch)'");
         }
         Verb verb = Verb.fromPredicate(pred.name())
                 .orElseThrow(() -> new DirectiveRefusedException("not a directive predicate"));
@@ -63,8 +64,8 @@ public record Directive(Prin issuer, Verb verb, Prin principal, ObjectId object,
             if (epoch.value() < 1 || epoch.value() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("epoch out of range");
             }
-            return new Directive(issuer, verb, principal, new ObjectId(ObjectName.of(name.value()), (int) epoch.value()),
-                    says.from().getAsLong(), says.until().getAsLong());
+            ObjectId object = new ObjectId(ObjectName.of(name.value()), (int) epoch.value());
+            return new Directive(issuer, verb, principal, object, says.from().getAsLong(), says.until().getAsLong());
         } catch (IllegalArgumentException e) {
             throw new DirectiveRefusedException("directive is malformed: " + e.getMessage());
         }

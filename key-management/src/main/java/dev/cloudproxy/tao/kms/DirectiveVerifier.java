@@ -44,8 +44,9 @@ public final class DirectiveVerifier {
 
     /** A verifier that trusts directives of {@code policyKey} (the domain's), at {@code clock}'s time. */
     public static DirectiveVerifier of(Verifier policyKey, Clock clock) {
-        return new DirectiveVerifier(Objects.requireNonNull(policyKey, "policyKey"), Objects.requireNonNull(clock, "clock"),
-                AttestationVerifier.DEFAULT_SKEW.toSeconds());
+        Objects.requireNonNull(policyKey, "policyKey");
+        Objects.requireNonNull(clock, "clock");
+        return new DirectiveVerifier(policyKey, clock, AttestationVerifier.DEFAULT_SKEW.toSeconds());
     }
 
     /**
@@ -86,7 +87,8 @@ public final class DirectiveVerifier {
             throw new DirectiveRefusedException("directive is for another object or epoch");
         }
         if (!d.verb().allows(verb)) {
-            throw new DirectiveRefusedException("directive grants " + d.verb().predicate() + ", not " + verb.predicate());
+            throw new DirectiveRefusedException(
+                    "directive grants " + d.verb().predicate() + ", not " + verb.predicate());
         }
         return d;
     }

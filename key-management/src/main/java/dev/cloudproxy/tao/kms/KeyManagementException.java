@@ -2,7 +2,10 @@ package dev.cloudproxy.tao.kms;
 
 import dev.cloudproxy.tao.TaoException;
 
-/** The root of this module's checked failures. Messages name objects and epochs, never key material or content. */
+/**
+ * The root of this module's checked failures. Messages name objects and epochs, never key material
+ * or content.
+ */
 public class KeyManagementException extends TaoException {
     private static final long serialVersionUID = 1L;
 

@@ -99,7 +99,8 @@ public final class ProtectedObjects {
      * epoch of the protector name of its newest epoch. From now on writes use it; older epochs
      * still decrypt until {@link #retire retired}.
      */
-    public synchronized ObjectInfo rotate(ObjectName name, Validity validity) throws IOException, KeyManagementException {
+    public synchronized ObjectInfo rotate(ObjectName name, Validity validity)
+            throws IOException, KeyManagementException {
         Link newest = newestLink(name);
         ObjectType type = newest.info().type();
         if (type == ObjectType.FILE) {
@@ -275,7 +276,8 @@ public final class ProtectedObjects {
         checkZone(protectorName, info.id().name());
         ObjectId protector = protectorName.isRoot() ? ObjectId.MASTER : newestActive(protectorName);
         try (ProtectorKey key = protectorKey(protector, 0)) {
-            Link link = new Link(protector, info, key.crypter().encrypt(material, Link.associatedData(protector, info)));
+            byte[] wrapped = key.crypter().encrypt(material, Link.associatedData(protector, info));
+            Link link = new Link(protector, info, wrapped);
             store.put(info.id(), link.encode());
             return info;
         }
@@ -327,7 +329,8 @@ public final class ProtectedObjects {
         }
         try (ObjectMaterial material = unwrap(id, depth)) {
             if (!material.info().type().canProtect()) {
-                throw new ObjectUnreadableException(id + " is a " + material.info().type() + ", which protects nothing");
+                throw new ObjectUnreadableException(
+                        id + " is a " + material.info().type() + ", which protects nothing");
             }
             byte[] bytes = material.exportSecretMaterial();
             try {
@@ -385,7 +388,8 @@ public final class ProtectedObjects {
     }
 
     private static byte[] journal(ObjectId from, ObjectId to) {
-        return ("rewrap " + from.name() + " " + from.epoch() + " " + to.epoch() + "\n").getBytes(StandardCharsets.US_ASCII);
+        String line = "rewrap " + from.name() + " " + from.epoch() + " " + to.epoch() + "\n";
+        return line.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The journal is untrusted like everything in the store: it only ever names an epoch to move from. */
