@@ -15,11 +15,11 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "domain",
         description = "Create Tao domains, manage their policy, run their domain service, revoke "
-                + "certificates; create soft Tao keys.",
+                + "certificates, issue disclosure directives; create soft Tao keys.",
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
         subcommands = {DomainInit.class, DomainPolicy.class, DomainServiceCommand.Service.class,
-            DomainServiceCommand.Revoke.class, DomainCommand.NewSoft.class},
+            DomainServiceCommand.Revoke.class, DomainDirective.class, DomainCommand.NewSoft.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  tao domain init --template docs/domain_template.txt domain",
@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
             "  tao domain policy domain --show",
             "  tao domain service domain --listen 127.0.0.1:8124",
             "  tao domain revoke domain 1a2b3c...",
+            "  tao domain directive domain --principal 'key([..]).Program([..])' --read /zone/key/k --epoch 3 --out d.bin",
             "  tao domain newsoft soft-tao-keys",
             "  tao help domain policy"
         })

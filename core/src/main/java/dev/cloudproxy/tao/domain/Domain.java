@@ -308,6 +308,20 @@ public final class Domain implements AutoCloseable {
         return RevocationList.issue(keys.signer(), certificate, entries, number, thisUpdate, nextUpdate);
     }
 
+    /**
+     * The policy key itself, for the policy statements that modules above core define and sign
+     * under contexts of their own (disclosure directives, in key-management). Owned by this
+     * domain: callers must not close it; it is destroyed with the domain.
+     *
+     * @throws IllegalStateException if the domain was loaded without its policy key, or closed
+     */
+    public Signer policySigner() {
+        if (!hasPolicyKey()) {
+            throw new IllegalStateException("the domain was loaded without its policy key");
+        }
+        return keys.signer();
+    }
+
     /** Destroys the policy key, if this domain holds it. Idempotent. */
     @Override
     public void close() {

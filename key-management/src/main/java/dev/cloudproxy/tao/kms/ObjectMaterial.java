@@ -1,0 +1,62 @@
+package dev.cloudproxy.tao.kms;
+
+import java.util.Arrays;
+import java.util.Objects;
+import javax.security.auth.Destroyable;
+
+/**
+ * The material of one epoch of a protected object (a key, or a file's content), as read through
+ * its chain. Holds a secret: no {@code equals}, a {@code toString} that shows only the
+ * {@linkplain #info() public description}, and {@link #close()} zeroes this copy. The only way to
+ * the bytes is {@link #exportSecretMaterial()}.
+ */
+public final class ObjectMaterial implements AutoCloseable, Destroyable {
+    private final ObjectInfo info;
+    private final byte[] material;
+    private volatile boolean destroyed;
+
+    /** Takes ownership of {@code material}. */
+    ObjectMaterial(ObjectInfo info, byte[] material) {
+        this.info = Objects.requireNonNull(info, "info");
+        this.material = Objects.requireNonNull(material, "material");
+    }
+
+    /** Which object and epoch this is, its type, status and window. */
+    public ObjectInfo info() {
+        return info;
+    }
+
+    /** A copy of the secret material; the caller owns it and should zero it when done. */
+    public byte[] exportSecretMaterial() {
+        if (destroyed) {
+            throw new IllegalStateException("object material was closed");
+        }
+        return material.clone();
+    }
+
+    /** Length of the material in bytes. */
+    public int length() {
+        return material.length;
+    }
+
+    @Override
+    public void close() {
+        destroy();
+    }
+
+    @Override
+    public void destroy() {
+        Arrays.fill(material, (byte) 0);
+        destroyed = true;
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    @Override
+    public String toString() {
+        return "ObjectMaterial[" + info.id() + " " + info.type() + ", " + material.length + " bytes, redacted]";
+    }
+}

@@ -1,0 +1,65 @@
+package dev.cloudproxy.tao.kms;
+
+import java.util.Optional;
+
+/**
+ * What a protected object holds, with its stable wire code. Codes are never reused; a new type
+ * (for example {@code ecdsa-p256}, planned for group signing keys) takes the next one.
+ */
+public enum ObjectType {
+    /** A 32-byte AES-256-GCM key; the only type that can protect other objects. */
+    AES_256_GCM(1, "aes-256-gcm", 32),
+    /** A 32-byte HMAC-SHA256 key. */
+    HMAC_SHA256(2, "hmac-sha256", 32),
+    /** Opaque content of any length up to {@link Link#MAX_PAYLOAD}. */
+    FILE(3, "file", -1);
+
+    private final int code;
+    private final String text;
+    private final int keyBytes;
+
+    ObjectType(int code, String text, int keyBytes) {
+        this.code = code;
+        this.text = text;
+        this.keyBytes = keyBytes;
+    }
+
+    /** The byte that stands for this type in stored links. */
+    public int code() {
+        return code;
+    }
+
+    /** Length of the key material, or -1 for content of any length. */
+    public int keyBytes() {
+        return keyBytes;
+    }
+
+    /** Whether objects of this type may protect others. */
+    public boolean canProtect() {
+        return this == AES_256_GCM;
+    }
+
+    public static Optional<ObjectType> fromCode(int code) {
+        for (ObjectType t : values()) {
+            if (t.code == code) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Parses {@code aes-256-gcm}, {@code hmac-sha256} or {@code file}. */
+    public static ObjectType parse(String text) {
+        for (ObjectType t : values()) {
+            if (t.text.equals(text)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown object type (expected aes-256-gcm, hmac-sha256 or file)");
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}
