@@ -8,6 +8,9 @@ import dev.cloudproxy.tao.domain.DomainException;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domainservice.CertificateRegistry;
 import dev.cloudproxy.tao.domainservice.DomainService;
+import dev.cloudproxy.tao.domainservice.DomainStore;
+import dev.cloudproxy.tao.domainservice.PostgresLocation;
+import dev.cloudproxy.tao.domainservice.PostgresStore;
 import dev.cloudproxy.tao.keys.InvalidKeySetException;
 import dev.cloudproxy.tao.keys.WrongPasswordException;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -118,6 +122,12 @@ final class DomainServiceCommand {
                         + "(Ctrl-C or SIGTERM). Every decision is one line of the audit log; issued "
                         + "certificates go to DIR/issued/, and the CRL to DIR/crl.pem.",
                 "",
+                "With --store postgresql://..., issued certificates, revocations, CRLs and audit records go "
+                        + "to that PostgreSQL database instead, and several services of the domain (replicas, "
+                        + "on any machines with a copy of DIR) may share it. The database password comes "
+                        + "from --store-password-file, else the " + Service.STORE_PASSWORD_ENV + " environment "
+                        + "variable, else none (peer or trust authentication).",
+                "",
                 "The password of the policy key comes from --password-file, else the " + Passwords.ENV
                         + " environment variable, else a prompt; never from an argument."
             },
@@ -126,11 +136,15 @@ final class DomainServiceCommand {
             footer = {
                 "  tao domain service domain",
                 "  tao domain service domain --listen 0.0.0.0:8124 --lifetime 7d --audit /var/log/tao-audit.log",
+                "  TAO_STORE_PASSWORD=... tao domain service domain --store 'postgresql://db:5432/tao?user=tao'",
                 "",
                 "Exit status: 0 when stopped, 1 if it cannot start (no domain, wrong password, address in "
-                        + "use), 2 on a usage error."
+                        + "use, database unreachable or refusing), 2 on a usage error."
             })
     static final class Service implements Callable<Integer> {
+        /** Where the database password comes from when no file is given. */
+        static final String STORE_PASSWORD_ENV = "TAO_STORE_PASSWORD";
+
         private final Io io;
 
         @Spec
@@ -154,6 +168,19 @@ final class DomainServiceCommand {
         @Option(names = "--audit", paramLabel = "FILE", description = "Audit log (default DIR/audit.log).")
         private Path audit;
 
+        @Option(names = "--store", paramLabel = "ADDRESS",
+                description = "Keep the state in PostgreSQL: postgresql://HOST[:PORT]/DATABASE?user=USER"
+                        + "[&sslmode=MODE] (default: files in DIR). Never holds the password.")
+        private String store;
+
+        @Option(names = "--store-password-file", paramLabel = "FILE",
+                description = "File holding the database password (else " + STORE_PASSWORD_ENV + ", else none).")
+        private Path storePasswordFile;
+
+        @Option(names = "--store-pool", paramLabel = "N",
+                description = "Most database connections at once (default " + PostgresStore.DEFAULT_POOL_SIZE + ").")
+        private int storePool = PostgresStore.DEFAULT_POOL_SIZE;
+
         Service(Io io) {
             this.io = io;
         }
@@ -162,9 +189,22 @@ final class DomainServiceCommand {
         public Integer call() throws InputException {
             InetSocketAddress address;
             Duration life;
+            PostgresLocation location = null;
             try {
                 address = parseListen(listen);
                 life = parseDuration(lifetime);
+                if (store != null) {
+                    location = PostgresLocation.parse(store);
+                    if (audit != null) {
+                        throw new IllegalArgumentException("--audit names a file; with --store the audit records"
+                                + " are in the database");
+                    }
+                } else if (storePasswordFile != null) {
+                    throw new IllegalArgumentException("--store-password-file needs --store");
+                }
+                if (storePool < 1 || storePool > 1000) {
+                    throw new IllegalArgumentException("--store-pool must be in 1..1000");
+                }
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -175,6 +215,9 @@ final class DomainServiceCommand {
                 DomainService.Builder b = DomainService.builder(domain).listen(address).lifetime(life);
                 if (audit != null) {
                     b.auditLog(audit);
+                }
+                if (location != null) {
+                    b.store(openStore(domain, location));
                 }
                 DomainService service;
                 try {
@@ -191,8 +234,8 @@ final class DomainServiceCommand {
                     io.out().print("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() + "\n");
                     io.out().flush();
                     io.err().println("tao domain service: serving " + domain.name() + " (policy key "
-                            + domain.policyPrincipal() + ") as " + service.servicePrincipal() + "; audit log "
-                            + service.auditFile() + "; stop with Ctrl-C");
+                            + domain.policyPrincipal() + ") as " + service.servicePrincipal() + "; state in "
+                            + service.store().description() + "; stop with Ctrl-C");
                     io.err().flush();
                     service.awaitClosed();
                 } catch (InterruptedException e) {
@@ -207,6 +250,25 @@ final class DomainServiceCommand {
                 }
                 io.err().println("tao domain service: stopped");
                 return TaoCli.EXIT_OK;
+            }
+        }
+
+        private DomainStore openStore(Domain domain, PostgresLocation location) throws InputException {
+            char[] password;
+            if (storePasswordFile != null) {
+                password = Passwords.readFile(storePasswordFile);
+            } else if (io.env(STORE_PASSWORD_ENV) != null) {
+                password = io.env(STORE_PASSWORD_ENV).toCharArray();
+            } else {
+                password = new char[0];
+            }
+            try {
+                return PostgresStore.open(domain, location, password, storePool);
+            } catch (IOException e) {
+                // Typed store failures carry the remedy and never the password.
+                throw new InputException("cannot open the store " + location + ": " + e.getMessage());
+            } finally {
+                Arrays.fill(password, '\0');
             }
         }
     }
