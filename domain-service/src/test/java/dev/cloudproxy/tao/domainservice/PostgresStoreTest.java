@@ -152,16 +152,8 @@ class PostgresStoreTest {
 
     @Test
     void open_schemaOfAnotherVersion_throwsStoreSchemaException() throws Exception {
-        PostgresCluster cluster = PostgresCluster.shared();
-        PostgresLocation db = cluster.newDatabase();
-        try (ServiceFixture f = new ServiceFixture(tmp)) {
-            PostgresStore.open(f.domain, db, PW, 1).close();
-            try (Connection c = cluster.connect(db.database()); Statement s = c.createStatement()) {
-                s.execute("UPDATE tao_schema SET version = 99");
-            }
-            assertThatThrownBy(() -> PostgresStore.open(f.domain, db, PW, 1))
-                    .isInstanceOf(StoreSchemaException.class).hasMessageContaining("version 99");
-        }
+        assertThatThrownBy(() -> alterThenOpen("UPDATE tao_schema SET version = 99"))
+                .isInstanceOf(StoreSchemaException.class).hasMessageContaining("version 99");
     }
 
     @Test
@@ -179,15 +171,21 @@ class PostgresStoreTest {
 
     @Test
     void crl_alteredInTheDatabase_isRefused() throws Exception {
+        assertThatThrownBy(() -> alterThenOpen(
+                "UPDATE tao_crl SET der = overlay(der placing '\\x00'::bytea from octet_length(der) - 3)"))
+                .isInstanceOf(StoreException.class).hasMessageContaining("the database was altered");
+    }
+
+    /** Opens a store on a fresh database (creating the schema), runs {@code sql} on it, and opens it again. */
+    private void alterThenOpen(String sql) throws Exception {
         PostgresCluster cluster = PostgresCluster.shared();
         PostgresLocation db = cluster.newDatabase();
         try (ServiceFixture f = new ServiceFixture(tmp)) {
             PostgresStore.open(f.domain, db, PW, 1).close();
             try (Connection c = cluster.connect(db.database()); Statement s = c.createStatement()) {
-                s.execute("UPDATE tao_crl SET der = overlay(der placing '\\x00'::bytea from octet_length(der) - 3)");
+                s.execute(sql);
             }
-            assertThatThrownBy(() -> PostgresStore.open(f.domain, db, PW, 1))
-                    .isInstanceOf(StoreException.class).hasMessageContaining("the database was altered");
+            PostgresStore.open(f.domain, db, PW, 1).close();
         }
     }
 
