@@ -181,6 +181,12 @@ class DomainServiceCommandTest {
         assertThat(r.status()).isEqualTo(TaoCli.EXIT_INPUT);
         assertThat(r.err()).contains("cannot open the store postgresql://127.0.0.1:" + port + "/tao?user=tao")
                 .contains("start the database").doesNotContain("s3cret-db");
+
+        Result revoke = tao(Map.of(Passwords.ENV, PASSWORD, "TAO_STORE_PASSWORD", "s3cret-db"), "domain", "revoke",
+                dir.toString(), "1f3c", "--store", "postgresql://127.0.0.1:" + port + "/tao?user=tao");
+
+        assertThat(revoke.status()).isEqualTo(TaoCli.EXIT_INPUT);
+        assertThat(revoke.err()).contains("start the database").doesNotContain("s3cret-db");
     }
 
     @Test
