@@ -63,52 +63,43 @@ class PostgresStoreTest {
 
     @Test
     void record_sameSerialTwice_throwsDuplicateSerialException() throws Exception {
-        PostgresLocation db = PostgresCluster.shared().newDatabase();
-        try (ServiceFixture f = new ServiceFixture(tmp);
-                PostgresStore one = PostgresStore.open(f.domain, db, PW, 2);
-                PostgresStore two = PostgresStore.open(f.domain, db, PW, 2)) {
-            X509Certificate cert = issue(f);
-            one.record(cert);
+        try (Replicas r = new Replicas(2)) {
+            X509Certificate cert = issue(r.f);
+            r.one.record(cert);
 
-            assertThrows(DuplicateSerialException.class, () -> two.record(cert));
-            assertThat(two.issued(cert.getSerialNumber())).contains(cert);
+            assertThrows(DuplicateSerialException.class, () -> r.two.record(cert));
+            assertThat(r.two.issued(cert.getSerialNumber())).contains(cert);
         }
     }
 
     @Test
     void revoke_throughOneReplica_isInTheCrlTheOtherServesNext() throws Exception {
-        PostgresLocation db = PostgresCluster.shared().newDatabase();
-        try (ServiceFixture f = new ServiceFixture(tmp);
-                PostgresStore one = PostgresStore.open(f.domain, db, PW, 2);
-                PostgresStore two = PostgresStore.open(f.domain, db, PW, 2)) {
-            X509Certificate cert = issue(f);
-            one.record(cert);
-            BigInteger before = RevocationList.number(two.currentCrl(Instant.now()));
+        try (Replicas r = new Replicas(2)) {
+            X509Certificate cert = issue(r.f);
+            r.one.record(cert);
+            BigInteger before = RevocationList.number(r.two.currentCrl(Instant.now()));
 
-            assertThat(one.revoke(List.of(cert.getSerialNumber()), Instant.now())).containsExactly(cert.getSerialNumber());
+            assertThat(r.one.revoke(List.of(cert.getSerialNumber()), Instant.now())).containsExactly(cert.getSerialNumber());
 
-            X509CRL crl = two.currentCrl(Instant.now());
+            X509CRL crl = r.two.currentCrl(Instant.now());
             assertThat(RevocationList.number(crl)).isGreaterThan(before);
             assertThat(RevocationList.entries(crl)).extracting(RevocationList.Entry::serial)
                     .containsExactly(cert.getSerialNumber());
-            assertThat(two.isRevoked(cert.getSerialNumber())).isTrue();
-            assertThat(two.revoke(List.of(cert.getSerialNumber()), Instant.now())).isEmpty();
+            assertThat(r.two.isRevoked(cert.getSerialNumber())).isTrue();
+            assertThat(r.two.revoke(List.of(cert.getSerialNumber()), Instant.now())).isEmpty();
         }
     }
 
     @Test
     void revoke_concurrentlyFromTwoReplicas_losesNoneAndNumbersIncrease() throws Exception {
-        PostgresLocation db = PostgresCluster.shared().newDatabase();
-        try (ServiceFixture f = new ServiceFixture(tmp);
-                PostgresStore one = PostgresStore.open(f.domain, db, PW, 4);
-                PostgresStore two = PostgresStore.open(f.domain, db, PW, 4)) {
+        try (Replicas r = new Replicas(4)) {
             ExecutorService pool = Executors.newFixedThreadPool(8);
             List<Future<X509CRL>> crls = new ArrayList<>();
             Set<BigInteger> all = new HashSet<>();
             for (int i = 1; i <= 40; i++) {
                 BigInteger serial = BigInteger.valueOf(1000 + i);
                 all.add(serial);
-                PostgresStore s = i % 2 == 0 ? one : two;
+                PostgresStore s = i % 2 == 0 ? r.one : r.two;
                 crls.add(pool.submit(() -> {
                     s.revoke(List.of(serial), Instant.now());
                     return s.currentCrl(Instant.now());
@@ -119,7 +110,7 @@ class PostgresStoreTest {
             }
             pool.shutdown();
 
-            X509CRL last = one.currentCrl(Instant.now());
+            X509CRL last = r.one.currentCrl(Instant.now());
             assertThat(RevocationList.entries(last)).extracting(RevocationList.Entry::serial)
                     .containsExactlyInAnyOrderElementsOf(all);
             // One CRL per revocation plus the first: every number used once, none skipped back.
@@ -202,6 +193,27 @@ class PostgresStoreTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> PostgresLocation.parse("postgresql://db/tao"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user");
+    }
+
+    /** A domain and two stores on one fresh database, standing for two replicas. */
+    private final class Replicas implements AutoCloseable {
+        final ServiceFixture f;
+        final PostgresStore one;
+        final PostgresStore two;
+
+        Replicas(int poolSize) throws Exception {
+            PostgresLocation db = PostgresCluster.shared().newDatabase();
+            f = new ServiceFixture(tmp);
+            one = PostgresStore.open(f.domain, db, PW, poolSize);
+            two = PostgresStore.open(f.domain, db, PW, poolSize);
+        }
+
+        @Override
+        public void close() throws Exception {
+            one.close();
+            two.close();
+            f.close();
+        }
     }
 
     private static X509Certificate issue(ServiceFixture f) {
