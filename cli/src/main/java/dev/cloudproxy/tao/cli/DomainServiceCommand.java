@@ -8,6 +8,9 @@ import dev.cloudproxy.tao.domain.DomainException;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domainservice.CertificateRegistry;
 import dev.cloudproxy.tao.domainservice.DomainService;
+import dev.cloudproxy.tao.domainservice.CertificateStore;
+import dev.cloudproxy.tao.domainservice.PostgresLocation;
+import dev.cloudproxy.tao.domainservice.PostgresStore;
 import dev.cloudproxy.tao.keys.InvalidKeySetException;
 import dev.cloudproxy.tao.keys.WrongPasswordException;
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -106,6 +110,66 @@ final class DomainServiceCommand {
         return d;
     }
 
+    /**
+     * {@code --store}, {@code --store-password-file} and {@code --store-pool}: where the domain
+     * service's state is, for {@code tao domain service} and {@code tao domain revoke}.
+     */
+    static final class StoreOptions {
+        /** Where the database password comes from when no file is given. */
+        static final String PASSWORD_ENV = "TAO_STORE_PASSWORD";
+
+        @Option(names = "--store", paramLabel = "ADDRESS",
+                description = "Keep the state in PostgreSQL: postgresql://HOST[:PORT]/DATABASE?user=USER"
+                        + "[&sslmode=MODE] (default: files in DIR). Never holds the password.")
+        private String store;
+
+        @Option(names = "--store-password-file", paramLabel = "FILE",
+                description = "File holding the database password (else " + PASSWORD_ENV + ", else none).")
+        private Path passwordFile;
+
+        @Option(names = "--store-pool", paramLabel = "N",
+                description = "Most database connections at once (default " + PostgresStore.DEFAULT_POOL_SIZE + ").")
+        private int pool = PostgresStore.DEFAULT_POOL_SIZE;
+
+        /**
+         * The PostgreSQL store's address, or null for the files in DIR.
+         *
+         * @throws IllegalArgumentException on a malformed address or option (a usage error)
+         */
+        PostgresLocation location() {
+            if (pool < 1 || pool > 1000) {
+                throw new IllegalArgumentException("--store-pool must be in 1..1000");
+            }
+            if (store == null) {
+                if (passwordFile != null) {
+                    throw new IllegalArgumentException("--store-password-file needs --store");
+                }
+                return null;
+            }
+            return PostgresLocation.parse(store);
+        }
+
+        /** Opens the PostgreSQL store at {@code location}, the password from the file, the environment or none. */
+        PostgresStore open(Io io, Domain domain, PostgresLocation location) throws InputException {
+            char[] password;
+            if (passwordFile != null) {
+                password = Passwords.readFile(passwordFile);
+            } else if (io.env(PASSWORD_ENV) != null) {
+                password = io.env(PASSWORD_ENV).toCharArray();
+            } else {
+                password = new char[0];
+            }
+            try {
+                return PostgresStore.open(domain, location, password, pool);
+            } catch (IOException e) {
+                // Typed store failures carry the remedy and never the password.
+                throw new InputException("cannot open the store " + location + ": " + e.getMessage());
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
+    }
+
     @Command(
             name = "service",
             description = {
@@ -118,6 +182,12 @@ final class DomainServiceCommand {
                         + "(Ctrl-C or SIGTERM). Every decision is one line of the audit log; issued "
                         + "certificates go to DIR/issued/, and the CRL to DIR/crl.pem.",
                 "",
+                "With --store postgresql://..., issued certificates, revocations, CRLs and audit records go "
+                        + "to that PostgreSQL database instead, and several services of the domain (replicas, "
+                        + "on any machines with a copy of DIR) may share it. The database password comes "
+                        + "from --store-password-file, else the " + StoreOptions.PASSWORD_ENV + " environment "
+                        + "variable, else none (peer or trust authentication).",
+                "",
                 "The password of the policy key comes from --password-file, else the " + Passwords.ENV
                         + " environment variable, else a prompt; never from an argument."
             },
@@ -126,9 +196,10 @@ final class DomainServiceCommand {
             footer = {
                 "  tao domain service domain",
                 "  tao domain service domain --listen 0.0.0.0:8124 --lifetime 7d --audit /var/log/tao-audit.log",
+                "  TAO_STORE_PASSWORD=... tao domain service domain --store 'postgresql://db:5432/tao?user=tao'",
                 "",
                 "Exit status: 0 when stopped, 1 if it cannot start (no domain, wrong password, address in "
-                        + "use), 2 on a usage error."
+                        + "use, database unreachable or refusing), 2 on a usage error."
             })
     static final class Service implements Callable<Integer> {
         private final Io io;
@@ -154,6 +225,9 @@ final class DomainServiceCommand {
         @Option(names = "--audit", paramLabel = "FILE", description = "Audit log (default DIR/audit.log).")
         private Path audit;
 
+        @Mixin
+        private StoreOptions storeOptions;
+
         Service(Io io) {
             this.io = io;
         }
@@ -162,9 +236,15 @@ final class DomainServiceCommand {
         public Integer call() throws InputException {
             InetSocketAddress address;
             Duration life;
+            PostgresLocation location = null;
             try {
                 address = parseListen(listen);
                 life = parseDuration(lifetime);
+                location = storeOptions.location();
+                if (location != null && audit != null) {
+                    throw new IllegalArgumentException("--audit names a file; with --store the audit records"
+                            + " are in the database");
+                }
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -175,6 +255,9 @@ final class DomainServiceCommand {
                 DomainService.Builder b = DomainService.builder(domain).listen(address).lifetime(life);
                 if (audit != null) {
                     b.auditLog(audit);
+                }
+                if (location != null) {
+                    b.store(storeOptions.open(io, domain, location));
                 }
                 DomainService service;
                 try {
@@ -191,8 +274,8 @@ final class DomainServiceCommand {
                     io.out().print("listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort() + "\n");
                     io.out().flush();
                     io.err().println("tao domain service: serving " + domain.name() + " (policy key "
-                            + domain.policyPrincipal() + ") as " + service.servicePrincipal() + "; audit log "
-                            + service.auditFile() + "; stop with Ctrl-C");
+                            + domain.policyPrincipal() + ") as " + service.servicePrincipal() + "; state in "
+                            + service.store().description() + "; stop with Ctrl-C");
                     io.err().flush();
                     service.awaitClosed();
                 } catch (InterruptedException e) {
@@ -222,6 +305,9 @@ final class DomainServiceCommand {
                 "Revoking does not change the policy: to keep a program from getting a new certificate, "
                         + "also retract it with 'tao domain policy'.",
                 "",
+                "With --store postgresql://... (as given to 'tao domain service'), the revocations and the "
+                        + "CRL are those in that database, which every replica serves at its next request.",
+                "",
                 "Prints each newly revoked serial on stdout. Needs the password of the policy key "
                         + "(--password-file, " + Passwords.ENV + ", or a prompt)."
             },
@@ -249,8 +335,11 @@ final class DomainServiceCommand {
         private List<String> serials = new ArrayList<>();
 
         @Option(names = "--principal", paramLabel = "PRIN",
-                description = "Revoke every certificate recorded in DIR/issued/ for this principal.")
+                description = "Revoke every certificate recorded in DIR/issued/ (or the --store) for this principal.")
         private List<String> principals = new ArrayList<>();
+
+        @Mixin
+        private StoreOptions storeOptions;
 
         Revoke(Io io) {
             this.io = io;
@@ -260,6 +349,12 @@ final class DomainServiceCommand {
         public Integer call() throws InputException {
             if (serials.isEmpty() && principals.isEmpty()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give a SERIAL or --principal");
+            }
+            PostgresLocation location;
+            try {
+                location = storeOptions.location();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             Set<BigInteger> toRevoke = new LinkedHashSet<>();
             for (String s : serials) {
@@ -277,20 +372,22 @@ final class DomainServiceCommand {
                     throw new InputException("--principal: not a principal: " + e.getMessage());
                 }
             }
-            try (Domain domain = openWithKeys(dir, passwords, io)) {
-                CertificateRegistry registry = new CertificateRegistry(domain);
+            try (Domain domain = openWithKeys(dir, passwords, io);
+                    PostgresStore database = location == null ? null : storeOptions.open(io, domain, location)) {
+                CertificateStore registry = database != null ? database : new CertificateRegistry(domain);
+                String issuedWhere = database != null ? database.description()
+                        : dir.resolve(CertificateRegistry.ISSUED_DIR).toString();
                 for (Prin p : prins) {
                     List<BigInteger> found = registry.issuedTo(p);
                     if (found.isEmpty()) {
-                        throw new InputException("no certificate for " + p + " is recorded in "
-                                + dir.resolve(CertificateRegistry.ISSUED_DIR));
+                        throw new InputException("no certificate for " + p + " is recorded in " + issuedWhere);
                     }
                     toRevoke.addAll(found);
                 }
                 for (BigInteger serial : toRevoke) {
                     if (registry.issued(serial).isEmpty()) {
                         io.err().println("tao domain revoke: warning: " + CertificateRegistry.serialText(serial)
-                                + " is not in " + dir.resolve(CertificateRegistry.ISSUED_DIR) + "; revoking it anyway");
+                                + " is not in " + issuedWhere + "; revoking it anyway");
                     }
                 }
                 List<BigInteger> added = registry.revoke(toRevoke, Instant.now());
@@ -300,7 +397,8 @@ final class DomainServiceCommand {
                 io.err().println("tao domain revoke: revoked " + added.size() + " certificate(s)"
                         + (added.size() < toRevoke.size() ? " (" + (toRevoke.size() - added.size())
                                 + " already revoked)" : "")
-                        + "; " + dir.resolve(CertificateRegistry.CRL_FILE) + " is up to date");
+                        + "; " + (database != null ? "the CRL in " + database.description()
+                                : dir.resolve(CertificateRegistry.CRL_FILE).toString()) + " is up to date");
                 return TaoCli.EXIT_OK;
             } catch (IOException e) {
                 throw InputException.file("cannot update the revocations of " + dir, dir, e);

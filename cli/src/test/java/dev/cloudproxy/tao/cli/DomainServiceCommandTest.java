@@ -152,6 +152,44 @@ class DomainServiceCommandTest {
     }
 
     @Test
+    void service_storeAddressWithAPassword_isAUsageErrorThatDoesNotRepeatIt() {
+        Path dir = tmp.resolve("domain");
+
+        Result inline = tao(WITH_PASSWORD, "domain", "service", dir.toString(), "--store",
+                "postgresql://tao:s3cret-db@127.0.0.1/tao?user=tao");
+        Result param = tao(WITH_PASSWORD, "domain", "service", dir.toString(), "--store",
+                "postgresql://127.0.0.1/tao?user=tao&password=s3cret-db");
+
+        for (Result r : new Result[] {inline, param}) {
+            assertThat(r.status()).isEqualTo(TaoCli.EXIT_USAGE);
+            assertThat(r.err()).contains("must not hold").doesNotContain("s3cret-db");
+        }
+    }
+
+    @Test
+    void service_storeNotReachable_failsNamingTheRemedyAndNotThePassword() throws Exception {
+        Path dir = tmp.resolve("domain");
+        assertThat(tao(WITH_PASSWORD, "domain", "init", "--template", SAMPLE.toString(), dir.toString()).status()).isZero();
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+
+        Result r = tao(Map.of(Passwords.ENV, PASSWORD, "TAO_STORE_PASSWORD", "s3cret-db"), "domain", "service",
+                dir.toString(), "--listen", "127.0.0.1:0", "--store", "postgresql://127.0.0.1:" + port + "/tao?user=tao");
+
+        assertThat(r.status()).isEqualTo(TaoCli.EXIT_INPUT);
+        assertThat(r.err()).contains("cannot open the store postgresql://127.0.0.1:" + port + "/tao?user=tao")
+                .contains("start the database").doesNotContain("s3cret-db");
+
+        Result revoke = tao(Map.of(Passwords.ENV, PASSWORD, "TAO_STORE_PASSWORD", "s3cret-db"), "domain", "revoke",
+                dir.toString(), "1f3c", "--store", "postgresql://127.0.0.1:" + port + "/tao?user=tao");
+
+        assertThat(revoke.status()).isEqualTo(TaoCli.EXIT_INPUT);
+        assertThat(revoke.err()).contains("start the database").doesNotContain("s3cret-db");
+    }
+
+    @Test
     void service_noDomain_failsBeforeAskingForAPassword() {
         Result r = tao(Map.of(), "domain", "service", tmp.resolve("none").toString());
 

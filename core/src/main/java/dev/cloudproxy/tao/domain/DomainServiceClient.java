@@ -21,9 +21,12 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
@@ -42,21 +45,32 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * key and names exactly the attestation's speaker. The host name or address is used only to
  * connect; identity comes from the verified certificate.
  *
- * <p>Immutable and thread-safe; each call opens its own connection.
+ * <p><b>Replicas.</b> A client may know several addresses of the same domain's service (replicas
+ * on one store, see docs/domain-service.md). Each call starts at the next address in turn (so load
+ * spreads) and, when a service cannot be reached, fails in transport or answers {@code INTERNAL}
+ * (it issued nothing), tries the next one, each at most once per call. An answer is final: a
+ * refusal, a bad-request answer or a response that does not verify is never retried elsewhere,
+ * so trying replicas never turns a "no" into a "yes". Every address is held to the same rule
+ * (the same policy certificate and service principal), so failing over trusts no one new.
+ *
+ * <p>Thread-safe; each call opens its own connection. Copies made by {@code with...} share the
+ * turn counter.
  */
 public final class DomainServiceClient {
     /** Connect and read timeout when none is set. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-    private final InetSocketAddress address;
+    private final List<InetSocketAddress> addresses;
+    private final AtomicInteger turn;
     private final X509Certificate policyCertificate;
     private final Prin servicePrincipal;
     private final Duration timeout;
     private final Clock clock;
 
-    private DomainServiceClient(InetSocketAddress address, X509Certificate policyCertificate, Prin servicePrincipal,
-            Duration timeout, Clock clock) {
-        this.address = address;
+    private DomainServiceClient(List<InetSocketAddress> addresses, AtomicInteger turn,
+            X509Certificate policyCertificate, Prin servicePrincipal, Duration timeout, Clock clock) {
+        this.addresses = addresses;
+        this.turn = turn;
         this.policyCertificate = policyCertificate;
         this.servicePrincipal = servicePrincipal;
         this.timeout = timeout;
@@ -70,11 +84,60 @@ public final class DomainServiceClient {
      */
     public static DomainServiceClient create(InetSocketAddress address, X509Certificate policyCertificate)
             throws VerificationException {
-        Objects.requireNonNull(address, "address");
+        return create(List.of(Objects.requireNonNull(address, "address")), policyCertificate);
+    }
+
+    /**
+     * A client of the service replicas at {@code addresses} (at least one, no repeats) of the
+     * domain whose policy certificate is given; see the class comment for how it fails over.
+     *
+     * @throws VerificationException if the policy certificate's key is not a P-256 key
+     */
+    public static DomainServiceClient create(List<InetSocketAddress> addresses, X509Certificate policyCertificate)
+            throws VerificationException {
+        List<InetSocketAddress> copy = List.copyOf(addresses);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("at least one domain service address is needed");
+        }
+        if (new HashSet<>(copy).size() != copy.size()) {
+            throw new IllegalArgumentException("a domain service address is given twice: " + copy);
+        }
         Objects.requireNonNull(policyCertificate, "policyCertificate");
         Verifier policyKey = Verifier.fromPkix(policyCertificate.getPublicKey().getEncoded());
-        return new DomainServiceClient(address, policyCertificate,
+        return new DomainServiceClient(copy, new AtomicInteger(), policyCertificate,
                 DomainServiceProtocol.servicePrincipal(policyKey.principal()), DEFAULT_TIMEOUT, Clock.systemUTC());
+    }
+
+    /**
+     * Parses {@code HOST:PORT[,HOST:PORT...]} ({@code [IPV6]:PORT} for IPv6 addresses), as the
+     * options that name domain service replicas take. Host names are resolved at each connect.
+     *
+     * @throws IllegalArgumentException if an element is not {@code HOST:PORT} or the list is empty
+     */
+    public static List<InetSocketAddress> parseAddresses(String text) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (String part : text.split(",", -1)) {
+            String t = part.strip();
+            int colon = t.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("expected HOST:PORT, got '" + t + "'");
+            }
+            String host = t.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(t.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a port number in '" + t + "'");
+            }
+            if (host.isEmpty() || port < 1 || port > 65535) {
+                throw new IllegalArgumentException("expected HOST:PORT with a port in 1..65535, got '" + t + "'");
+            }
+            out.add(InetSocketAddress.createUnresolved(host, port));
+        }
+        return out;
     }
 
     /** The same client with another connect and read timeout. */
@@ -82,18 +145,23 @@ public final class DomainServiceClient {
         if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("timeout must be positive and at most " + Integer.MAX_VALUE + " ms");
         }
-        return new DomainServiceClient(address, policyCertificate, servicePrincipal, timeout, clock);
+        return new DomainServiceClient(addresses, turn, policyCertificate, servicePrincipal, timeout, clock);
     }
 
     /** The same client checking certificates against {@code clock} (tests). */
     public DomainServiceClient withClock(Clock clock) {
-        return new DomainServiceClient(address, policyCertificate, servicePrincipal, timeout,
+        return new DomainServiceClient(addresses, turn, policyCertificate, servicePrincipal, timeout,
                 Objects.requireNonNull(clock, "clock"));
     }
 
-    /** The service's address. */
+    /** The service's (first) address. */
     public InetSocketAddress address() {
-        return address;
+        return addresses.get(0);
+    }
+
+    /** Every address the client tries, in the order given. */
+    public List<InetSocketAddress> addresses() {
+        return addresses;
     }
 
     /** Asks for a program certificate without host certificates; see {@link #certify(Attestation, Verifier, List)}. */
@@ -182,11 +250,52 @@ public final class DomainServiceClient {
         return response.getCrl().toByteArray();
     }
 
+    /**
+     * Sends {@code request} to one replica after another, starting at the next in turn, until one
+     * answers; see the class comment for what is retried.
+     */
     private DomainServiceResponse call(DomainServiceRequest request) throws IOException, TaoException {
+        int n = addresses.size();
+        int first = Math.floorMod(turn.getAndIncrement(), n);
+        List<IOException> failures = new ArrayList<>();
+        StringBuilder where = new StringBuilder("no domain service replica answered");
+        for (int i = 0; i < n; i++) {
+            InetSocketAddress address = addresses.get((first + i) % n);
+            try {
+                return call(address, request);
+            } catch (AnsweredException e) {
+                throw e;
+            } catch (IOException e) {
+                // Unreachable, cut off (a frame that ends early), timed out, or INTERNAL: try the next one.
+                failures.add(e);
+                where.append(failures.size() == 1 ? ": " : "; ").append(address.getHostString()).append(':')
+                        .append(address.getPort()).append(": ").append(e.getMessage());
+            }
+        }
+        if (n == 1) {
+            throw failures.get(0);
+        }
+        IOException failed = new IOException(where.toString());
+        failures.forEach(failed::addSuppressed);
+        throw failed;
+    }
+
+    /** The service read the request and rejected it as malformed: another replica would too. */
+    private static final class AnsweredException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AnsweredException(String message) {
+            super(message);
+        }
+    }
+
+    private DomainServiceResponse call(InetSocketAddress address, DomainServiceRequest request)
+            throws IOException, TaoException {
         int millis = (int) timeout.toMillis();
         try (Socket raw = new Socket()) {
             raw.setTcpNoDelay(true);
-            raw.connect(address, millis);
+            raw.connect(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort())
+                    : address, millis);
             raw.setSoTimeout(millis);
             try (SSLSocket tls = (SSLSocket) tlsContext().getSocketFactory()
                     .createSocket(raw, address.getHostString(), address.getPort(), true)) {
@@ -206,7 +315,7 @@ public final class DomainServiceClient {
                         return response;
                     }
                     case DOMAIN_SERVICE_REFUSED -> throw new CertificateRefusedException(reason);
-                    case DOMAIN_SERVICE_BAD_REQUEST -> throw new IOException(
+                    case DOMAIN_SERVICE_BAD_REQUEST -> throw new AnsweredException(
                             "the domain service could not read the request: " + reason);
                     case DOMAIN_SERVICE_INTERNAL -> throw new IOException("the domain service failed: " + reason);
                 }
@@ -235,7 +344,7 @@ public final class DomainServiceClient {
 
     @Override
     public String toString() {
-        return "DomainServiceClient[" + address + ", " + servicePrincipal + "]";
+        return "DomainServiceClient[" + addresses + ", " + servicePrincipal + "]";
     }
 
     /** Accepts exactly the service's certificate from this domain; never a client. */

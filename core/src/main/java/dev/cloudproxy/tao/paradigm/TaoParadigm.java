@@ -128,7 +128,7 @@ public final class TaoParadigm implements AutoCloseable {
         private final Tao tao;
         private final Path dir;
         private X509Certificate policyCertificate;
-        private InetSocketAddress service;
+        private List<InetSocketAddress> service;
         private DomainServiceClient client;
         private List<X509Certificate> hostCertificates = List.of();
         private Duration renewWithin;
@@ -148,7 +148,19 @@ public final class TaoParadigm implements AutoCloseable {
 
         /** Where the domain service listens. */
         public Builder domainService(InetSocketAddress address) {
-            this.service = Objects.requireNonNull(address, "address");
+            this.service = List.of(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /**
+         * Where the domain service's replicas listen (at least one): each certification tries
+         * them in turn and fails over as {@link DomainServiceClient} describes.
+         */
+        public Builder domainServices(List<InetSocketAddress> addresses) {
+            if (addresses.isEmpty()) {
+                throw new IllegalArgumentException("at least one domain service address is needed");
+            }
+            this.service = List.copyOf(addresses);
             return this;
         }
 

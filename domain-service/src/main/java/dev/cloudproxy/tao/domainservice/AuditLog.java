@@ -32,7 +32,7 @@ import java.util.Objects;
  * certificate itself is written durably to {@code issued/} before the client gets it. Nothing
  * secret is ever in a decision: principals, serials and reasons are public.
  */
-public final class AuditLog implements AutoCloseable {
+public final class AuditLog implements AuditSink {
     /** Longest field written. */
     public static final int MAX_FIELD_CHARS = 8192 + 64;
 
@@ -72,12 +72,8 @@ public final class AuditLog implements AutoCloseable {
         return file;
     }
 
-    /**
-     * Appends one line. Never throws for a failed write: the failure is returned so the caller can
-     * refuse to issue (an issuance that cannot be audited does not happen).
-     *
-     * @return null if the line was written, else the failure
-     */
+    /** Appends one line (one {@code write(2)}). */
+    @Override
     public IOException record(Instant time, String peer, Decision decision, String principal, String serial,
             String reason) {
         Objects.requireNonNull(decision, "decision");

@@ -29,7 +29,7 @@ final class AuditThrottle {
     /** The source under which sources beyond the tracked ones are counted. */
     static final String OTHER_SOURCES = "*";
 
-    private final AuditLog log;
+    private final AuditSink log;
     private final int linesPerSource;
     private final int maxSources;
     private final Duration interval;
@@ -42,7 +42,7 @@ final class AuditThrottle {
         String firstSuppressed;
     }
 
-    AuditThrottle(AuditLog log, int linesPerSource, int maxSources, Duration interval) {
+    AuditThrottle(AuditSink log, int linesPerSource, int maxSources, Duration interval) {
         this.log = Objects.requireNonNull(log, "log");
         this.interval = Objects.requireNonNull(interval, "interval");
         if (linesPerSource < 0 || maxSources < 1) {

@@ -52,9 +52,10 @@ import java.util.TreeMap;
  * half of that has passed. Reads of {@code crl.pem} are cached by size, modification time and
  * inode, so revocations made by another process are seen at the next request.
  *
- * <p>Thread-safe. Signing needs a domain opened with its policy key.
+ * <p>Thread-safe. Signing needs a domain opened with its policy key. This is the default
+ * {@link CertificateStore} ({@link FileStore}); its format is unchanged since before stores existed.
  */
-public final class CertificateRegistry {
+public final class CertificateRegistry implements CertificateStore {
     public static final String ISSUED_DIR = "issued";
     public static final String CRL_FILE = "crl.pem";
     public static final String LOCK_FILE = ".crl.lock";
@@ -112,14 +113,29 @@ public final class CertificateRegistry {
         return serial;
     }
 
-    /** Records an issued certificate durably (temporary file, fsync, rename, fsync of the directory). */
+    /** The domain directory the registry keeps its files in. */
+    public Path directory() {
+        return domain.directory();
+    }
+
+    /**
+     * Records an issued certificate durably (temporary file, fsync, rename, fsync of the directory).
+     * One service process writes a directory, so checking for an existing file first is enough to
+     * keep serials unique.
+     */
+    @Override
     public void record(X509Certificate cert) throws IOException {
         AtomicFiles.createPrivateDirectories(issuedDir);
-        AtomicFiles.write(issuedDir.resolve(serialText(cert.getSerialNumber()) + ".pem"),
+        Path file = issuedDir.resolve(serialText(cert.getSerialNumber()) + ".pem");
+        if (Files.exists(file)) {
+            throw new DuplicateSerialException("serial " + serialText(cert.getSerialNumber()) + " is already recorded");
+        }
+        AtomicFiles.write(file,
                 ProgramCertificate.toPem(cert).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
     }
 
     /** The issued certificate with this serial, if one was recorded. */
+    @Override
     public Optional<X509Certificate> issued(BigInteger serial) throws IOException {
         Path file = issuedDir.resolve(serialText(serial) + ".pem");
         try {
@@ -135,6 +151,7 @@ public final class CertificateRegistry {
      * The serials of every recorded certificate that names {@code principal} and was issued by the
      * policy key (checked, whether or not the certificate has expired since).
      */
+    @Override
     public List<BigInteger> issuedTo(Prin principal) throws IOException {
         List<BigInteger> out = new ArrayList<>();
         if (!Files.isDirectory(issuedDir)) {
@@ -165,6 +182,7 @@ public final class CertificateRegistry {
     }
 
     /** Whether {@code serial} is on the current CRL (as last written by anyone). */
+    @Override
     public boolean isRevoked(BigInteger serial) throws IOException, VerificationException {
         Snapshot s = read();
         return s != null && s.revoked().contains(serial);
@@ -175,6 +193,7 @@ public final class CertificateRegistry {
      * signed with the next CRL number. Returns the serials newly revoked (possibly none, and then
      * nothing is written).
      */
+    @Override
     public List<BigInteger> revoke(Collection<BigInteger> serials, Instant now) throws IOException, VerificationException {
         synchronized (JVM_WIDE) {
             try (FileChannel lock = lockChannel(); FileLock held = lock.lock()) {
@@ -204,6 +223,7 @@ public final class CertificateRegistry {
      * The current CRL: the one in {@code crl.pem} if it is valid for at least half of
      * {@link #CRL_VALIDITY} more, else a freshly signed one with the same entries (written back).
      */
+    @Override
     public X509CRL currentCrl(Instant now) throws IOException, VerificationException {
         Snapshot s = read();
         if (s != null && s.crl().getNextUpdate().toInstant().isAfter(now.plus(CRL_VALIDITY.dividedBy(2)))

@@ -57,9 +57,11 @@ import java.util.Optional;
 public final class Certifier {
     /** The operation the guard is asked about. */
     public static final String OPERATION = "Execute";
+    /** Serials drawn for one certificate before a store that keeps refusing them is an error. */
+    static final int MAX_SERIAL_ATTEMPTS = 3;
 
     private final Domain domain;
-    private final CertificateRegistry registry;
+    private final CertificateStore registry;
     private final Duration lifetime;
     private final Clock clock;
     private final AttestationVerifier verifier;
@@ -87,7 +89,7 @@ public final class Certifier {
      * @param domain a domain opened with its policy key
      * @param lifetime of the certificates issued
      */
-    public Certifier(Domain domain, CertificateRegistry registry, Duration lifetime, Clock clock) {
+    public Certifier(Domain domain, CertificateStore registry, Duration lifetime, Clock clock) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
@@ -161,14 +163,24 @@ public final class Certifier {
                 life = left;
             }
         }
-        X509Certificate cert;
-        try {
-            cert = domain.issueCertificate(key, p, life, now);
-        } catch (IllegalArgumentException e) {
-            return refuse(p, "cannot issue: " + e.getMessage());
+        // Serials are random 128-bit numbers, so a repeat is all but impossible; the store still
+        // refuses one (replicas share it), and then a fresh serial is drawn.
+        for (int attempt = 1; ; attempt++) {
+            X509Certificate cert;
+            try {
+                cert = domain.issueCertificate(key, p, life, now);
+            } catch (IllegalArgumentException e) {
+                return refuse(p, "cannot issue: " + e.getMessage());
+            }
+            try {
+                registry.record(cert);
+                return new Issued(p, cert);
+            } catch (DuplicateSerialException e) {
+                if (attempt == MAX_SERIAL_ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
-        registry.record(cert);
-        return new Issued(p, cert);
     }
 
     /** Empty if the chain roots in a key the domain trusts, else why not. */

@@ -51,8 +51,15 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * The domain service: a TLS 1.3 server that turns attestations into program certificates signed
- * by the domain's policy key ({@link Certifier} decides), records what it issued
- * ({@link CertificateRegistry}), serves the CRL, and writes one {@link AuditLog} line per decision.
+ * by the domain's policy key ({@link Certifier} decides), records what it issued in its
+ * {@link DomainStore} (files by default, or PostgreSQL shared by replicas), serves the CRL, and writes
+ * one audit record per decision.
+ *
+ * <p><b>Replicas.</b> Several services of one domain may share one {@link PostgresStore}: each
+ * makes its own TLS key (every one certified by the policy key for the same service principal),
+ * the store keeps serials unique and the CRL number monotonic, and a revocation recorded through
+ * any of them is in the CRL each serves next. A certificate is durably recorded in the store and
+ * audited before it is sent, so a replica killed at any point has sent nothing unrecorded.
  *
  * <p>The service authenticates itself with a fresh key generated at start, for which the policy
  * key issues a certificate naming {@link DomainServiceProtocol#servicePrincipal}; clients
@@ -81,9 +88,10 @@ public final class DomainService implements AutoCloseable {
     static final int AUDIT_MAX_SOURCES = 1024;
 
     private final Domain domain;
-    private final CertificateRegistry registry;
+    private final DomainStore store;
+    private final CertificateStore registry;
     private final Certifier certifier;
-    private final AuditLog audit;
+    private final AuditSink audit;
     private final AuditThrottle throttle;
     private final Clock clock;
     private final Signer serviceKey;
@@ -106,12 +114,13 @@ public final class DomainService implements AutoCloseable {
     private volatile boolean closing;
 
     private DomainService(Builder b, Signer serviceKey, X509Certificate serviceCertificate, SSLServerSocket server,
-            AuditLog audit) {
+            DomainStore store) {
         this.domain = b.domain;
         this.clock = b.clock;
-        this.registry = new CertificateRegistry(b.domain);
+        this.store = store;
+        this.registry = store.certificates();
         this.certifier = new Certifier(b.domain, registry, b.lifetime, b.clock);
-        this.audit = audit;
+        this.audit = store.audit();
         this.throttle = new AuditThrottle(audit, AUDIT_LINES_PER_SOURCE, AUDIT_MAX_SOURCES, b.auditInterval);
         this.serviceKey = serviceKey;
         this.serviceCertificate = serviceCertificate;
@@ -147,6 +156,7 @@ public final class DomainService implements AutoCloseable {
                 DomainServiceProtocol.DEFAULT_PORT);
         private Duration lifetime = Duration.ofDays(30);
         private Path auditFile;
+        private DomainStore store;
         private Clock clock = Clock.systemUTC();
         private int maxConnections = 256;
         private int maxConnectionsPerSource = 32;
@@ -178,6 +188,16 @@ public final class DomainService implements AutoCloseable {
         /** The audit log (default {@code audit.log} in the domain directory). */
         public Builder auditLog(Path file) {
             this.auditFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Where the service keeps what it issues, revokes and audits (default: a {@link FileStore}
+         * on the domain directory and {@link #auditLog}). The service closes the store when it is
+         * closed, or when it fails to start.
+         */
+        public Builder store(DomainStore store) {
+            this.store = Objects.requireNonNull(store, "store");
             return this;
         }
 
@@ -249,8 +269,8 @@ public final class DomainService implements AutoCloseable {
         }
 
         /**
-         * Issues the service's TLS certificate, makes sure a CRL exists, opens the audit log and
-         * starts listening.
+         * Opens the store (unless one was given), issues the service's TLS certificate, makes sure
+         * a CRL exists and starts listening.
          *
          * @throws IllegalArgumentException if the domain was opened without its policy key
          * @throws IOException if the address cannot be bound or a file cannot be written
@@ -260,15 +280,14 @@ public final class DomainService implements AutoCloseable {
                 throw new IllegalArgumentException("the domain must be opened with its policy key");
             }
             Instant now = clock.instant();
-            new CertificateRegistry(domain).currentCrl(now);
+            DomainStore log = store != null ? store : FileStore.open(domain, auditFile);
             Signer key = Signer.generate();
-            AuditLog log = null;
             SSLServerSocket server = null;
             try {
+                log.certificates().currentCrl(now);
                 X509Certificate cert = domain.issueCertificate(key.verifier(),
                         DomainServiceProtocol.servicePrincipal(domain.policyPrincipal()), SERVICE_CERT_LIFETIME, now);
                 SSLContext tls = ServiceTls.context(key, cert);
-                log = AuditLog.open(auditFile);
                 server = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
                 server.setReuseAddress(true);
                 server.setEnabledProtocols(new String[] {"TLSv1.3"});
@@ -290,7 +309,7 @@ public final class DomainService implements AutoCloseable {
             }
         }
 
-        private static void close(Signer key, AuditLog log, SSLServerSocket server) {
+        private static void close(Signer key, DomainStore log, SSLServerSocket server) {
             key.close();
             try {
                 if (log != null) {
@@ -321,13 +340,25 @@ public final class DomainService implements AutoCloseable {
     }
 
     /** Issued certificates and revocations. */
-    public CertificateRegistry registry() {
+    public CertificateStore registry() {
         return registry;
     }
 
-    /** The audit log's file. */
+    /** Where the service keeps its state. */
+    public DomainStore store() {
+        return store;
+    }
+
+    /**
+     * The audit log's file.
+     *
+     * @throws IllegalStateException if the store keeps audit records elsewhere than in a file
+     */
     public Path auditFile() {
-        return audit.file();
+        if (audit instanceof AuditLog file) {
+            return file.file();
+        }
+        throw new IllegalStateException("the audit records are in " + store.description() + ", not in a file");
     }
 
     private void acceptLoop() {
@@ -539,7 +570,7 @@ public final class DomainService implements AutoCloseable {
             String reason) {
         IOException failed = audit.record(clock.instant(), peer, decision, principal, serial, reason);
         if (failed != null) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log " + audit.file(), failed);
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit record to " + store.description(), failed);
         }
         return failed;
     }
@@ -548,7 +579,7 @@ public final class DomainService implements AutoCloseable {
     private void badRequest(String source, String peer, String reason) {
         IOException failed = throttle.badRequest(clock.instant(), source, peer, reason);
         if (failed != null) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log " + audit.file(), failed);
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit record to " + store.description(), failed);
         }
     }
 
@@ -556,7 +587,7 @@ public final class DomainService implements AutoCloseable {
     void flushAudit() {
         IOException failed = throttle.flush(clock.instant());
         if (failed != null) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log " + audit.file(), failed);
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit record to " + store.description(), failed);
         }
     }
 
@@ -635,9 +666,9 @@ public final class DomainService implements AutoCloseable {
         deadlines.shutdownNow();
         flushAudit();
         try {
-            audit.close();
+            store.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the audit log failed: {0}", e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "closing the store failed: {0}", e.getMessage());
         }
         serviceKey.close();
         closed.countDown();

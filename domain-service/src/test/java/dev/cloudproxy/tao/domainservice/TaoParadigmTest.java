@@ -14,6 +14,9 @@ import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
 import dev.cloudproxy.tao.soft.SoftTao;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +82,23 @@ class TaoParadigmTest {
         for (String file : new String[] {TaoParadigm.KEYS_FILE, TaoParadigm.CERT_FILE}) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve(file))))
                     .isEqualTo("rw-------");
+        }
+        assertThat(issuedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void open_withReplicasTheFirstOfWhichIsDown_getsItsCertificateFromTheNext() throws Exception {
+        InetSocketAddress down;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            down = new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+        try (TaoParadigm p = TaoParadigm.builder(f.program(HASH), state)
+                .policyCertificate(f.domain.policyCertificate())
+                .domainServices(List.of(down, f.service.address()))
+                .timeout(Duration.ofSeconds(20))
+                .open()) {
+            assertThat(ProgramCertificate.verify(p.certificate(), f.domain.policyCertificate(), Instant.now()))
+                    .isEqualTo(p.principal());
         }
         assertThat(issuedCount()).isEqualTo(1);
     }
