@@ -16,8 +16,10 @@ import java.util.Objects;
  * tao.sock                       the program socket (host RPC)
  * admin.sock                     the admin socket (owner only)
  * host.pid, host.log             the running daemon's process id and log
- * programs/                      private copies of JVM programs while they run; on a root
- *                                host one directory u&lt;uid&gt; per program (ProgramRunner)
+ * programs/                      private copies of programs while they run; on a root host one
+ *                                directory run-* per run (ProgramRunner)
+ * program-users                  root host: the user id of each program name (ProgramUserTable)
+ * program-state/                 root host: one state directory per program user id
  * </pre>
  */
 public record HostDirectory(Path root) {

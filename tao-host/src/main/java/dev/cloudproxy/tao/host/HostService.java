@@ -74,7 +74,8 @@ public final class HostService implements AutoCloseable {
     /**
      * Starts serving {@code opened}, running programs as {@code users} says.
      *
-     * @throws HostException if another host is running on the same directory
+     * @throws HostException if another host is running on the same directory, or (separate
+     *     users) the table of program user ids is malformed ({@link ProgramUserTable#open})
      */
     public static HostService start(OpenedHost opened, List<ProgramFactory> factories, ProgramUsers users)
             throws IOException, HostException {
@@ -106,8 +107,11 @@ public final class HostService implements AutoCloseable {
                 // directories; the host directory (0700) still keeps everyone else from this path.
                 Files.setPosixFilePermissions(rpc.socketPath(), PosixFilePermissions.fromString("rw-rw-rw-"));
             }
-            ProgramRunner runner = new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(),
-                    opened.guard(), factories, users);
+            ProgramRunner runner = users.separate()
+                    ? new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(), opened.guard(),
+                            factories, ProgramUserTable.open(dir, users))
+                    : new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(), opened.guard(),
+                            factories);
             HostService[] self = new HostService[1];
             CountDownLatch ready = new CountDownLatch(1);
             AdminServer admin = AdminServer.start(dir.adminSocket(), runner, Users.currentUid(), () -> {

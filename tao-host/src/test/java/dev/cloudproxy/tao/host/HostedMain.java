@@ -19,8 +19,9 @@ import java.util.HexFormat;
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
  * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
- * write PATH, delete PATH, open PATH (for reading), connect SOCKET, attach PID (the JDK's attach
- * mechanism); each answers what happened, or the exception.
+ * write PATH, create PATH TEXT (a new file), read PATH, delete PATH, open PATH (for reading),
+ * connect SOCKET, attach PID (the JDK's attach mechanism); each answers what happened, or the
+ * exception.
  */
 public final class HostedMain {
     private HostedMain() {}
@@ -53,6 +54,11 @@ public final class HostedMain {
                         Files.write(Path.of(cmd[1]), new byte[] {'x'}, StandardOpenOption.WRITE);
                         answer("written");
                     }
+                    case "create" -> {
+                        Files.writeString(Path.of(cmd[1]), cmd[2], StandardOpenOption.CREATE_NEW);
+                        answer("created");
+                    }
+                    case "read" -> answer("read " + Files.readString(Path.of(cmd[1])));
                     case "delete" -> {
                         Files.delete(Path.of(cmd[1]));
                         answer("deleted");
