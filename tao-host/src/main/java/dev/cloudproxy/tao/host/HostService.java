@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -79,6 +80,16 @@ public final class HostService implements AutoCloseable {
      */
     public static HostService start(OpenedHost opened, List<ProgramFactory> factories, ProgramUsers users)
             throws IOException, HostException {
+        return start(opened, factories, users, true);
+    }
+
+    /**
+     * As {@link #start(OpenedHost, List, ProgramUsers)}; {@code mountStates} false gives programs
+     * under their own users their state directory only as a descriptor (tests of hosts that may
+     * not make mount namespaces).
+     */
+    static HostService start(OpenedHost opened, List<ProgramFactory> factories, ProgramUsers users,
+            boolean mountStates) throws IOException, HostException {
         HostDirectory dir = opened.directory();
         FileChannel pid = FileChannel.open(dir.pidFile(), java.util.Set.of(StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE),
@@ -109,7 +120,8 @@ public final class HostService implements AutoCloseable {
             }
             ProgramRunner runner = users.separate()
                     ? new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(), opened.guard(),
-                            factories, ProgramUserTable.open(dir, users))
+                            factories, Optional.of(ProgramUserTable.open(dir, users)),
+                            mountStates ? StateMount.probe() : Optional.empty())
                     : new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(), opened.guard(),
                             factories);
             HostService[] self = new HostService[1];

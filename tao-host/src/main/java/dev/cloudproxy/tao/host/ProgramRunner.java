@@ -61,7 +61,10 @@ import java.util.stream.Stream;
  * names {@code /proc/self/fd/3/...}. A sealed copy ({@code process} factory) is opened the same
  * way (descriptor 4) and run from {@code /proc/self/fd/4}, so it still runs exactly the measured
  * bytes. Its persistent state directory ({@link ProgramUserTable#stateDirectory}, its own, 0700)
- * is descriptor 5: {@code HOME} and {@value #STATE_DIR_ENV} are {@code /proc/self/fd/5}. Two live
+ * is descriptor 5 and, where the host may make mount namespaces, mounted at
+ * {@code /run/tao-program-state} in a namespace of the program's own ({@link StateMount}), so
+ * that the processes it starts find it too: {@code HOME} and {@value #STATE_DIR_ENV} name the
+ * mount point, or {@code /proc/self/fd/5} without one. Two live
  * runs of one name share the id and the state directory (they are the same program, with the
  * same secrets); each has its own per-run directory. Privileges are dropped by
  * {@code /usr/bin/setpriv}, which execs in place: the process id the host registers is the
@@ -92,8 +95,11 @@ public final class ProgramRunner {
     // execs setpriv, which drops to the program's user and execs the program in place.
     // Redirections of "exec" are inherited, not close-on-exec. $1 is the per-run directory, $2
     // the copy or empty, $3 the state directory, then setpriv's command line.
-    private static final String EXEC_AS_PROGRAM_USER = "exec 3<\"$1\" || exit 126; exec 5<\"$3\" || exit 126;"
-            + " if [ -n \"$2\" ]; then exec 4<\"$2\" || exit 126; fi; shift 3; exec \"$@\"";
+    // With a mount point ($4, StateMount), it first bind-mounts the state directory there, in the
+    // mount namespace made for this process alone.
+    private static final String EXEC_AS_PROGRAM_USER = "if [ -n \"$4\" ]; then " + StateMount.MOUNT
+            + " --bind \"$3\" \"$4\" || exit 126; fi; exec 3<\"$1\" || exit 126; exec 5<\"$3\" || exit 126;"
+            + " if [ -n \"$2\" ]; then exec 4<\"$2\" || exit 126; fi; shift 4; exec \"$@\"";
     private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> SHARED_DIRECTORY = PosixFilePermissions.fromString("rwxr-x---");
     private static final Set<PosixFilePermission> SHARED_FILE = PosixFilePermissions.fromString("r--r-----");
@@ -109,6 +115,8 @@ public final class ProgramRunner {
     private final Guard guard;
     // null: programs run as the host's user.
     private final ProgramUserTable users;
+    // Where programs under their own users see their state directory by path (StateMount).
+    private final Optional<Path> stateMount;
     private final Map<String, ProgramFactory> factories = new LinkedHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, RunningProgram> running = new ConcurrentHashMap<>();
@@ -123,7 +131,7 @@ public final class ProgramRunner {
      */
     public ProgramRunner(Host host, HostedPrograms registry, Path socket, Path scratch, Guard guard,
             List<ProgramFactory> factories) {
-        this(host, registry, socket, scratch, guard, factories, Optional.empty());
+        this(host, registry, socket, scratch, guard, factories, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -136,12 +144,14 @@ public final class ProgramRunner {
      */
     public ProgramRunner(Host host, HostedPrograms registry, Path socket, Path scratch, Guard guard,
             List<ProgramFactory> factories, ProgramUserTable users) {
-        this(host, registry, socket, scratch, guard, factories, Optional.of(users));
+        this(host, registry, socket, scratch, guard, factories, Optional.of(users), StateMount.probe());
     }
 
-    private ProgramRunner(Host host, HostedPrograms registry, Path socket, Path scratch, Guard guard,
-            List<ProgramFactory> factories, Optional<ProgramUserTable> users) {
+    /** As above, with programs seeing their state directory at {@code stateMount} if present. */
+    ProgramRunner(Host host, HostedPrograms registry, Path socket, Path scratch, Guard guard,
+            List<ProgramFactory> factories, Optional<ProgramUserTable> users, Optional<Path> stateMount) {
         this.users = users.orElse(null);
+        this.stateMount = Objects.requireNonNull(stateMount, "stateMount");
         this.host = Objects.requireNonNull(host, "host");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.socket = Objects.requireNonNull(socket, "socket");
@@ -207,20 +217,21 @@ public final class ProgramRunner {
                 long uid = users.uidFor(prepared.subprin());
                 user = new ProgramUser(uid, runDirectory, users.stateDirectory(uid));
                 user.share(socket);
-                pb = new ProcessBuilder(user.wrap(prepared));
+                pb = new ProcessBuilder(user.wrap(prepared, stateMount));
                 socketSeen = PRIVATE_DIRECTORY_SEEN.resolve(socket.getFileName()).toString();
             }
             Map<String, String> env = pb.environment();
             env.clear();
             env.putAll(BASE_ENV);
-            env.put("HOME", user == null ? System.getProperty("user.home") : STATE_SEEN.toString());
+            String stateSeen = stateMount.orElse(STATE_SEEN).toString();
+            env.put("HOME", user == null ? System.getProperty("user.home") : stateSeen);
             for (String e : spec.env()) {
                 int eq = e.indexOf('=');
                 env.put(e.substring(0, eq), e.substring(eq + 1));
             }
             env.put(RpcTao.SOCKET_ENV, socketSeen);
             if (user != null) {
-                env.put(STATE_DIR_ENV, STATE_SEEN.toString());
+                env.put(STATE_DIR_ENV, stateSeen);
             } else {
                 env.remove(STATE_DIR_ENV);
             }
@@ -357,14 +368,17 @@ public final class ProgramRunner {
             }
         }
 
-        /** The command that drops to the program's user and runs {@code prepared}. */
-        List<String> wrap(ProgramFactory.Prepared prepared) {
+        /**
+         * The command that drops to the program's user and runs {@code prepared}, with its state
+         * directory mounted at {@code stateMount} if present.
+         */
+        List<String> wrap(ProgramFactory.Prepared prepared, Optional<Path> stateMount) {
             List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", EXEC_AS_PROGRAM_USER, "tao-program",
                     directory.toString(), prepared.image().map(Path::toString).orElse(""), state.toString(),
-                    ProgramUsers.SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                    stateMount.map(Path::toString).orElse(""), ProgramUsers.SETPRIV.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
                     "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"));
             c.addAll(prepared.command(PRIVATE_DIRECTORY_SEEN, IMAGE_SEEN));
-            return c;
+            return stateMount.isPresent() ? StateMount.command(c) : c;
         }
 
         /** Removes the per-run directory; the id and the state directory stay the name's. */

@@ -20,8 +20,9 @@ import java.util.HexFormat;
  * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
  * write PATH, create PATH TEXT (a new file), read PATH, delete PATH, open PATH (for reading),
- * connect SOCKET, attach PID (the JDK's attach mechanism); each answers what happened, or the
- * exception.
+ * connect SOCKET, attach PID (the JDK's attach mechanism), spawn COMMAND... (a child process, as
+ * a launcher starts its app: its output on one line and its exit status); each answers what
+ * happened, or the exception.
  */
 public final class HostedMain {
     private HostedMain() {}
@@ -59,6 +60,12 @@ public final class HostedMain {
                         answer("created");
                     }
                     case "read" -> answer("read " + Files.readString(Path.of(cmd[1])));
+                    case "spawn" -> {
+                        Process child = new ProcessBuilder(java.util.Arrays.copyOfRange(cmd, 1, cmd.length))
+                                .redirectErrorStream(true).start();
+                        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        answer("spawned " + out.strip().replace('\n', ' ') + " status " + child.waitFor());
+                    }
                     case "delete" -> {
                         Files.delete(Path.of(cmd[1]));
                         answer("deleted");

@@ -174,8 +174,9 @@ class SeparateUsersTest {
                     .contains("CapBnd: 0000000000000000;").contains("CapInh: 0000000000000000;")
                     .contains("CapEff: 0000000000000000;");
             assertThat(statusLine(c.program().pid(), "NoNewPrivs")).isEqualTo("1");
-            assertThat(c.ask("env HOME")).isEqualTo(ProgramRunner.STATE_SEEN.toString());
-            assertThat(c.ask("env " + ProgramRunner.STATE_DIR_ENV)).isEqualTo(ProgramRunner.STATE_SEEN.toString());
+            String stateSeen = StateMount.probe().orElse(ProgramRunner.STATE_SEEN).toString();
+            assertThat(c.ask("env HOME")).isEqualTo(stateSeen);
+            assertThat(c.ask("env " + ProgramRunner.STATE_DIR_ENV)).isEqualTo(stateSeen);
             assertThat(c.ask("env TAO_HOST_SOCKET")).isEqualTo("/proc/self/fd/3/" + HostDirectory.PROGRAM_SOCKET);
         }
         a.program().stop();
@@ -320,6 +321,41 @@ class SeparateUsersTest {
     }
 
     @Test
+    void programOnRootHost_andTheProcessesItStarts_findItsStateDirectoryByPath_inTheirOwnMountNamespace()
+            throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        assumeTrue(StateMount.probe().isPresent(), "this root may not make mount namespaces (no CAP_SYS_ADMIN)");
+        Conversation c = run("mounted");
+        String state = c.ask("env " + ProgramRunner.STATE_DIR_ENV);
+        assertThat(state).isEqualTo(StateMount.MOUNT_POINT_TEXT);
+        assertThat(c.ask("create " + state + "/note " + SECRET)).isEqualTo("created");
+        // A child of the JVM (as a stacked launcher's app) has no descriptor 5, but has the mount.
+        assertThat(c.ask("spawn /bin/cat " + state + "/note")).isEqualTo("spawned " + SECRET + " status 0");
+        assertThat(c.ask("spawn /bin/cat /proc/self/fd/5/note")).endsWith("status 1");
+        assertThat(stateDirectory(uidOf(c.program().pid())).resolve("note")).hasContent(SECRET);
+        // Outside the program's namespace the mount point is root's empty directory.
+        try (Stream<Path> outside = Files.list(StateMount.MOUNT_POINT)) {
+            assertThat(outside).isEmpty();
+        }
+        c.program().stop();
+    }
+
+    @Test
+    void programOnRootHost_withoutMountNamespaces_findsItsStateDirectoryThroughItsDescriptor() throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        service.close();
+        service = HostService.start(opened, ProgramRunner.defaultFactories(), HostService.defaultUsers(), false);
+        Conversation first = run("descriptor");
+        assertThat(first.ask("env " + ProgramRunner.STATE_DIR_ENV)).isEqualTo(ProgramRunner.STATE_SEEN.toString());
+        assertThat(first.ask("env HOME")).isEqualTo(ProgramRunner.STATE_SEEN.toString());
+        assertThat(first.ask("create /proc/self/fd/5/note " + SECRET)).isEqualTo("created");
+        assertThat(first.ask("exit 0")).isEqualTo("bye");
+        Conversation second = run("descriptor");
+        assertThat(second.ask("read /proc/self/fd/5/note")).isEqualTo("read " + SECRET);
+        second.program().stop();
+    }
+
+    @Test
     void programOnRootHost_cannotReachAnotherNamesStateDirectory() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
         Conversation victim = run("victim");
@@ -333,6 +369,9 @@ class SeparateUsersTest {
             assertThat(attacker.ask("read " + path)).as(path).startsWith("AccessDeniedException");
             assertThat(attacker.ask("create " + path + "2 x")).as(path).startsWith("AccessDeniedException");
         }
+        // Its own mount point shows its own directory, not the victim's.
+        String mounted = attacker.ask("env " + ProgramRunner.STATE_DIR_ENV);
+        assertThat(attacker.ask("read " + mounted + "/secret")).startsWith("NoSuchFileException");
         victim.program().stop();
         attacker.program().stop();
     }
