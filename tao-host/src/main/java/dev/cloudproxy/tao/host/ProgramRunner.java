@@ -172,6 +172,15 @@ public final class ProgramRunner {
     }
 
     /**
+     * Where programs under their own users find their state directory by path, also in the
+     * processes they start ({@link StateMount}); empty if programs run as the host's user, or
+     * find it only as {@code /proc/self/fd/5}.
+     */
+    public Optional<Path> stateMount() {
+        return stateMount;
+    }
+
+    /**
      * Measures and starts a program.
      *
      * @param relay whether its standard streams are pipes for the caller ({@link Process}'s
