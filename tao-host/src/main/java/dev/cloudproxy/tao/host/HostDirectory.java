@@ -42,10 +42,17 @@ public record HostDirectory(Path root) {
         root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     }
 
-    /** {@code $TAO_HOME/host}, with {@code TAO_HOME} defaulting to {@code ~/.tao}. */
+    /**
+     * {@code $TAO_HOME/host}, with {@code TAO_HOME} defaulting, for a program of a root host, to
+     * the state directory the host gives it by path ({@value ProgramRunner#STATE_DIR_ENV}: its
+     * user id has no home of its own), else to {@code ~/.tao}.
+     */
     public static HostDirectory defaultFor(Map<String, String> env, String userHome) {
         String home = env.get(TAO_HOME_ENV);
-        Path base = home != null && !home.isBlank() ? Path.of(home) : Path.of(userHome, ".tao");
+        String state = env.get(ProgramRunner.STATE_DIR_ENV);
+        Path base = home != null && !home.isBlank() ? Path.of(home)
+                : state != null && state.startsWith("/") && !state.startsWith("/proc/") ? Path.of(state)
+                : Path.of(userHome, ".tao");
         return new HostDirectory(base.resolve("host"));
     }
 
