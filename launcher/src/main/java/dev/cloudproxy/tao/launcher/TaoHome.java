@@ -26,9 +26,9 @@ record TaoHome(Path dir) {
     static final String ENV = "TAO_HOME";
 
     static TaoHome from(Map<String, String> env) {
-        String state = env.get(ProgramRunner.STATE_DIR_ENV);
-        if (state != null && state.startsWith("/") && !state.startsWith("/proc/")) {
-            return new TaoHome(Path.of(state));
+        java.util.Optional<Path> state = ProgramRunner.stateDirectoryByPath(env);
+        if (state.isPresent()) {
+            return new TaoHome(state.get());
         }
         String home = env.get(ENV);
         if (home != null && !home.isEmpty()) {

@@ -49,10 +49,8 @@ public record HostDirectory(Path root) {
      */
     public static HostDirectory defaultFor(Map<String, String> env, String userHome) {
         String home = env.get(TAO_HOME_ENV);
-        String state = env.get(ProgramRunner.STATE_DIR_ENV);
         Path base = home != null && !home.isBlank() ? Path.of(home)
-                : state != null && state.startsWith("/") && !state.startsWith("/proc/") ? Path.of(state)
-                : Path.of(userHome, ".tao");
+                : ProgramRunner.stateDirectoryByPath(env).orElse(Path.of(userHome, ".tao"));
         return new HostDirectory(base.resolve("host"));
     }
 

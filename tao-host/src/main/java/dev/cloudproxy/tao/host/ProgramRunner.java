@@ -89,6 +89,17 @@ public final class ProgramRunner {
      */
     public static final String STATE_DIR_ENV = "TAO_STATE_DIR";
 
+    /**
+     * The state directory a root host gave the program with environment {@code env}, if it is a
+     * path that the processes the program starts can use too: absolute, and not a descriptor
+     * ({@code /proc/self/fd/5}, given by a host that may not make mount namespaces).
+     */
+    public static Optional<Path> stateDirectoryByPath(Map<String, String> env) {
+        String state = env.get(STATE_DIR_ENV);
+        return state != null && state.startsWith("/") && !state.startsWith("/proc/")
+                ? Optional.of(Path.of(state)) : Optional.empty();
+    }
+
     // Run by /bin/sh as root in the new process, before any program code: opens the program's
     // per-run directory as descriptor 3, its state directory as descriptor 5 and, for a sealed
     // copy, the copy as descriptor 4 (the program's user could open none of them by path), then
