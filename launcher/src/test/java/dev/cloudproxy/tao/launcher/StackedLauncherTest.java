@@ -37,26 +37,33 @@ class StackedLauncherTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void withARunningHost_theHostRunsTheLauncher_andTheAppIsNamedUnderBoth() throws Exception {
+    /** A root host's directory in TAO_HOME (not started), the launcher jar and two app jars. */
+    private record Setup(Path home, HostDirectory dir, Path nameJar, Path sealedJar, Map<String, String> env) {}
+
+    private Setup setUp() throws Exception {
         Path home = Files.createDirectory(tmp.resolve("home"));
         HostDirectory dir = new HostDirectory(home.resolve("host"));
         HostSetup.initRoot(dir, PASSWORD, Optional.empty(), Argon2Params.FLOOR);
         Path launcherJar = TestApps.launcherJar(Files.createDirectory(tmp.resolve("launcher")));
         Path nameJar = TestApps.jar(Files.createDirectories(tmp.resolve("name")), "name", NameApp.class, null);
         Path sealedJar = TestApps.jar(Files.createDirectories(tmp.resolve("sealed")), "sealed", SealedApp.class, null);
-        Map<String, String> env = new HashMap<>(Map.of("TAO_HOME", home.toString(), "HOME", tmp.toString(),
-                "TAO_LAUNCHER_JAR", launcherJar.toString()));
+        return new Setup(home, dir, nameJar, sealedJar, new HashMap<>(Map.of("TAO_HOME", home.toString(),
+                "HOME", tmp.toString(), "TAO_LAUNCHER_JAR", launcherJar.toString())));
+    }
+
+    @Test
+    void withARunningHost_theHostRunsTheLauncher_andTheAppIsNamedUnderBoth() throws Exception {
+        Setup t = setUp();
 
         // As the host's user, the launcher keeps its stacked host's state in TAO_HOME.
-        try (OpenedHost opened = HostSetup.openRoot(dir, PASSWORD);
+        try (OpenedHost opened = HostSetup.openRoot(t.dir(), PASSWORD);
                 HostService service = HostService.start(opened, ProgramRunner.defaultFactories(),
                         ProgramUsers.hostUser())) {
-            Result r = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "7"));
-            Result again = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "0"));
-            Result first = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "stacked"));
-            Result second = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "again"));
-            Result devRoot = LauncherProcess.run(tmp, env, List.of("--dev-root", sealedJar.toString()));
+            Result r = LauncherProcess.run(tmp, t.env(), List.of(t.nameJar().toString(), "7"));
+            Result again = LauncherProcess.run(tmp, t.env(), List.of(t.nameJar().toString(), "0"));
+            Result first = LauncherProcess.run(tmp, t.env(), List.of(t.sealedJar().toString(), "stacked"));
+            Result second = LauncherProcess.run(tmp, t.env(), List.of(t.sealedJar().toString(), "again"));
+            Result devRoot = LauncherProcess.run(tmp, t.env(), List.of("--dev-root", t.sealedJar().toString()));
 
             assertThat(r.status()).as(r.err()).isEqualTo(7);
             assertThat(r.err()).doesNotContain("DEVELOPMENT ROOT");
@@ -80,22 +87,15 @@ class StackedLauncherTest {
                 + " CI runs this test in its root pass");
         // The launcher runs under its own uid: it must be able to read the app jars where they are.
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path home = Files.createDirectory(tmp.resolve("home"));
-        HostDirectory dir = new HostDirectory(home.resolve("host"));
-        HostSetup.initRoot(dir, PASSWORD, Optional.empty(), Argon2Params.FLOOR);
-        Path launcherJar = TestApps.launcherJar(Files.createDirectory(tmp.resolve("launcher")));
-        Path nameJar = TestApps.jar(Files.createDirectories(tmp.resolve("name")), "name", NameApp.class, null);
-        Path sealedJar = TestApps.jar(Files.createDirectories(tmp.resolve("sealed")), "sealed", SealedApp.class, null);
-        Map<String, String> env = new HashMap<>(Map.of("TAO_HOME", home.toString(), "HOME", tmp.toString(),
-                "TAO_LAUNCHER_JAR", launcherJar.toString()));
+        Setup t = setUp();
 
         Prin name;
-        try (OpenedHost opened = HostSetup.openRoot(dir, PASSWORD); HostService service = HostService.start(opened)) {
+        try (OpenedHost opened = HostSetup.openRoot(t.dir(), PASSWORD); HostService service = HostService.start(opened)) {
             assumeTrue(service.runner().stateMount().isPresent(), "this root may not make mount namespaces (no"
                     + " CAP_SYS_ADMIN): the launcher's app could not find the launcher's state directory");
-            Result r = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "7"));
-            Result first = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "stacked"));
-            Result second = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "again"));
+            Result r = LauncherProcess.run(tmp, t.env(), List.of(t.nameJar().toString(), "7"));
+            Result first = LauncherProcess.run(tmp, t.env(), List.of(t.sealedJar().toString(), "stacked"));
+            Result second = LauncherProcess.run(tmp, t.env(), List.of(t.sealedJar().toString(), "again"));
 
             assertThat(r.status()).as(r.err()).isEqualTo(7);
             name = Prin.parse(r.out().strip().substring("name: ".length()));
@@ -105,14 +105,14 @@ class StackedLauncherTest {
         }
         // The launcher's state is in its name's state directory, owned by its uid, not in TAO_HOME
         // (where the launcher in front, the caller's, keeps only its own JVM's files).
-        assertThat(home.resolve("launcher/state")).doesNotExist();
-        assertThat(home.resolve("launcher/stacked")).doesNotExist();
-        try (Stream<Path> states = Files.list(dir.root().resolve(ProgramUserTable.STATE))) {
+        assertThat(t.home().resolve("launcher/state")).doesNotExist();
+        assertThat(t.home().resolve("launcher/stacked")).doesNotExist();
+        try (Stream<Path> states = Files.list(t.dir().root().resolve(ProgramUserTable.STATE))) {
             assertThat(states.filter(d -> Files.isDirectory(d.resolve("launcher/state")))).hasSize(1);
         }
-        try (OpenedHost opened = HostSetup.openRoot(dir, PASSWORD); HostService service = HostService.start(opened)) {
-            Result afterRestart = LauncherProcess.run(tmp, env, List.of(sealedJar.toString(), "restarted"));
-            Result again = LauncherProcess.run(tmp, env, List.of(nameJar.toString(), "0"));
+        try (OpenedHost opened = HostSetup.openRoot(t.dir(), PASSWORD); HostService service = HostService.start(opened)) {
+            Result afterRestart = LauncherProcess.run(tmp, t.env(), List.of(t.sealedJar().toString(), "restarted"));
+            Result again = LauncherProcess.run(tmp, t.env(), List.of(t.nameJar().toString(), "0"));
             assertThat(afterRestart.out()).as(afterRestart.err()).startsWith("runs=2 ");
             assertThat(again.out().strip()).isEqualTo("name: " + name); // the stacked host's keys unsealed again
         }
