@@ -268,9 +268,9 @@ final class HostCommand extends CommandGroup {
                         + "(Ctrl-C stops it). A stacked host always runs in the foreground, as a hosted program "
                         + "of its parent (e.g. under 'tao run --detach').",
                 "",
-                "A root host runs each program under a user id of its own (docs/host.md); "
-                        + "--programs-as-host-user runs them as root instead, for programs that need root's files "
-                        + "(such as a stacked host or the launcher keeping state in root's home)."
+                "A root host runs each program under the user id of its name, the same in every run, with "
+                        + "a state directory of its own ($TAO_STATE_DIR, docs/host.md); --programs-as-host-user "
+                        + "runs them as root instead, for programs that need root's own files."
             },
             footerHeading = "%nExamples:%n",
             footer = {

@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.launcher;
 
+import dev.cloudproxy.tao.host.ProgramRunner;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,11 +15,21 @@ import java.util.Map;
  * launcher/runtime-digests  per-file digests of Java runtimes the user cannot change (not as root)
  * host/admin.sock           where a Tao host on this machine would listen (see HostLocator)
  * </pre>
+ *
+ * <p>A launcher run by a root host (stacked mode) runs under the user id of its program name,
+ * which may not write the caller's {@code TAO_HOME}: its host gives it a state directory of its
+ * own, {@code TAO_STATE_DIR} (docs/host.md), and that directory is its Tao home. Not when the
+ * host could give it only as a descriptor ({@code /proc/self/fd/N}), which the app's process
+ * could not use.
  */
 record TaoHome(Path dir) {
     static final String ENV = "TAO_HOME";
 
     static TaoHome from(Map<String, String> env) {
+        java.util.Optional<Path> state = ProgramRunner.stateDirectoryByPath(env);
+        if (state.isPresent()) {
+            return new TaoHome(state.get());
+        }
         String home = env.get(ENV);
         if (home != null && !home.isEmpty()) {
             return new TaoHome(Path.of(home).toAbsolutePath());

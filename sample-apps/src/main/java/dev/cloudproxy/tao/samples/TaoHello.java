@@ -13,7 +13,10 @@ import java.time.Instant;
 /**
  * The smallest hosted program: prints its Tao name; on its first run seals a message to itself
  * (policy {@code self}) into STATE_FILE, and on later runs unseals and prints it. Only the same
- * program on the same host can read the file.
+ * program on the same host can read the file. A relative STATE_FILE is taken in the program's
+ * state directory when its host gives it one ({@code TAO_STATE_DIR}: a root host, which runs the
+ * program under a user id of its own that may not write the caller's directory), else in the
+ * working directory.
  *
  * <pre>
  * tao run --jvm --cp cli/target/tao-cli.jar --main dev.cloudproxy.tao.samples.TaoHello \
@@ -29,6 +32,10 @@ public final class TaoHello {
             System.exit(2);
         }
         Path state = Path.of(args[0]);
+        String stateDir = System.getenv("TAO_STATE_DIR");
+        if (stateDir != null && !stateDir.isEmpty() && !state.isAbsolute()) {
+            state = Path.of(stateDir).resolve(state);
+        }
         try {
             Tao tao = Tao.parent();
             System.out.println("name: " + tao.getTaoName());

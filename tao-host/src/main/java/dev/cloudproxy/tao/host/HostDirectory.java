@@ -16,8 +16,10 @@ import java.util.Objects;
  * tao.sock                       the program socket (host RPC)
  * admin.sock                     the admin socket (owner only)
  * host.pid, host.log             the running daemon's process id and log
- * programs/                      private copies of JVM programs while they run; on a root
- *                                host one directory u&lt;uid&gt; per program (ProgramRunner)
+ * programs/                      private copies of programs while they run; on a root host one
+ *                                directory run-* per run (ProgramRunner)
+ * program-users                  root host: the user id of each program name (ProgramUserTable)
+ * program-state/                 root host: one state directory per program user id
  * </pre>
  */
 public record HostDirectory(Path root) {
@@ -40,10 +42,15 @@ public record HostDirectory(Path root) {
         root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     }
 
-    /** {@code $TAO_HOME/host}, with {@code TAO_HOME} defaulting to {@code ~/.tao}. */
+    /**
+     * {@code $TAO_HOME/host}, with {@code TAO_HOME} defaulting, for a program of a root host, to
+     * the state directory the host gives it by path ({@value ProgramRunner#STATE_DIR_ENV}: its
+     * user id has no home of its own), else to {@code ~/.tao}.
+     */
     public static HostDirectory defaultFor(Map<String, String> env, String userHome) {
         String home = env.get(TAO_HOME_ENV);
-        Path base = home != null && !home.isBlank() ? Path.of(home) : Path.of(userHome, ".tao");
+        Path base = home != null && !home.isBlank() ? Path.of(home)
+                : ProgramRunner.stateDirectoryByPath(env).orElse(Path.of(userHome, ".tao"));
         return new HostDirectory(base.resolve("host"));
     }
 

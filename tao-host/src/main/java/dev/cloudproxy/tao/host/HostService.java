@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -74,10 +75,21 @@ public final class HostService implements AutoCloseable {
     /**
      * Starts serving {@code opened}, running programs as {@code users} says.
      *
-     * @throws HostException if another host is running on the same directory
+     * @throws HostException if another host is running on the same directory, or (separate
+     *     users) the table of program user ids is malformed ({@link ProgramUserTable#open})
      */
     public static HostService start(OpenedHost opened, List<ProgramFactory> factories, ProgramUsers users)
             throws IOException, HostException {
+        return start(opened, factories, users, true);
+    }
+
+    /**
+     * As {@link #start(OpenedHost, List, ProgramUsers)}; {@code mountStates} false gives programs
+     * under their own users their state directory only as a descriptor (tests of hosts that may
+     * not make mount namespaces).
+     */
+    static HostService start(OpenedHost opened, List<ProgramFactory> factories, ProgramUsers users,
+            boolean mountStates) throws IOException, HostException {
         HostDirectory dir = opened.directory();
         FileChannel pid = FileChannel.open(dir.pidFile(), java.util.Set.of(StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE),
@@ -106,8 +118,12 @@ public final class HostService implements AutoCloseable {
                 // directories; the host directory (0700) still keeps everyone else from this path.
                 Files.setPosixFilePermissions(rpc.socketPath(), PosixFilePermissions.fromString("rw-rw-rw-"));
             }
-            ProgramRunner runner = new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(),
-                    opened.guard(), factories, users);
+            ProgramRunner runner = users.separate()
+                    ? new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(), opened.guard(),
+                            factories, Optional.of(ProgramUserTable.open(dir, users)),
+                            mountStates ? StateMount.probe() : Optional.empty())
+                    : new ProgramRunner(opened.host(), registry, rpc.socketPath(), dir.programs(), opened.guard(),
+                            factories);
             HostService[] self = new HostService[1];
             CountDownLatch ready = new CountDownLatch(1);
             AdminServer admin = AdminServer.start(dir.adminSocket(), runner, Users.currentUid(), () -> {

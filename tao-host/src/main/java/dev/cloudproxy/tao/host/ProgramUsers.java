@@ -8,30 +8,23 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
- * Which user each hosted program runs as.
+ * Which users a host's programs run as: the policy, not the assignment.
  *
- * <p>A host that runs as root {@linkplain #range separates} its programs: each program gets a user
- * id of its own from a range (by default {@value #DEFAULT_FIRST} and the {@value #DEFAULT_COUNT}
- * ids after it), with the group id of the same number, no supplementary groups, no capabilities
- * and {@code no_new_privs}. No {@code /etc/passwd} entry is needed. Guarantees:
- *
- * <ul>
- *   <li>two live programs of this host never share an id, and an id is not handed out while any
- *       process on the machine runs with it as a user or group id (a program left behind by a
- *       host that crashed, say);
- *   <li>ids are handed out in increasing order and come round again only when the range wraps,
- *       so an id freed by an exited program is not reused at once. A host that restarts starts
- *       again at the bottom of the range: files an earlier program left in places every user may
- *       write (such as {@code /tmp}) can be read by a later program given the same id.
- *       Programs keep their secrets sealed, not in plain files.
- * </ul>
+ * <p>A host that runs as root {@linkplain #range separates} its programs: each program name gets
+ * a user id of its own from a range (by default {@value #DEFAULT_FIRST} and the
+ * {@value #DEFAULT_COUNT} ids after it), with the group id of the same number, no supplementary
+ * groups, no capabilities and {@code no_new_privs}. No {@code /etc/passwd} entry is needed. Which
+ * name has which id is recorded in the host directory by {@link ProgramUserTable}: a program runs
+ * under the same id in every run, and two names never share one.
  *
  * <p>A host that does not run as root cannot change user and runs its programs as
  * {@linkplain #hostUser its own user}: they are isolated from other users, not from each other or
- * from the host's user (docs/host.md). Thread-safe.
+ * from the host's user (docs/host.md). Immutable.
  */
 public final class ProgramUsers {
     /** The first id of the default range. */
@@ -45,13 +38,10 @@ public final class ProgramUsers {
 
     private final long first;
     private final long count;
-    private final Set<Long> live = new HashSet<>();
-    private long next;
 
     private ProgramUsers(long first, long count) {
         this.first = first;
         this.count = count;
-        this.next = first;
     }
 
     /** Programs run as the host's own user: the only choice for a host that is not root. */
@@ -67,16 +57,22 @@ public final class ProgramUsers {
      *     (util-linux) is missing: the host could not drop its programs' privileges
      */
     public static ProgramUsers range(long first, long count) {
-        if (first < 1 || count < 1 || first + count - 1 > MAX_ID) {
-            throw new IllegalArgumentException("program user ids must be between 1 and " + MAX_ID
-                    + ", and the range must not be empty");
-        }
+        ProgramUsers users = of(first, count);
         if (Users.currentUid() != 0) {
             throw new IllegalStateException("only a host running as root can run programs under their own user ids");
         }
         if (!Files.isExecutable(SETPRIV)) {
             throw new IllegalStateException("a root host runs each program under its own user id and needs "
                     + SETPRIV + " (util-linux) to do so");
+        }
+        return users;
+    }
+
+    /** A range as {@link #range} checks it, without checking that this process could use it (tests). */
+    static ProgramUsers of(long first, long count) {
+        if (first < 1 || count < 1 || first + count - 1 > MAX_ID) {
+            throw new IllegalArgumentException("program user ids must be between 1 and " + MAX_ID
+                    + ", and the range must not be empty");
         }
         return new ProgramUsers(first, count);
     }
@@ -91,39 +87,19 @@ public final class ProgramUsers {
         return count > 0;
     }
 
-    /**
-     * A user id no live program of this host has and no process on the machine runs with; its
-     * group id has the same number. Give it back with {@link #release} once the program has exited.
-     *
-     * @throws IllegalStateException if programs run as the host's user
-     * @throws ProgramStartException if every id of the range is in use
-     */
-    synchronized long allocate() throws ProgramStartException {
-        if (!separate()) {
-            throw new IllegalStateException("programs run as the host's user");
-        }
-        Set<Long> inUse;
-        try {
-            inUse = idsOfLiveProcesses();
-        } catch (IOException e) {
-            throw new ProgramStartException("cannot list the machine's processes to pick a free user id: "
-                    + e.getMessage());
-        }
-        for (long i = 0; i < count; i++) {
-            long candidate = next;
-            next = next + 1 < first + count ? next + 1 : first;
-            if (!live.contains(candidate) && !inUse.contains(candidate)) {
-                live.add(candidate);
-                return candidate;
-            }
-        }
-        throw new ProgramStartException("every program user id from " + first + " to " + (first + count - 1)
-                + " is in use");
+    /** Whether {@code uid} is in this range. */
+    boolean contains(long uid) {
+        return separate() && uid >= first && uid < first + count;
     }
 
-    /** Gives back an id from {@link #allocate}, once no process of its program is left. */
-    synchronized void release(long uid) {
-        live.remove(uid);
+    /** The lowest id of the range that {@code free} accepts. */
+    OptionalLong firstFree(LongPredicate free) {
+        for (long uid = first; uid < first + count; uid++) {
+            if (free.test(uid)) {
+                return OptionalLong.of(uid);
+            }
+        }
+        return OptionalLong.empty();
     }
 
     /** Every real, effective, saved and file-system user and group id of every process. */

@@ -19,8 +19,10 @@ import java.util.HexFormat;
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
  * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
- * write PATH, delete PATH, open PATH (for reading), connect SOCKET, attach PID (the JDK's attach
- * mechanism); each answers what happened, or the exception.
+ * write PATH, create PATH TEXT (a new file), read PATH, delete PATH, open PATH (for reading),
+ * connect SOCKET, attach PID (the JDK's attach mechanism), spawn COMMAND... (a child process, as
+ * a launcher starts its app: its output on one line and its exit status); each answers what
+ * happened, or the exception.
  */
 public final class HostedMain {
     private HostedMain() {}
@@ -52,6 +54,17 @@ public final class HostedMain {
                     case "write" -> {
                         Files.write(Path.of(cmd[1]), new byte[] {'x'}, StandardOpenOption.WRITE);
                         answer("written");
+                    }
+                    case "create" -> {
+                        Files.writeString(Path.of(cmd[1]), cmd[2], StandardOpenOption.CREATE_NEW);
+                        answer("created");
+                    }
+                    case "read" -> answer("read " + Files.readString(Path.of(cmd[1])));
+                    case "spawn" -> {
+                        Process child = new ProcessBuilder(java.util.Arrays.copyOfRange(cmd, 1, cmd.length))
+                                .redirectErrorStream(true).start();
+                        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                        answer("spawned " + out.strip().replace('\n', ' ') + " status " + child.waitFor());
                     }
                     case "delete" -> {
                         Files.delete(Path.of(cmd[1]));

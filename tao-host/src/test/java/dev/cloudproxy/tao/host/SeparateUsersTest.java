@@ -36,14 +36,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A root host runs each program under a user id of its own (attack 9 of issue 14: a program, or
- * the host's user, swapping another program's measured jar copy or debugging it). The tests that
+ * A root host runs each program name under a user id of its own (attack 9 of issue 14: a
+ * program, or the host's user, swapping another program's measured jar copy or debugging it),
+ * the same id in every run, with a state directory only that id can use. The tests that
  * need root say so and run in the root pass of CI; the others show what a host that is not root
  * does, and run in the ordinary user's pass.
  *
  * <p>Programs here are JVM programs on jars made from this test's class path: a program under
  * its own user cannot read the test's class path where it is (under the build user's home), but
- * it can read the host's private copies of the jars, which is the point.
+ * it can read the host's private copies of the jars, which is the point. Programs with different
+ * roles differ by a JVM option, which is measured: they are different programs, with different
+ * names.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class SeparateUsersTest {
@@ -105,13 +108,18 @@ class SeparateUsersTest {
         opened.close();
     }
 
-    private static ProgramSpec hostedMain() {
+    /** {@link HostedMain} as a JVM program; {@code role} is in its JVM options, so in its name. */
+    private static ProgramSpec hostedMain(String role) {
         return ProgramSpec.jvm(classpath.get(0), List.of()).withClasspath(classpath.subList(1, classpath.size()))
-                .withMainClass(HostedMain.class.getName());
+                .withMainClass(HostedMain.class.getName()).withJvmOptions(List.of("-Dtao.test.role=" + role));
     }
 
-    private Conversation run() throws Exception {
-        Conversation c = new Conversation(service.runner().start(hostedMain(), true));
+    private Conversation run(String role) throws Exception {
+        return run(service, hostedMain(role));
+    }
+
+    private Conversation run(HostService on, ProgramSpec spec) throws Exception {
+        Conversation c = new Conversation(on.runner().start(spec, true));
         assertThat(c.next()).startsWith("connected " + opened.host().name() + ".Jvm([");
         return c;
     }
@@ -129,9 +137,14 @@ class SeparateUsersTest {
         throw new IOException("no " + name + " line for process " + pid);
     }
 
-    /** The program's private directory, as the host sees it. */
-    private Path privateDirectory(long uid) {
-        return hostDir.resolve(HostDirectory.PROGRAMS).resolve("u" + uid);
+    /** The program's per-run directory, as the host sees it: its descriptor 3. */
+    private static Path runDirectory(long pid) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", "3"));
+    }
+
+    /** The program's state directory, as the host sees it. */
+    private Path stateDirectory(long uid) {
+        return hostDir.resolve(ProgramUserTable.STATE).resolve(Long.toString(uid));
     }
 
     private static Path jvmCopy(Path privateDirectory) throws IOException {
@@ -144,8 +157,8 @@ class SeparateUsersTest {
     @Test
     void rootHost_runsEachProgramUnderItsOwnUid_withNoNewPrivsNoGroupsNoCapabilities() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
-        Conversation a = run();
-        Conversation b = run();
+        Conversation a = run("a");
+        Conversation b = run("b");
         long uidA = uidOf(a.program().pid());
         long uidB = uidOf(b.program().pid());
         assertThat(uidA).isNotZero().isNotEqualTo(uidB)
@@ -161,7 +174,9 @@ class SeparateUsersTest {
                     .contains("CapBnd: 0000000000000000;").contains("CapInh: 0000000000000000;")
                     .contains("CapEff: 0000000000000000;");
             assertThat(statusLine(c.program().pid(), "NoNewPrivs")).isEqualTo("1");
-            assertThat(c.ask("env HOME")).isEqualTo(ProgramRunner.NO_HOME);
+            String stateSeen = StateMount.probe().orElse(ProgramRunner.STATE_SEEN).toString();
+            assertThat(c.ask("env HOME")).isEqualTo(stateSeen);
+            assertThat(c.ask("env " + ProgramRunner.STATE_DIR_ENV)).isEqualTo(stateSeen);
             assertThat(c.ask("env TAO_HOST_SOCKET")).isEqualTo("/proc/self/fd/3/" + HostDirectory.PROGRAM_SOCKET);
         }
         a.program().stop();
@@ -171,10 +186,9 @@ class SeparateUsersTest {
     @Test
     void programOnRootHost_cannotChangeItsOwnOrAnotherProgramsJarCopy() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
-        Conversation victim = run();
-        Conversation attacker = run();
-        long victimUid = uidOf(victim.program().pid());
-        Path victimDir = privateDirectory(victimUid);
+        Conversation victim = run("victim");
+        Conversation attacker = run("attacker");
+        Path victimDir = runDirectory(victim.program().pid());
         Path victimJar = jvmCopy(victimDir);
         byte[] before = sha256(victimJar);
         PosixFileAttributes attrs = Files.readAttributes(victimJar, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -186,7 +200,7 @@ class SeparateUsersTest {
         String inVictim = victimDir.relativize(victimJar).toString();
         for (String path : List.of(victimJar.toString(),
                 "/proc/" + victim.program().pid() + "/fd/3/" + inVictim,
-                "/proc/self/fd/3/../u" + victimUid + "/" + inVictim)) {
+                "/proc/self/fd/3/../" + victimDir.getFileName() + "/" + inVictim)) {
             assertThat(attacker.ask("write " + path)).as(path).startsWith("AccessDeniedException");
             assertThat(attacker.ask("delete " + path)).as(path).startsWith("AccessDeniedException");
         }
@@ -203,7 +217,7 @@ class SeparateUsersTest {
     @Test
     void programOnRootHost_cannotReachTheAdminSocket_butReachesItsHost() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
-        Conversation c = run();
+        Conversation c = run("c");
         for (String path : List.of(service.adminSocket().toString(), "/proc/self/fd/3/../../" + HostDirectory.ADMIN_SOCKET,
                 service.programSocket().toString())) {
             assertThat(c.ask("connect " + path)).as(path).contains("Permission denied");
@@ -215,8 +229,8 @@ class SeparateUsersTest {
     @Test
     void programOnRootHost_cannotReadTheMemoryOfOrAttachToAnotherProgramOrTheHost() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
-        Conversation victim = run();
-        Conversation attacker = run();
+        Conversation victim = run("victim");
+        Conversation attacker = run("attacker");
         long hostPid = ProcessHandle.current().pid();
         long victimPid = victim.program().pid();
         assertThat(attacker.ask("open /proc/self/mem")).isEqualTo("opened");
@@ -235,8 +249,8 @@ class SeparateUsersTest {
         try (OpenedHost sameUser = TestHosts.root(sameUserDir);
                 HostService sameUserService = HostService.start(sameUser, ProgramRunner.defaultFactories(),
                         ProgramUsers.hostUser())) {
-            Conversation v = new Conversation(sameUserService.runner().start(hostedMain(), true));
-            Conversation a = new Conversation(sameUserService.runner().start(hostedMain(), true));
+            Conversation v = new Conversation(sameUserService.runner().start(hostedMain("victim"), true));
+            Conversation a = new Conversation(sameUserService.runner().start(hostedMain("attacker"), true));
             assertThat(v.next()).startsWith("connected ");
             assertThat(a.next()).startsWith("connected ");
             assertThat(a.ask("open /proc/" + v.program().pid() + "/mem")).isEqualTo("opened");
@@ -247,20 +261,119 @@ class SeparateUsersTest {
     }
 
     @Test
-    void programOnRootHost_unsealsInItsNextRun_underAnotherUid() throws Exception {
+    void sameName_twoLiveRuns_shareTheUidAndStateDirectory_butNotTheRunDirectory() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
-        Conversation first = run();
-        long firstUid = uidOf(first.program().pid());
+        Conversation one = run("same");
+        Conversation two = run("same");
+        assertThat(two.program().name()).isEqualTo(one.program().name());
+        assertThat(uidOf(two.program().pid())).isEqualTo(uidOf(one.program().pid()));
+        assertThat(runDirectory(two.program().pid())).isNotEqualTo(runDirectory(one.program().pid()));
+        assertThat(one.ask("create /proc/self/fd/5/shared " + SECRET)).isEqualTo("created");
+        assertThat(two.ask("read /proc/self/fd/5/shared")).isEqualTo("read " + SECRET);
+        one.program().stop();
+        two.program().stop();
+    }
+
+    @Test
+    void programOnRootHost_keepsItsUidAndReadsItsPreviousRunsFiles_acrossRunsAndAHostRestart() throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        // Like TaoHello: a file in its state directory, and one in a working directory every
+        // user may write (as /tmp), by a relative name.
+        Path shared = Files.createDirectory(temp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        ProgramSpec spec = hostedMain("hello").withDirectory(shared);
+        Conversation first = run(service, spec);
+        long uid = uidOf(first.program().pid());
+        Path firstRun = runDirectory(first.program().pid());
         String blob = first.ask("seal self " + SECRET);
+        assertThat(first.ask("create /proc/self/fd/5/state " + SECRET)).isEqualTo("created");
+        assertThat(first.ask("create hello.sealed " + blob)).isEqualTo("created");
         assertThat(first.ask("exit 0")).isEqualTo("bye");
         assertThat(first.program().exit().get()).isZero();
-        assertThat(privateDirectory(firstUid)).doesNotExist();
+        assertThat(firstRun).doesNotExist();
+        PosixFileAttributes state = Files.readAttributes(stateDirectory(uid), PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        assertThat(PosixFilePermissions.toString(state.permissions())).isEqualTo("rwx------");
+        assertThat(Files.getAttribute(stateDirectory(uid), "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo((int) uid);
 
-        Conversation second = run();
-        assertThat(uidOf(second.program().pid())).isNotEqualTo(firstUid);
-        assertThat(second.program().name()).isEqualTo(first.program().name());
+        Conversation second = run(service, spec);
+        assertThat(uidOf(second.program().pid())).isEqualTo(uid);
+        assertThat(second.ask("read hello.sealed")).isEqualTo("read " + blob);
+        assertThat(second.ask("read /proc/self/fd/5/state")).isEqualTo("read " + SECRET);
         assertThat(second.ask("unseal " + blob)).isEqualTo("unsealed self " + SECRET);
+        assertThat(second.ask("exit 0")).isEqualTo("bye");
+        assertThat(second.program().exit().get()).isZero();
+
+        service.close();
+        opened.close();
+        opened = HostSetup.openRoot(new HostDirectory(hostDir), TestHosts.PASSWORD);
+        service = HostService.start(opened);
+        Conversation afterRestart = run(service, spec);
+        assertThat(uidOf(afterRestart.program().pid())).isEqualTo(uid);
+        assertThat(afterRestart.ask("read hello.sealed")).isEqualTo("read " + blob);
+        assertThat(afterRestart.ask("read /proc/self/fd/5/state")).isEqualTo("read " + SECRET);
+        // A new name after the restart does not get the old name's id.
+        Conversation other = run("other");
+        assertThat(uidOf(other.program().pid())).isNotEqualTo(uid);
+        afterRestart.program().stop();
+        other.program().stop();
+    }
+
+    @Test
+    void programOnRootHost_andTheProcessesItStarts_findItsStateDirectoryByPath_inTheirOwnMountNamespace()
+            throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        assumeTrue(StateMount.probe().isPresent(), "this root may not make mount namespaces (no CAP_SYS_ADMIN)");
+        Conversation c = run("mounted");
+        String state = c.ask("env " + ProgramRunner.STATE_DIR_ENV);
+        assertThat(state).isEqualTo(StateMount.MOUNT_POINT_TEXT);
+        assertThat(c.ask("create " + state + "/note " + SECRET)).isEqualTo("created");
+        // A child of the JVM (as a stacked launcher's app) has no descriptor 5, but has the mount.
+        assertThat(c.ask("spawn /bin/cat " + state + "/note")).isEqualTo("spawned " + SECRET + " status 0");
+        assertThat(c.ask("spawn /bin/cat /proc/self/fd/5/note")).endsWith("status 1");
+        assertThat(stateDirectory(uidOf(c.program().pid())).resolve("note")).hasContent(SECRET);
+        // Outside the program's namespace the mount point is root's empty directory.
+        try (Stream<Path> outside = Files.list(StateMount.MOUNT_POINT)) {
+            assertThat(outside).isEmpty();
+        }
+        c.program().stop();
+    }
+
+    @Test
+    void programOnRootHost_withoutMountNamespaces_findsItsStateDirectoryThroughItsDescriptor() throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        service.close();
+        service = HostService.start(opened, ProgramRunner.defaultFactories(), HostService.defaultUsers(), false);
+        Conversation first = run("descriptor");
+        assertThat(first.ask("env " + ProgramRunner.STATE_DIR_ENV)).isEqualTo(ProgramRunner.STATE_SEEN.toString());
+        assertThat(first.ask("env HOME")).isEqualTo(ProgramRunner.STATE_SEEN.toString());
+        assertThat(first.ask("create /proc/self/fd/5/note " + SECRET)).isEqualTo("created");
+        assertThat(first.ask("exit 0")).isEqualTo("bye");
+        Conversation second = run("descriptor");
+        assertThat(second.ask("read /proc/self/fd/5/note")).isEqualTo("read " + SECRET);
         second.program().stop();
+    }
+
+    @Test
+    void programOnRootHost_cannotReachAnotherNamesStateDirectory() throws Exception {
+        assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
+        Conversation victim = run("victim");
+        Conversation attacker = run("attacker");
+        long victimUid = uidOf(victim.program().pid());
+        assertThat(victim.ask("create /proc/self/fd/5/secret " + SECRET)).isEqualTo("created");
+        Path secret = stateDirectory(victimUid).resolve("secret");
+        assertThat(secret).exists();
+        for (String path : List.of(secret.toString(), "/proc/" + victim.program().pid() + "/fd/5/secret",
+                "/proc/self/fd/5/../" + victimUid + "/secret")) {
+            assertThat(attacker.ask("read " + path)).as(path).startsWith("AccessDeniedException");
+            assertThat(attacker.ask("create " + path + "2 x")).as(path).startsWith("AccessDeniedException");
+        }
+        // Its own mount point shows its own directory, not the victim's.
+        String mounted = attacker.ask("env " + ProgramRunner.STATE_DIR_ENV);
+        assertThat(attacker.ask("read " + mounted + "/secret")).startsWith("NoSuchFileException");
+        victim.program().stop();
+        attacker.program().stop();
     }
 
     @Test
@@ -283,7 +396,7 @@ class SeparateUsersTest {
     void nonRootHost_runsProgramsAsItsOwnUser() throws Exception {
         assumeTrue(Users.currentUid() != 0, NEEDS_NON_ROOT);
         assertThat(ProgramUsers.defaultFor(Users.currentUid()).separate()).isFalse();
-        Conversation c = run();
+        Conversation c = run("c");
         assertThat(uidOf(c.program().pid())).isEqualTo(Users.currentUid());
         assertThat(c.ask("env TAO_HOST_SOCKET")).isEqualTo(service.programSocket().toString());
         c.program().stop();
@@ -298,7 +411,7 @@ class SeparateUsersTest {
     }
 
     @Test
-    void range_neverHandsOutAUidInUse_andReusesOnlyAfterWrapping() throws Exception {
+    void table_neverAssignsAUidInUseByALiveProcess() throws Exception {
         assumeTrue(Users.currentUid() == 0, NEEDS_ROOT);
         assertThat(ProgramUsers.defaultFor(0).separate()).isTrue();
         // A process already running as the range's first id (say, left over by a crashed host).
@@ -310,16 +423,20 @@ class SeparateUsersTest {
             assertThat(new BufferedReader(new InputStreamReader(squatter.getInputStream(), StandardCharsets.UTF_8))
                     .readLine()).isEqualTo("ready");
             assertThat(uidOf(squatter.pid())).isEqualTo(2_100_000_000L);
-            ProgramUsers users = ProgramUsers.range(2_100_000_000L, 3);
-            assertThat(users.allocate()).isEqualTo(2_100_000_001L);
-            assertThat(users.allocate()).isEqualTo(2_100_000_002L);
-            assertThrows(ProgramStartException.class, users::allocate);
-            users.release(2_100_000_001L);
-            assertThat(users.allocate()).isEqualTo(2_100_000_001L);
+            ProgramUserTable table = ProgramUserTable.open(new HostDirectory(temp.resolve("table")),
+                    ProgramUsers.range(2_100_000_000L, 3));
+            assertThat(table.uidFor(name(1))).isEqualTo(2_100_000_001L);
+            assertThat(table.uidFor(name(2))).isEqualTo(2_100_000_002L);
+            assertThat(table.uidFor(name(1))).isEqualTo(2_100_000_001L);
+            assertThrows(ProgramStartException.class, () -> table.uidFor(name(3)));
         } finally {
             squatter.destroyForcibly();
             squatter.waitFor();
         }
+    }
+
+    private static SubPrin name(int i) {
+        return SubPrin.of(PrinExt.of("Program", new Bytes(new byte[] {(byte) i})));
     }
 
     @Test
