@@ -186,6 +186,28 @@ class JvmProgramTest {
         assertThat(program(app).classpath(List.of(after)).build().measure().hash()).isNotEqualTo(m.hash());
     }
 
+    /**
+     * Names must not move under programs that did not change: this program (jars, a manifest
+     * Class-Path, a directory, an agent) measured {@code PINNED} before absent Class-Path entries
+     * were recorded and class path wildcards and directories were taken by the launcher.
+     */
+    @Test
+    void measure_programWithoutAbsentEntries_hashAsBefore() throws Exception {
+        Files.createDirectories(tmp.resolve("lib"));
+        jar("lib/inner.jar", null, Map.of("i/I.class", "i"));
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "lib/inner.jar"), content());
+        Path classes = Files.createDirectories(tmp.resolve("classes/x"));
+        Files.writeString(classes.resolve("A.class"), "a");
+        Path agent = jar("agent.jar", manifest(null, "Premain-Class", "a.Agent"), Map.of("a/Agent.class", "x"));
+
+        Measurement m = program(app).classpath(List.of(tmp.resolve("classes"))).jvmOptions(List.of("-Xmx1g"))
+                .agent(agent, "opts").build().measure();
+
+        assertThat(m.hash().hex()).isEqualTo(PINNED);
+    }
+
+    private static final String PINNED = "d23f5ff5ebf9067ad520788a985be08fc2804f1bb9688e78110d14b3d7c5e516";
+
     @Test
     void measure_missingClassPathEntry_clearError() throws Exception {
         Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "missing.jar"), content());
