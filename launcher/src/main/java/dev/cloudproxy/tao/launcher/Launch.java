@@ -308,8 +308,9 @@ final class Launch {
 
     private Measurement measure(AppCopy.Copied app, List<String> jvmOptions, Path agentJar, String agentOptions,
             Path javaHome) throws LauncherException {
+        // Absent Class-Path entries resolve inside the private copy (AppCopy), where nothing appears later.
         JvmProgram.Builder b = JvmProgram.builder().jar(app.appJar()).classpath(app.classpath())
-                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome);
+                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome).recordAbsentClassPathEntries();
         if (cachesRuntimeDigests(javaHome, Path.of(System.getProperty("java.home")))) {
             b.runtimeDigestCache(home.runtimeDigests());
         }
