@@ -5,11 +5,9 @@ import dev.cloudproxy.tao.measurement.MeasurementException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -210,31 +208,25 @@ final class AppCopy {
      * are refused wherever they point, as the measurement refuses them.
      */
     private void copyDirectory(Path source, Path target) throws IOException, LauncherException {
-        try {
-            Files.walkFileTree(source, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    privateDir(target.resolve(source.relativize(dir).toString()));
-                    return FileVisitResult.CONTINUE;
-                }
+        copyDirectory(source, source, target);
+    }
 
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    try {
-                        if (!attrs.isRegularFile()) {
-                            throw new LauncherException((attrs.isSymbolicLink() ? "symbolic link" : "special file")
-                                    + " in class path directory " + source + ": " + source.relativize(file)
-                                    + " (links are refused wherever they point: copy the file in)");
-                        }
-                        copyFile(file, target.resolve(source.relativize(file).toString()), null);
-                    } catch (LauncherException e) {
-                        throw new UncheckedLauncher(e);
-                    }
-                    return FileVisitResult.CONTINUE;
+    private void copyDirectory(Path top, Path source, Path target) throws IOException, LauncherException {
+        privateDir(target);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(source)) {
+            for (Path e : entries) {
+                Path copy = target.resolve(e.getFileName().toString());
+                BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (a.isDirectory()) {
+                    copyDirectory(top, e, copy);
+                } else if (a.isRegularFile()) {
+                    copyFile(e, copy, null);
+                } else {
+                    throw new LauncherException((a.isSymbolicLink() ? "symbolic link" : "special file")
+                            + " in class path directory " + top + ": " + top.relativize(e)
+                            + " (links are refused wherever they point: copy the file in)");
                 }
-            });
-        } catch (UncheckedLauncher e) {
-            throw e.getCause();
+            }
         }
     }
 
@@ -262,20 +254,6 @@ final class AppCopy {
     static void privateDir(Path dir) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-    }
-
-    /** Carries a {@link LauncherException} out of a file visitor. */
-    private static final class UncheckedLauncher extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UncheckedLauncher(LauncherException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized LauncherException getCause() {
-            return (LauncherException) super.getCause();
         }
     }
 }
