@@ -210,6 +210,10 @@ final class Launch {
             childEnv.put(GATE_ENV, gatePath.toString());
             childEnv.put(STATE_ENV, home.state().resolve(stateName + ".sealed").toString());
             childEnv.put(PARADIGM_ENV, home.state().resolve(stateName + ".paradigm").toString());
+            if (options.verbose()) {
+                // Not an agent option: those are measured, and -v must not change the app's name.
+                childEnv.put(dev.cloudproxy.tao.agent.tooling.AgentInstaller.VERBOSE_ENV, "1");
+            }
 
             Thread forward = new Thread(this::forwardShutdown, "tao-launcher-forward");
             Runtime.getRuntime().addShutdownHook(forward);

@@ -53,7 +53,8 @@ record LauncherOptions(
             "  --host-socket PATH    run on the Tao host with this admin socket (stacked mode)",
             "  --dev-root            use the development soft root even if a Tao host is running",
             "  --java-home DIR       the Java runtime for the app (default: the launcher's own)",
-            "  -v, --verbose         print the measurement and the app's Tao name on standard error",
+            "  -v, --verbose         print the measurement, the app's Tao name and the agent's view",
+            "                        (rules and what they decided, certificate, relay ports) on standard error",
             "environment: TAO_HOME (default ~/.tao), TAO_PASSWORD (the development root's password),",
             "             TAO_HOST_ADMIN (a Tao host's admin socket)");
 

@@ -71,6 +71,11 @@ class DerbyEndToEndTest extends DomainServiceFixture {
                     .contains("tao-channel").contains("1 row selected").doesNotContain("ERROR");
             assertThat(client.err()).as("the missing manifest jars are measured as absent")
                     .contains("tao-launcher: measured absent - ").contains("derbyLocale_fr.jar");
+            String rule = "out 127.0.0.1 " + port + " TAO";
+            assertThat(client.err()).as("-v: the agent's view").contains("tao-agent: rule '" + rule + "'\n")
+                    .containsPattern("tao-agent: program certificate: subject .+, serial [0-9a-f]+, valid until 2\\d{3}-")
+                    .contains("tao-agent: Tao channels to 127.0.0.1:" + port + " go through the relay on 127.0.0.1:")
+                    .containsPattern("tao-agent: rule '" + rule + "' decided [1-9][0-9]* connects or binds");
 
             DriverManager.setLoginTimeout(60);
             assertThrows(SQLException.class, () -> DriverManager.getConnection(
@@ -79,7 +84,7 @@ class DerbyEndToEndTest extends DomainServiceFixture {
             derby.process().destroy();
             Result done = derby.waitFor();
             assertThat(done.err()).contains("tao-agent: refused a connection to the Tao channel listener on ")
-                    .contains(":" + port + " from 127.0.0.1:");
+                    .contains(":" + port + " from 127.0.0.1:").as("no -v, no agent's view").doesNotContain("decided");
         }
     }
 }
