@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 final class AgentLines {
     static final int BURST = 10;
     static final long WINDOW_NANOS = 10_000_000_000L;
-    private static final int MAX_DETAIL_CHARS = 300;
+    private static final int MAX_DETAIL_CHARS = 2000; // a principal name alone can take 500
 
     /** The agent's own lines on {@code System.err} (whichever stream it is at the time: the app may replace it). */
     static final AgentLines STDERR = new AgentLines(() -> System.err, System::nanoTime, false);

@@ -60,6 +60,6 @@ class AgentLinesTest {
     void detail_oneBoundedLine_orTheTypeWhenThereIsNoMessage() {
         assertThat(AgentLines.detail(new EOFException())).isEqualTo("EOFException");
         assertThat(AgentLines.detail(new IOException("two\nlines"))).isEqualTo("two lines");
-        assertThat(AgentLines.detail(new IOException("x".repeat(10_000)))).hasSize(303).endsWith("...");
+        assertThat(AgentLines.detail(new IOException("x".repeat(10_000)))).hasSize(2003).endsWith("...");
     }
 }
