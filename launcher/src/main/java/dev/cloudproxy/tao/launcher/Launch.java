@@ -210,6 +210,10 @@ final class Launch {
             childEnv.put(GATE_ENV, gatePath.toString());
             childEnv.put(STATE_ENV, home.state().resolve(stateName + ".sealed").toString());
             childEnv.put(PARADIGM_ENV, home.state().resolve(stateName + ".paradigm").toString());
+            if (options.verbose()) {
+                // Not an agent option: those are measured, and -v must not change the app's name.
+                childEnv.put(dev.cloudproxy.tao.agent.tooling.AgentInstaller.VERBOSE_ENV, "1");
+            }
 
             Thread forward = new Thread(this::forwardShutdown, "tao-launcher-forward");
             Runtime.getRuntime().addShutdownHook(forward);
@@ -308,8 +312,9 @@ final class Launch {
 
     private Measurement measure(AppCopy.Copied app, List<String> jvmOptions, Path agentJar, String agentOptions,
             Path javaHome) throws LauncherException {
+        // Absent Class-Path entries resolve inside the private copy (AppCopy), where nothing appears later.
         JvmProgram.Builder b = JvmProgram.builder().jar(app.appJar()).classpath(app.classpath())
-                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome);
+                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome).recordAbsentClassPathEntries();
         if (cachesRuntimeDigests(javaHome, Path.of(System.getProperty("java.home")))) {
             b.runtimeDigestCache(home.runtimeDigests());
         }

@@ -37,7 +37,8 @@ record LauncherOptions(
 
     static final String USAGE = String.join("\n",
             "usage: java -jar tao-launcher.jar [options] app.jar [app arguments]",
-            "  --cp JAR              one more class path entry after app.jar (repeatable)",
+            "  --cp PATH             more class path after app.jar, as java -cp takes it: a.jar:b.jar, lib/*,",
+            "                        classes/ (repeatable)",
             "  --main CLASS          the main class (default: the jar's Main-Class)",
             "  --jvm-option OPT      a JVM option for the app, e.g. --jvm-option=-Xmx1g (repeatable)",
             "  --rule 'DIR ADDR PORT ACTION'   a channel rule, e.g. 'out 10.0.0.0/8 443 TAO' (repeatable)",
@@ -52,7 +53,8 @@ record LauncherOptions(
             "  --host-socket PATH    run on the Tao host with this admin socket (stacked mode)",
             "  --dev-root            use the development soft root even if a Tao host is running",
             "  --java-home DIR       the Java runtime for the app (default: the launcher's own)",
-            "  -v, --verbose         print the measurement and the app's Tao name on standard error",
+            "  -v, --verbose         print the measurement, the app's Tao name and the agent's view",
+            "                        (rules and what they decided, certificate, relay ports) on standard error",
             "environment: TAO_HOME (default ~/.tao), TAO_PASSWORD (the development root's password),",
             "             TAO_HOST_ADMIN (a Tao host's admin socket)");
 
@@ -101,7 +103,7 @@ record LauncherOptions(
                         value = args.get(++i);
                     }
                     switch (name) {
-                        case "--cp" -> cp.add(Path.of(value));
+                        case "--cp" -> cp.addAll(classPath(value));
                         case "--main" -> main = value;
                         case "--jvm-option" -> {
                             // Refused here, before any host or key is touched.
@@ -218,6 +220,26 @@ record LauncherOptions(
         } catch (IOException | java.security.cert.CertificateException e) {
             throw new LauncherException("cannot read the policy certificate " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A {@code --cp} value split as {@code java -cp} splits it, at {@link java.io.File#pathSeparator};
+     * wildcards stay as they are (the copy expands them). An empty element, which {@code java}
+     * takes for the working directory, is refused: it is more often a stray separator.
+     */
+    private static List<Path> classPath(String value) throws LauncherException {
+        List<Path> out = new ArrayList<>();
+        for (String element : value.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator), -1)) {
+            if (element.isEmpty()) {
+                throw new LauncherException("--cp " + quote(value) + " has an empty element; write . for the working directory");
+            }
+            try {
+                out.add(Path.of(element));
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new LauncherException("--cp: not a path: " + quote(element));
+            }
+        }
+        return out;
     }
 
     private static String stateName(String s) throws LauncherException {

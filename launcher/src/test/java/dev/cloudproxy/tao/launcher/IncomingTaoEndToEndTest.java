@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.auth.Prin;
-import dev.cloudproxy.tao.domain.Domain;
-import dev.cloudproxy.tao.domain.ProgramCertificate;
-import dev.cloudproxy.tao.domainservice.DomainService;
 import dev.cloudproxy.tao.launcher.LauncherProcess.Result;
 import dev.cloudproxy.tao.launcher.apps.TaoClientApp;
 import dev.cloudproxy.tao.launcher.apps.TaoServerApp;
@@ -19,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -30,15 +26,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,40 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are TLS; a client not run under the launcher is refused, whether it connects where the server
  * listens or to the loopback port the server's socket really sits on.
  */
-class IncomingTaoEndToEndTest {
-    private static final char[] PASSWORD = "domain password".toCharArray();
-
-    @TempDir
-    static Path shared;
-
-    static Domain domain;
-    static DomainService service;
-    static Path policy;
-
-    @TempDir
-    Path tmp;
-
-    @BeforeAll
-    static void domain() throws Exception {
-        domain = TestDomains.liberal(shared.resolve("domain"), PASSWORD);
-        service = DomainService.builder(domain).listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
-        policy = Files.writeString(shared.resolve("policy.pem"), ProgramCertificate.toPem(domain.policyCertificate()));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
-        domain.close();
-    }
-
-    private List<String> domainArgs() {
-        return List.of("--domain-service", "127.0.0.1:" + service.address().getPort(), "--policy-cert", policy.toString());
-    }
-
-    private Map<String, String> env(String who) throws IOException {
-        return Map.of("TAO_HOME", Files.createDirectories(tmp.resolve(who + "-home")).toString(), "HOME", tmp.toString());
-    }
-
+class IncomingTaoEndToEndTest extends DomainServiceFixture {
     /** The server app under the launcher on 127.0.0.1 (or any address), port 0 (any), for {@code count} connections. */
     private LauncherProcess startServer(String mode, int count) throws Exception {
         return startServer(mode, 0, count, mode.endsWith("-any") ? "in * * TAO" : "in 127.0.0.1 * TAO");
@@ -119,12 +78,6 @@ class IncomingTaoEndToEndTest {
         args.addAll(domainArgs());
         args.addAll(List.of(jar.toString(), Integer.toString(port)));
         return LauncherProcess.run(tmp, env(home), args);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     private static String value(String line, String prefix) {

@@ -31,6 +31,21 @@ class LauncherOptionsTest {
     }
 
     @Test
+    void parse_classPath_splitAsJavaSplitsIt_repeatable_wildcardsKept() throws Exception {
+        LauncherOptions o = LauncherOptions.parse(List.of("--cp", "a.jar:lib/*:classes", "--cp=b.jar", "app.jar"));
+
+        assertThat(o.classpath()).containsExactly(Path.of("a.jar"), Path.of("lib/*"), Path.of("classes"), Path.of("b.jar"));
+    }
+
+    @Test
+    void parse_classPathWithAnEmptyElement_refused() {
+        for (String cp : List.of("a.jar::b.jar", ":a.jar", "a.jar:", "")) {
+            assertThatThrownBy(() -> LauncherOptions.parse(List.of("--cp", cp, "app.jar")))
+                    .as(cp).isInstanceOf(LauncherException.class).hasMessageContaining("empty element");
+        }
+    }
+
+    @Test
     void parse_doubleDash_endsOptions() throws Exception {
         assertThat(LauncherOptions.parse(List.of("--", "-weird.jar", "x")).appJar()).isEqualTo(Path.of("-weird.jar"));
     }

@@ -4,8 +4,6 @@ import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.measurement.Measurement.Item;
 import dev.cloudproxy.tao.measurement.Measurement.Kind;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -56,6 +54,7 @@ public final class JvmProgram {
     private final long maxBytes;
     private final Optional<Path> runtimeDigestCache;
     private final Optional<RuntimeDigestCache.Identity> cacheIdentity;
+    private final boolean recordAbsent;
 
     private record Agent(Path jar, Optional<String> options) {}
 
@@ -70,6 +69,7 @@ public final class JvmProgram {
         this.maxBytes = b.maxBytes;
         this.runtimeDigestCache = b.runtimeDigestCache;
         this.cacheIdentity = b.cacheIdentity;
+        this.recordAbsent = b.recordAbsent;
     }
 
     public static Builder builder() {
@@ -98,12 +98,12 @@ public final class JvmProgram {
         List<Path> roots = new ArrayList<>();
         roots.add(jar);
         roots.addAll(classpath);
-        List<Entry> path = classPath(digests, roots, Kind.JAR);
+        List<Entry> path = classPath(digests, roots, Kind.JAR, recordAbsent);
         Manifest appManifest = path.get(0).manifest;
         c.field("classpath").varint(path.size());
         for (Entry e : path) {
             items.add(e.item());
-            c.string(e.kind == Kind.DIRECTORY ? "dir" : "jar").bytes(e.digest);
+            e.encode(c);
         }
 
         String main = mainClass.isPresent() ? mainClass.get() : manifestMainClass(appManifest);
@@ -119,7 +119,7 @@ public final class JvmProgram {
 
         c.field("agents").varint(agents.size());
         for (Agent agent : agents) {
-            List<Entry> agentPath = classPath(digests, List.of(agent.jar), Kind.AGENT_JAR);
+            List<Entry> agentPath = classPath(digests, List.of(agent.jar), Kind.AGENT_JAR, recordAbsent);
             Entry agentJar = agentPath.get(0);
             if (agentJar.kind == Kind.DIRECTORY) {
                 throw new MeasurementException("an agent must be a jar file: " + agent.jar);
@@ -133,7 +133,7 @@ public final class JvmProgram {
             c.bytes(agentJar.digest).varint(agentPath.size() - 1);
             for (Entry e : agentPath.subList(1, agentPath.size())) {
                 items.add(e.item());
-                c.string(e.kind == Kind.DIRECTORY ? "dir" : "jar").bytes(e.digest);
+                e.encode(c);
             }
             c.varint(agent.options.isPresent() ? 1 : 0);
             if (agent.options.isPresent()) {
@@ -158,9 +158,19 @@ public final class JvmProgram {
         return who.flatMap(w -> RuntimeDigestCache.open(runtimeDigestCache.get(), w));
     }
 
-    private record Entry(Kind kind, Path path, byte[] digest, Manifest manifest) {
+    /** One class path entry as measured; an absent one has no digest or manifest, and its token. */
+    private record Entry(Kind kind, Path path, byte[] digest, Manifest manifest, String token) {
         Item item() {
-            return new Item(kind, path.toString(), Optional.of(new Bytes(digest)));
+            return new Item(kind, path.toString(), Optional.ofNullable(digest).map(Bytes::new));
+        }
+
+        /** Its part of the canonical encoding: kind, then content digest (or, if absent, the token). */
+        void encode(Canonical c) {
+            switch (kind) {
+                case ABSENT -> c.string("absent").string(token);
+                case DIRECTORY -> c.string("dir").bytes(digest);
+                default -> c.string("jar").bytes(digest);
+            }
         }
     }
 
@@ -168,20 +178,34 @@ public final class JvmProgram {
      * The class path as the JVM's application class loader searches it: each entry in order,
      * each jar followed at once by the entries of its manifest's {@code Class-Path} (depth
      * first), skipping a file already on the path.
+     *
+     * <p>A root (an entry given to the builder) must exist. A {@code Class-Path} entry that does
+     * not exist is an error, or with {@code recordAbsent} recorded as absent (once per path) and
+     * skipped, as the JVM skips it (see {@link Builder#recordAbsentClassPathEntries()}). Roots resolve their
+     * {@code Class-Path} against their real path, as the JVM canonicalizes {@code -cp} entries;
+     * entries found through {@code Class-Path} resolve theirs textually, as URLs do.
      */
-    private static List<Entry> classPath(Digests digests, List<Path> roots, Kind jarKind) throws MeasurementException {
-        record Pending(Path path, Path via) {}
+    private static List<Entry> classPath(Digests digests, List<Path> roots, Kind jarKind, boolean recordAbsent)
+            throws MeasurementException {
+        record Pending(Path path, Path via, ManifestClassPath.Entry ref) {}
         Deque<Pending> stack = new ArrayDeque<>();
         for (int i = roots.size() - 1; i >= 0; i--) {
-            stack.push(new Pending(roots.get(i), null));
+            stack.push(new Pending(roots.get(i), null, null));
         }
         Set<Path> seen = new HashSet<>();
+        Set<Path> absent = new HashSet<>();
         List<Entry> out = new ArrayList<>();
         while (!stack.isEmpty()) {
             Pending p = stack.pop();
             String where = p.via == null ? "" : " (in the Class-Path of " + p.via + ")";
-            if (p.path.toString().endsWith("*")) {
+            if (p.ref == null && p.path.toString().endsWith("*")) {
                 throw new MeasurementException("class path wildcards are not measured; list the jars: " + p.path + where);
+            }
+            if (recordAbsent && p.ref != null && !Files.exists(p.path)) {
+                if (absent.add(p.path)) {
+                    out.add(new Entry(Kind.ABSENT, p.path, null, null, p.ref.token()));
+                }
+                continue;
             }
             Path real;
             try {
@@ -192,41 +216,24 @@ public final class JvmProgram {
             if (!seen.add(real)) {
                 continue;
             }
-            if (Files.isDirectory(real)) {
-                out.add(new Entry(Kind.DIRECTORY, p.path, digests.directory(p.path), null));
+            boolean isDirectory = Files.isDirectory(real);
+            if (p.ref != null && isDirectory != p.ref.directory()) {
+                // The JVM opens a token ending in '/' as a directory and any other as a jar, and
+                // silently finds nothing in the wrong kind of file: refused rather than guessed.
+                throw new MeasurementException("Class-Path entry " + Digests.quote(p.ref.token()) + " of " + p.via
+                        + (isDirectory ? " is a directory but does not end in '/'" : " ends in '/' but is not a directory")
+                        + ", so the JVM would ignore it: fix the manifest");
+            }
+            if (isDirectory) {
+                out.add(new Entry(Kind.DIRECTORY, p.path, digests.directory(p.path), null, null));
                 continue;
             }
             Digests.Jar jar = digests.jar(p.path);
-            out.add(new Entry(jarKind, p.path, jar.digest(), jar.manifest()));
-            List<Path> next = manifestClassPath(p.path, jar.manifest());
+            out.add(new Entry(jarKind, p.path, jar.digest(), jar.manifest(), null));
+            Path base = (p.ref == null ? real : p.path.toAbsolutePath()).getParent();
+            List<ManifestClassPath.Entry> next = ManifestClassPath.of(p.path, jar.manifest());
             for (int i = next.size() - 1; i >= 0; i--) {
-                stack.push(new Pending(next.get(i), p.path));
-            }
-        }
-        return out;
-    }
-
-    /** The {@code Class-Path} entries of a jar's manifest: relative URLs, resolved against its directory. */
-    private static List<Path> manifestClassPath(Path jar, Manifest manifest) throws MeasurementException {
-        String value = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
-        List<Path> out = new ArrayList<>();
-        if (value == null) {
-            return out;
-        }
-        URI base = jar.toAbsolutePath().getParent().toUri();
-        for (String token : value.trim().split("\\s+")) {
-            if (token.isEmpty()) {
-                continue;
-            }
-            try {
-                URI uri = new URI(token);
-                if (uri.getScheme() != null && !uri.getScheme().equals("file")) {
-                    throw new MeasurementException("Class-Path of " + jar + " names a non-file URL, which is not measured: "
-                            + Digests.quote(token));
-                }
-                out.add(Path.of(base.resolve(uri)));
-            } catch (URISyntaxException | IllegalArgumentException e) {
-                throw new MeasurementException("bad Class-Path entry in " + jar + ": " + Digests.quote(token), e);
+                stack.push(new Pending(base.resolve(next.get(i).path()).normalize(), p.path, next.get(i)));
             }
         }
         return out;
@@ -262,6 +269,7 @@ public final class JvmProgram {
         private long maxBytes = DEFAULT_MAX_BYTES;
         private Optional<Path> runtimeDigestCache = Optional.empty();
         private Optional<RuntimeDigestCache.Identity> cacheIdentity = Optional.empty();
+        private boolean recordAbsent;
 
         private Builder() {}
 
@@ -350,6 +358,22 @@ public final class JvmProgram {
         Builder runtimeDigestCache(Path file, RuntimeDigestCache.Identity who) {
             this.cacheIdentity = Optional.of(Objects.requireNonNull(who, "who"));
             return runtimeDigestCache(file);
+        }
+
+        /**
+         * Records a manifest {@code Class-Path} entry that does not exist as absent and goes on,
+         * as the JVM does, instead of refusing the program. The absent entry is part of the hash
+         * (by the entry as written), so the program measures differently once the file exists.
+         *
+         * <p>Only for a caller that keeps those paths from appearing while the program runs: the
+         * JVM's class loader opens entries lazily, when a class is first looked for past the
+         * entries before them, so a jar created there after measurement would still be loaded,
+         * unmeasured. The launcher asks for this because its entries resolve inside its private
+         * copy of the app; entries that are absolute or leave the copy it refuses itself.
+         */
+        public Builder recordAbsentClassPathEntries() {
+            this.recordAbsent = true;
+            return this;
         }
 
         public JvmProgram build() {

@@ -42,6 +42,11 @@ public record Measurement(Bytes hash, List<Item> items) {
         JAR("jar"),
         /** A directory on the class path. */
         DIRECTORY("dir"),
+        /**
+         * A manifest {@code Class-Path} entry that does not exist, which the JVM skips: measured
+         * as absent (by the entry as written), so a program measures differently once it exists.
+         */
+        ABSENT("absent"),
         /** The main class. */
         MAIN_CLASS("main-class"),
         /** One JVM option. */

@@ -186,15 +186,112 @@ class JvmProgramTest {
         assertThat(program(app).classpath(List.of(after)).build().measure().hash()).isNotEqualTo(m.hash());
     }
 
+    /**
+     * Names must not move under programs that did not change: this program (jars, a manifest
+     * Class-Path, a directory, an agent) measured {@code PINNED} before absent Class-Path entries
+     * were recorded and class path wildcards and directories were taken by the launcher.
+     */
     @Test
-    void measure_missingClassPathEntry_clearError() throws Exception {
+    void measure_programWithoutAbsentEntries_hashAsBefore() throws Exception {
+        Files.createDirectories(tmp.resolve("lib"));
+        jar("lib/inner.jar", null, Map.of("i/I.class", "i"));
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "lib/inner.jar"), content());
+        Path classes = Files.createDirectories(tmp.resolve("classes/x"));
+        Files.writeString(classes.resolve("A.class"), "a");
+        Path agent = jar("agent.jar", manifest(null, "Premain-Class", "a.Agent"), Map.of("a/Agent.class", "x"));
+
+        Measurement m = program(app).classpath(List.of(tmp.resolve("classes"))).jvmOptions(List.of("-Xmx1g"))
+                .agent(agent, "opts").build().measure();
+
+        assertThat(m.hash().hex()).isEqualTo(PINNED);
+    }
+
+    private static final String PINNED = "d23f5ff5ebf9067ad520788a985be08fc2804f1bb9688e78110d14b3d7c5e516";
+
+    @Test
+    void measure_missingClassPathEntry_recordedAsAbsent_andItsArrivalChangesTheHash() throws Exception {
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "missing.jar lib/gone.jar"), content());
+
+        Measurement m = recordingAbsent(app);
+
+        assertThat(m.items()).filteredOn(i -> i.kind() == Kind.ABSENT)
+                .extracting(Measurement.Item::name, Measurement.Item::digest)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(tmp.resolve("missing.jar").toString(), java.util.Optional.empty()),
+                        org.assertj.core.groups.Tuple.tuple(tmp.resolve("lib/gone.jar").toString(), java.util.Optional.empty()));
+        assertThat(recordingAbsent(app)).isEqualTo(m);
+        jar("missing.jar", null, Map.of());
+        assertThat(recordingAbsent(app).hash()).as("an empty jar where the absent one was").isNotEqualTo(m.hash());
+    }
+
+    /** Without recordAbsentClassPathEntries (the host's jvm factory, tao measure): refused as before. */
+    @Test
+    void measure_missingClassPathEntry_byDefault_clearError() throws Exception {
         Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "missing.jar"), content());
         assertThatThrownBy(() -> measure(app)).isInstanceOf(MeasurementException.class)
                 .hasMessageContaining("class path entry not found").hasMessageContaining("missing.jar")
                 .hasMessageContaining("Class-Path of");
+    }
+
+    private Measurement recordingAbsent(Path app) throws MeasurementException {
+        return program(app).recordAbsentClassPathEntries().build().measure();
+    }
+
+    @Test
+    void measure_absentEntryNamedByTwoJars_recordedOnce() throws Exception {
+        Path lib = jar("lib.jar", manifest(null, "Class-Path", "locale.jar"), Map.of("l/L.class", "l"));
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "locale.jar lib.jar"), content());
+
+        assertThat(recordingAbsent(app).items()).extracting(Measurement.Item::kind)
+                .containsExactly(Kind.RUNTIME, Kind.JAR, Kind.ABSENT, Kind.JAR, Kind.MAIN_CLASS);
+        assertThat(lib).exists();
+    }
+
+    @Test
+    void measure_missingRoot_clearError() throws Exception {
         Path plain = jar("plain.jar", manifest("com.example.Main"), content());
         assertThatThrownBy(() -> program(plain).classpath(List.of(tmp.resolve("nope"))).build().measure())
                 .isInstanceOf(MeasurementException.class).hasMessageContaining("not found");
+    }
+
+    @Test
+    void measure_classPathDirectoryToken_measuredAsADirectory() throws Exception {
+        Files.writeString(Files.createDirectories(tmp.resolve("classes/p")).resolve("C.class"), "c");
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", "classes/"), content());
+
+        assertThat(measure(app).items()).filteredOn(i -> i.kind() == Kind.DIRECTORY).extracting(Measurement.Item::name)
+                .containsExactly(tmp.resolve("classes").toString());
+    }
+
+    /** The JVM opens 'x/' as a directory and 'x' as a jar, and finds nothing in the other kind. */
+    @ParameterizedTest
+    @ValueSource(strings = {"classes", "lib.jar/"})
+    void measure_classPathTokenOfTheWrongKind_refused(String token) throws Exception {
+        Files.createDirectories(tmp.resolve("classes"));
+        jar("lib.jar", null, Map.of());
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", token), content());
+
+        assertThatThrownBy(() -> measure(app)).isInstanceOf(MeasurementException.class)
+                .hasMessageContaining("so the JVM would ignore it");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://example.com/x.jar", "x.jar?q", "x.jar#f", "//host/x.jar"})
+    void measure_classPathUrlThatIsNotALocalFile_refused(String token) throws Exception {
+        Path app = jar("app.jar", manifest("com.example.Main", "Class-Path", token), content());
+
+        assertThatThrownBy(() -> measure(app)).isInstanceOf(MeasurementException.class).hasMessageContaining(token);
+    }
+
+    /** The JVM canonicalizes a -cp entry, so a linked jar's Class-Path resolves beside its target. */
+    @Test
+    void measure_linkedRootJar_classPathResolvedBesideTheTarget() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        jar("real/dep.jar", null, Map.of("d/D.class", "d"));
+        Path app = jar("real/app.jar", manifest("com.example.Main", "Class-Path", "dep.jar"), content());
+        Path link = Files.createSymbolicLink(tmp.resolve("app-link.jar"), app);
+
+        assertThat(measure(link).items()).filteredOn(i -> i.kind() == Kind.JAR).extracting(Measurement.Item::name)
+                .containsExactly(link.toString(), real.resolve("dep.jar").toString());
     }
 
     @Test

@@ -30,6 +30,12 @@ public final class AgentInstaller {
     public static final String STATE_ENV = "TAO_SEALED_STATE";
     /** Environment variable: the directory of this program's Tao paradigm state (keys, certificate). */
     public static final String PARADIGM_ENV = "TAO_PARADIGM_STATE";
+    /**
+     * Environment variable: {@code 1} when the launcher runs with {@code -v}; the agent then
+     * prints its view (rules, certificate, relay ports). Not an agent option, because those are
+     * measured: {@code -v} must not change the program's name. It only adds lines holding no secret.
+     */
+    public static final String VERBOSE_ENV = "TAO_AGENT_VERBOSE";
 
     private AgentInstaller() {}
 
@@ -51,6 +57,8 @@ public final class AgentInstaller {
             throw new IllegalArgumentException("bad channel rules in the agent options: " + e.getMessage());
         }
         opts.requireDomainForTao();
+        AgentLines lines = new AgentLines(() -> System.err, System::nanoTime, "1".equals(System.getenv(VERBOSE_ENV)));
+        opts.rules().rules().forEach(r -> lines.info("tao-agent: rule '" + r + "'"));
         waitForGate();
         Tao tao = connectParent();
         // Before the sealed state: the paradigm extends the program's name with PolicyKey([..]),
@@ -64,12 +72,20 @@ public final class AgentInstaller {
         inst.addTransformer(new SealedTransformer(), false);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> sealed.flushQuietly("final"), "tao-sealed-state-exit"));
 
-        TaoChannels channels = credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials);
+        if (credentials != null) {
+            credentials.certificate().ifPresent(c -> lines.info("tao-agent: program certificate: subject "
+                    + c.getSubjectX500Principal().getName() + ", serial " + c.getSerialNumber().toString(16)
+                    + ", valid until " + c.getNotAfter().toInstant()));
+        }
+        TaoChannels channels = credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials, lines);
         if (opts.rules().needsHooks()) {
             appendBootstrap.run();
             RuleUse use = new RuleUse(opts.rules());
             installNetHooks(inst, opts, channels, use);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> use.report(System.err), "tao-rules-report"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                use.summary().forEach(lines::info);
+                use.report(System.err);
+            }, "tao-rules-report"));
         }
         Consumer<Class<?>> restore = sealed::restore;
         Callable<Void> flush = () -> {

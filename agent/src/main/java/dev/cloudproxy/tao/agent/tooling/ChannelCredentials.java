@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.Optional;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
@@ -29,10 +30,12 @@ import javax.net.ssl.SSLSession;
 final class ChannelCredentials implements TlsProvider {
     private final String principal;
     private final TaoChannels channels;
+    private final Optional<X509Certificate> certificate;
 
-    private ChannelCredentials(String principal, TaoChannels channels) {
+    private ChannelCredentials(String principal, TaoChannels channels, Optional<X509Certificate> certificate) {
         this.principal = principal;
         this.channels = channels;
+        this.certificate = certificate;
     }
 
     static ChannelCredentials obtain(Tao tao, AgentOptions opts, String stateDir) throws IOException {
@@ -57,7 +60,8 @@ final class ChannelCredentials implements TlsProvider {
                         + "domain (revocations after its last update may be missed)");
                 crl.allowStaleCrl();
             }
-            return of(p.principal().toString(), TaoChannels.builder(me).revocation(crl.build()).build());
+            return new ChannelCredentials(p.principal().toString(), TaoChannels.builder(me).revocation(crl.build()).build(),
+                    Optional.of(p.certificateChain().get(0)));
         } catch (TaoException e) {
             throw new IOException("cannot obtain the program's Tao channel credentials from the domain service at "
                     + service.getHostString() + ":" + service.getPort() + ": " + e.getMessage());
@@ -66,7 +70,12 @@ final class ChannelCredentials implements TlsProvider {
 
     /** Credentials over channels made elsewhere (tests). */
     static ChannelCredentials of(String principal, TaoChannels channels) {
-        return new ChannelCredentials(principal, channels);
+        return new ChannelCredentials(principal, channels, Optional.empty());
+    }
+
+    /** The program certificate, when these credentials came from the Tao paradigm. */
+    Optional<X509Certificate> certificate() {
+        return certificate;
     }
 
     private static Duration max(Duration a, Duration b) {

@@ -24,7 +24,9 @@ import javax.net.ssl.SSLSocket;
  * to the destination over TLS from the {@link TlsProvider}, which authenticates both sides.
  *
  * <p>Fails closed: a connection the relay cannot wrap (handshake or provider failure) is closed,
- * so the app sees its connection end; nothing is ever sent in plaintext. Connections to a relay
+ * so the app sees its connection end; nothing is ever sent in plaintext. Since that end tells the
+ * app's user nothing, the relay prints one line naming the destination and the failure
+ * ({@link AgentLines}, rate-limited). Connections to a relay
  * listener from another process are closed at once ({@link OwnSockets}): the relay carries this
  * program's identity and nobody else's traffic.
  */
@@ -34,13 +36,20 @@ final class ChannelRelay implements AutoCloseable {
     private static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(30);
 
     private final TlsProvider tls;
+    private final AgentLines lines;
     private final Map<InetSocketAddress, Listener> listeners = new ConcurrentHashMap<>();
     /** By the app socket's local port: the peer once the handshake is done, or its failure. */
     private final Map<Integer, CompletableFuture<String>> peers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     ChannelRelay(TlsProvider tls) {
+        this(tls, AgentLines.STDERR);
+    }
+
+    /** A relay that reports failed channels and refused connections on {@code lines}. */
+    ChannelRelay(TlsProvider tls, AgentLines lines) {
         this.tls = tls;
+        this.lines = lines;
     }
 
     /** Where the app should connect to reach {@code remote}:{@code port} over a Tao channel. */
@@ -59,6 +68,8 @@ final class ChannelRelay implements AutoCloseable {
                     }
                     l = new Listener(dest);
                     listeners.put(dest, l);
+                    lines.info("tao-agent: Tao channels to " + l.destination() + " go through the relay on "
+                            + TaoChannels.hostPort(l.server.getInetAddress(), l.server.getLocalPort()));
                 }
             }
         }
@@ -119,6 +130,10 @@ final class ChannelRelay implements AutoCloseable {
             t.start();
         }
 
+        private String destination() {
+            return TaoChannels.hostPort(dest.getAddress(), dest.getPort());
+        }
+
         private void acceptLoop() {
             NetHooks.exemptCurrentThread();
             while (!server.isClosed()) {
@@ -141,6 +156,8 @@ final class ChannelRelay implements AutoCloseable {
             try (Socket a = app) {
                 if (!OwnSockets.isOurs(appPort, server.getLocalPort())) {
                     peers.remove(appPort, peerName);
+                    lines.print("tao-agent: refused a connection to the Tao channel relay for " + destination()
+                            + " from another process (loopback port " + appPort + "): the relay carries only this program's");
                     return; // another process: not ours to carry
                 }
                 a.setTcpNoDelay(true);
@@ -156,8 +173,13 @@ final class ChannelRelay implements AutoCloseable {
                     up.join();
                 }
             } catch (IOException | InterruptedException | RuntimeException e) {
-                // the app sees its connection end; never a plaintext fallback
+                // the app sees its connection end; never a plaintext fallback. Its own error says
+                // nothing (an EOF), so the agent says once, for the app's user, what failed where.
                 peerName.completeExceptionally(e);
+                if (!closed) {
+                    lines.print("tao-agent: the Tao channel to " + destination() + " failed: " + AgentLines.detail(e)
+                            + "; the app's connection was closed (nothing was sent in plaintext)");
+                }
             } finally {
                 peers.remove(appPort, peerName);
             }

@@ -61,6 +61,7 @@ final class IncomingRelay implements AutoCloseable {
     private static final InetAddress LOOPBACK = loopback();
 
     private final TlsProvider tls;
+    private final AgentLines lines;
     /** Active listeners, by the app's socket. */
     private final Map<Object, Listener> byApp = Collections.synchronizedMap(new WeakHashMap<>());
     /** Every listener not yet closed (strongly: a collected app socket must still close its listener). */
@@ -76,7 +77,13 @@ final class IncomingRelay implements AutoCloseable {
     private boolean closed;
 
     IncomingRelay(TlsProvider tls) {
+        this(tls, AgentLines.STDERR);
+    }
+
+    /** A relay that reports the connections it refuses on {@code lines}. */
+    IncomingRelay(TlsProvider tls, AgentLines lines) {
         this.tls = tls;
+        this.lines = lines;
     }
 
     /**
@@ -135,6 +142,9 @@ final class IncomingRelay implements AutoCloseable {
             return;
         }
         l.start(appAddress);
+        lines.info("tao-agent: the relay takes Tao channels on "
+                + TaoChannels.hostPort(l.server.getInetAddress(), l.server.getLocalPort())
+                + " for the app's socket on " + TaoChannels.hostPort(appAddress.getAddress(), appAddress.getPort()));
     }
 
     /** The app is closing its socket {@code app}: if the relay listens for it, it stops. */
@@ -163,7 +173,7 @@ final class IncomingRelay implements AutoCloseable {
         }
         Pending p = remote == null ? null : pending.remove(remote);
         if (p == null || p.listener != l) {
-            System.err.println("tao-agent: refused a connection to the Tao channel listener on "
+            lines.print("tao-agent: refused a connection to the Tao channel listener on "
                     + TaoChannels.hostPort(l.shown().getAddress(), l.shown().getPort()) + " from "
                     + (remote == null ? "an unknown address" : TaoChannels.hostPort(remote.getAddress(), remote.getPort()))
                     + ": it did not come through a Tao channel");
@@ -368,11 +378,11 @@ final class IncomingRelay implements AutoCloseable {
                     refused = refusal(tlsSocket.getSession());
                 } catch (IOException e) {
                     peer = null;
-                    refused = "no Tao channel of this domain (" + e.getMessage() + ")";
+                    refused = "no Tao channel of this domain (" + AgentLines.detail(e) + ")";
                 }
                 if (refused != null) {
                     // Closed before a byte reaches the app: the client learns nothing from it.
-                    System.err.println("tao-agent: refused a connection to the Tao channel listener on "
+                    lines.print("tao-agent: refused a connection to the Tao channel listener on "
                             + TaoChannels.hostPort(shownLocal.getAddress(), shownLocal.getPort()) + " from "
                             + TaoChannels.hostPort(from.getAddress(), from.getPort()) + ": " + refused);
                     return;

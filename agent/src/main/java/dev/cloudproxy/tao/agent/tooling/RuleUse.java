@@ -6,8 +6,9 @@ import dev.cloudproxy.tao.agent.rules.ChannelRules;
 import dev.cloudproxy.tao.agent.rules.Selection;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class RuleUse {
     private final ChannelRules rules;
-    private final Set<ChannelRule> used = ConcurrentHashMap.newKeySet();
+    private final Map<ChannelRule, LongAdder> used = new ConcurrentHashMap<>();
     private final AtomicBoolean reported = new AtomicBoolean();
 
     RuleUse(ChannelRules rules) {
@@ -27,12 +28,22 @@ final class RuleUse {
 
     /** The rules behind {@code selection} decided a connect or bind. */
     void record(Selection selection) {
-        used.addAll(selection.rules());
+        for (ChannelRule r : selection.rules()) {
+            used.computeIfAbsent(r, k -> new LongAdder()).increment();
+        }
+    }
+
+    /** For {@code -v} at exit: one line per rule, how many connects and binds it decided. */
+    List<String> summary() {
+        return rules.rules().stream().map(r -> {
+            LongAdder n = used.get(r);
+            return "tao-agent: rule '" + r + "' decided " + (n == null ? 0 : n.sum()) + " connects or binds";
+        }).toList();
     }
 
     /** One line for each {@code TAO} rule that has not selected anything, in rule order. */
     List<String> unmatched() {
-        return rules.rules().stream().filter(r -> r.action() == Action.TAO && !used.contains(r))
+        return rules.rules().stream().filter(r -> r.action() == Action.TAO && !used.containsKey(r))
                 .map(r -> "tao-agent: rule '" + r + "' matched no connection or bind: the program did not "
                         + (r.direction() == ChannelRule.Direction.IN ? "listen on" : "connect to")
                         + " an address and port it selects, so it protected nothing (check them against the program's)")

@@ -28,20 +28,25 @@ final class TaoChannels {
     private final ChannelRelay relay;
     private final IncomingRelay incoming;
 
-    private TaoChannels(Optional<TlsProvider> provider) {
+    private TaoChannels(Optional<TlsProvider> provider, AgentLines lines) {
         this.provider = provider;
-        this.relay = provider.map(ChannelRelay::new).orElse(null);
-        this.incoming = provider.map(IncomingRelay::new).orElse(null);
+        this.relay = provider.map(p -> new ChannelRelay(p, lines)).orElse(null);
+        this.incoming = provider.map(p -> new IncomingRelay(p, lines)).orElse(null);
     }
 
     /** Channels with no provider: every TAO connection fails closed. */
     static TaoChannels unavailable() {
-        return new TaoChannels(Optional.empty());
+        return new TaoChannels(Optional.empty(), AgentLines.STDERR);
     }
 
     /** Channels whose relay wraps connections in TLS from {@code provider}. */
     static TaoChannels over(TlsProvider provider) {
-        return new TaoChannels(Optional.of(provider));
+        return over(provider, AgentLines.STDERR);
+    }
+
+    /** As {@link #over(TlsProvider)}, the relays printing on {@code lines}. */
+    static TaoChannels over(TlsProvider provider, AgentLines lines) {
+        return new TaoChannels(Optional.of(provider), lines);
     }
 
     /** Where to connect for a TAO connection to {@code remote}:{@code port}. */

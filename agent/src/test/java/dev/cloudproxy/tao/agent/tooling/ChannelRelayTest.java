@@ -33,7 +33,18 @@ class ChannelRelayTest {
     @BeforeEach
     void setUp() throws Exception {
         tls = TestTls.selfSigned("tao-relay-test");
-        relay = new ChannelRelay(() -> tls);
+        relay = new ChannelRelay(() -> tls, new AgentLines(new java.io.PrintStream(err, true, StandardCharsets.UTF_8),
+                System::nanoTime));
+    }
+
+    final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+
+    /** What the relay printed for the app's user, once it has printed {@code count} lines. */
+    private java.util.List<String> errLines(int count) throws InterruptedException {
+        for (int i = 0; i < 300 && err.toString(StandardCharsets.UTF_8).lines().count() < count; i++) {
+            Thread.sleep(100);
+        }
+        return err.toString(StandardCharsets.UTF_8).lines().toList();
     }
 
     @AfterEach
@@ -93,7 +104,25 @@ class ChannelRelayTest {
             }
             // a TLS record: handshake (22), version 3.x
             assertThat(firstBytes.get(30, TimeUnit.SECONDS)).startsWith(22, 3);
+            assertThat(errLines(1)).singleElement().asString()
+                    .startsWith("tao-agent: the Tao channel to 127.0.0.1:" + plain.getLocalPort() + " failed: ")
+                    .endsWith("; the app's connection was closed (nothing was sent in plaintext)");
         }
+    }
+
+    @Test
+    void aDestinationThatRefuses_theAppsConnectionEnds_andOneLineNamesTheAddress() throws Exception {
+        int nothing;
+        try (ServerSocket probe = new ServerSocket(0, 1, lo)) {
+            nothing = probe.getLocalPort();
+        }
+        InetSocketAddress via = relay.route(lo, nothing);
+        try (Socket app = new Socket(via.getAddress(), via.getPort())) {
+            assertThat(app.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(errLines(1)).singleElement().asString()
+                .startsWith("tao-agent: the Tao channel to 127.0.0.1:" + nothing + " failed: ")
+                .contains("Connection refused");
     }
 
     @Test

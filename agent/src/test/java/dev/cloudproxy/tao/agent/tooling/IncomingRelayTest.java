@@ -56,6 +56,26 @@ class IncomingRelayTest {
         return app;
     }
 
+    @Test
+    void verbose_sayWhereTheRelayTakesTaoChannelsForTheAppsSocket() throws Exception {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        IncomingRelay verbose = new IncomingRelay(() -> tls,
+                new AgentLines(new java.io.PrintStream(err, true, StandardCharsets.UTF_8), System::nanoTime, true));
+        try {
+            Object key = new Object();
+            InetSocketAddress at = verbose.prepare(key, lo, 0);
+            try (ServerSocket app = new ServerSocket()) {
+                app.bind(at);
+                verbose.bound(key, (InetSocketAddress) app.getLocalSocketAddress());
+
+                assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("tao-agent: the relay takes Tao channels on 127.0.0.1:")
+                        .endsWith(" for the app's socket on 127.0.0.1:" + app.getLocalPort() + "\n");
+            }
+        } finally {
+            verbose.close();
+        }
+    }
+
     /** Accepts as the hook-instrumented app would: refused connections are closed and skipped. */
     private Socket accept(Object key, ServerSocket app) throws IOException {
         for (;;) {

@@ -34,6 +34,17 @@ class RuleUseTest {
     }
 
     @Test
+    void summary_eachRuleWithHowManyConnectsAndBindsItDecided() throws Exception {
+        ChannelRules rules = ChannelRules.parse("out 10.0.0.1 443 TAO; out * 25 DENY");
+        RuleUse use = new RuleUse(rules);
+        use.record(rules.select(Direction.OUT, ip("10.0.0.1"), 443));
+        use.record(rules.select(Direction.OUT, ip("10.0.0.1"), 443));
+
+        assertThat(use.summary()).containsExactly("tao-agent: rule 'out 10.0.0.1 443 TAO' decided 2 connects or binds",
+                "tao-agent: rule 'out * 25 DENY' decided 0 connects or binds");
+    }
+
+    @Test
     void report_aWildcardBind_countsForTheRuleOfOneAddress() throws Exception {
         ChannelRules rules = ChannelRules.parse("in 127.0.0.1 5000 TAO");
         RuleUse use = new RuleUse(rules);
