@@ -6,6 +6,7 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.seal.RollbackCounters;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Objects;
@@ -29,12 +30,27 @@ public final class Host {
     private final Attestation delegation;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final RollbackCounters counters;
 
-    private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock, RollbackCounters counters) {
         this.keys = keys;
         this.name = name;
         this.delegation = delegation;
         this.clock = clock;
+        this.counters = counters;
+    }
+
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
+        this(keys, name, delegation, clock, RollbackCounters.inMemory());
+    }
+
+    /**
+     * This host with its programs' rollback counters kept in {@code counters} instead of in
+     * memory (where they are lost, and every rollback-protected blob becomes stale, when the host
+     * stops).
+     */
+    public Host withCounters(RollbackCounters counters) {
+        return new Host(keys, name, delegation, clock, Objects.requireNonNull(counters, "counters"));
     }
 
     /** A root host whose name is its key principal: its attestations need no delegation. */
@@ -89,6 +105,10 @@ public final class Host {
 
     Keys keys() {
         return keys;
+    }
+
+    RollbackCounters counters() {
+        return counters;
     }
 
     Clock clock() {
