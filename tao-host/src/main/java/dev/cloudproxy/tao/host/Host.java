@@ -88,6 +88,18 @@ public final class Host {
         return new Host(keys, delegator, delegation, Clock.systemUTC());
     }
 
+    /**
+     * This host with its programs' counters in {@code dir}/{@value HostDirectory#COUNTERS},
+     * encrypted and authenticated with its keys: for a root host on soft keys. They are NOT
+     * rollback-protected (whoever can write {@code dir} can put back an older table); the caller
+     * must say so loudly, as the launcher's development-root warning does.
+     *
+     * @throws TaoException if the table there is malformed or was made with other keys
+     */
+    public Host withCountersIn(java.nio.file.Path dir) throws java.io.IOException, dev.cloudproxy.tao.TaoException {
+        return withCounters(HostCounters.root(new HostDirectory(dir), keys));
+    }
+
     /** The host's own principal name; every hosted program's name extends it. */
     public Prin name() {
         return name;

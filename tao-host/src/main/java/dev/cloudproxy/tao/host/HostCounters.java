@@ -42,7 +42,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Root host on soft keys</b> ({@link #root}): the table is encrypted and authenticated
  * with the host's keys, and NOT rollback-protected: whoever can write the host's directory can
- * put back an older table with older blobs. The host says so once, when it opens.
+ * put back an older table with older blobs. The host says so once, when it opens (the launcher's
+ * development root says it in its own DEVELOPMENT ROOT warning).
  */
 final class HostCounters {
     private static final System.Logger LOG = System.getLogger(HostCounters.class.getName());
@@ -53,14 +54,21 @@ final class HostCounters {
 
     private HostCounters() {}
 
-    /** The table of a root host on soft keys: protected by its keys, not against rollback. */
+    /**
+     * The table of a root host on soft keys: protected by its keys, not against rollback. The
+     * caller says so loudly ({@link #warnNotRollbackProtected}, or its own warning).
+     */
     static RollbackCounters root(HostDirectory dir, Keys keys) throws IOException, TaoException {
+        return RollbackCounters.open(RollbackCounters.encryptedFile(dir.counters(), keys.crypter(), keys.principal()));
+    }
+
+    /** Logs once per process that a root host's counters in {@code dir} are not rollback-protected. */
+    static void warnNotRollbackProtected(HostDirectory dir) {
         if (WARNED.compareAndSet(false, true)) {
             LOG.log(Level.WARNING, "this root host keeps its programs' rollback counters under its soft keys: they are "
                     + "NOT rollback-protected (whoever can write " + dir.root() + " can put back older state). "
                     + "Use a TPM-rooted host where rollback matters.");
         }
-        return RollbackCounters.open(RollbackCounters.encryptedFile(dir.counters(), keys.crypter(), keys.principal()));
     }
 
     /**

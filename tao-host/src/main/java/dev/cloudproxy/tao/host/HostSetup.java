@@ -346,6 +346,7 @@ public final class HostSetup {
                 throw new HostException(dir.root() + " does not hold a root host");
             }
             Host host = Host.root(keys, config.guard()).withCounters(HostCounters.root(dir, keys));
+            HostCounters.warnNotRollbackProtected(dir);
             return open(dir, config, keys, host);
         } catch (IOException | TaoException | RuntimeException e) {
             keys.close();
