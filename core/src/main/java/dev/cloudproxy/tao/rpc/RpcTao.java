@@ -185,13 +185,7 @@ public final class RpcTao implements Tao, AutoCloseable {
 
     @Override
     public byte[] seal(byte[] data, String policy) throws IOException, TaoException {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(policy, "policy");
-        if (data.length > MAX_SEAL_BYTES) {
-            throw new IllegalArgumentException("cannot seal more than " + MAX_SEAL_BYTES + " bytes");
-        }
-        TaoRpcRequest.Builder r = request(RpcProtocol.SEAL).setData(ByteString.copyFrom(data)).setPolicy(policy);
-        return call(r).getData().toByteArray();
+        return call(sealRequest(RpcProtocol.SEAL, data, policy)).getData().toByteArray();
     }
 
     @Override
@@ -220,14 +214,9 @@ public final class RpcTao implements Tao, AutoCloseable {
 
     @Override
     public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(policy, "policy");
-        if (data.length > MAX_SEAL_BYTES) {
-            throw new IllegalArgumentException("cannot seal more than " + MAX_SEAL_BYTES + " bytes");
-        }
-        TaoRpcRequest.Builder r = request(RpcProtocol.ROLLBACK_PROTECTED_SEAL).setLabel(checkedLabel(label))
-                .setData(ByteString.copyFrom(data)).setPolicy(policy);
-        return call(r).getData().toByteArray();
+        String checked = checkedLabel(label);
+        return call(sealRequest(RpcProtocol.ROLLBACK_PROTECTED_SEAL, data, policy).setLabel(checked))
+                .getData().toByteArray();
     }
 
     @Override
@@ -242,6 +231,15 @@ public final class RpcTao implements Tao, AutoCloseable {
             throw fail("the Tao host sent a malformed rollback-protected unseal result");
         }
         return new Unsealed(r.getData().toByteArray(), SEAL_POLICY_SELF, r.getLabel(), r.getCounter());
+    }
+
+    private static TaoRpcRequest.Builder sealRequest(String op, byte[] data, String policy) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(policy, "policy");
+        if (data.length > MAX_SEAL_BYTES) {
+            throw new IllegalArgumentException("cannot seal more than " + MAX_SEAL_BYTES + " bytes");
+        }
+        return request(op).setData(ByteString.copyFrom(data)).setPolicy(policy);
     }
 
     private static String checkedLabel(String label) {

@@ -19,6 +19,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Tao's table of rollback counters: one per (owner's full name, label), where the owner is the
@@ -72,8 +74,11 @@ public final class RollbackCounters {
         }
     }
 
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
     private final Store store;
     private final Map<Key, Entry> entries;
+    private volatile String warning;
 
     private RollbackCounters(Store store, Map<Key, Entry> entries) {
         this.store = store;
@@ -89,6 +94,22 @@ public final class RollbackCounters {
         Objects.requireNonNull(store, "store");
         byte[] saved = store.load();
         return new RollbackCounters(store, saved == null ? new HashMap<>() : decode(saved));
+    }
+
+    /**
+     * Makes this table say {@code message} (a WARNING) at its first use, once per process for
+     * each distinct message: for a Tao that must say loudly what it does not protect.
+     */
+    public RollbackCounters warnOnFirstUse(String message) {
+        this.warning = Objects.requireNonNull(message, "message");
+        return this;
+    }
+
+    private void warnIfAsked() {
+        String w = warning;
+        if (w != null && WARNED.add(w)) {
+            System.getLogger(RollbackCounters.class.getName()).log(System.Logger.Level.WARNING, w);
+        }
     }
 
     /** A new, empty table that replaces whatever {@code store} held at its first change. */
@@ -172,6 +193,7 @@ public final class RollbackCounters {
 
     /** {@link Tao#initCounter}: creates the counter at 0 if needed and returns its latest value. */
     public synchronized long init(Prin owner, String label) throws IOException, TaoException {
+        warnIfAsked();
         Key key = key(owner, label);
         Entry e = entries.get(key);
         if (e != null) {
@@ -183,6 +205,7 @@ public final class RollbackCounters {
 
     /** {@link Tao#getCounter}: the latest value. */
     public synchronized long get(Prin owner, String label) throws TaoException {
+        warnIfAsked();
         Entry e = entries.get(key(owner, label));
         if (e == null) {
             throw new TaoException("no counter with the label " + label);
@@ -195,6 +218,7 @@ public final class RollbackCounters {
      * be sealed into the blob. When this returns, the value is durable.
      */
     public synchronized long advance(Prin owner, String label) throws IOException, TaoException {
+        warnIfAsked();
         Key key = key(owner, label);
         Entry e = entries.get(key);
         if (e == null) {
@@ -220,6 +244,7 @@ public final class RollbackCounters {
      * @throws StaleStateException if it is neither the newest state nor the committed one
      */
     public synchronized void check(Prin owner, String label, long counter) throws IOException, TaoException {
+        warnIfAsked();
         Entry e = entries.get(key(owner, label));
         long latest = e == null ? 0 : e.latest;
         if (e == null || (counter != e.latest && counter != e.committed)) {

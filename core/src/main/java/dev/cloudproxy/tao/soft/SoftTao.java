@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A root Tao whose trust rests on a key set on disk instead of a TPM: the development root, and
@@ -44,8 +43,9 @@ public final class SoftTao implements Tao, AutoCloseable {
     /** The file in the key directory that holds the counter table. */
     public static final String COUNTERS_FILE = "counters.tao";
 
-    private static final System.Logger LOG = System.getLogger(SoftTao.class.getName());
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
+    private static final String NOT_PROTECTED = "the soft Tao's rollback counters are NOT rollback-protected: "
+            + "whoever can write its key directory can put back an older counter table with older sealed state. "
+            + "It is a development root; use a TPM root where rollback matters.";
 
     private final Keys keys;
     private final RollbackCounters counters;
@@ -56,7 +56,7 @@ public final class SoftTao implements Tao, AutoCloseable {
 
     private SoftTao(Keys keys, Clock clock, RollbackCounters counters) {
         this.keys = keys;
-        this.counters = counters;
+        this.counters = counters.warnOnFirstUse(NOT_PROTECTED);
         this.root = keys.principal();
         this.name = root;
         this.clock = clock;
@@ -163,31 +163,22 @@ public final class SoftTao implements Tao, AutoCloseable {
 
     @Override
     public long initCounter(String label) throws IOException, TaoException {
-        return counters().init(name, label);
+        return counters.init(name, label);
     }
 
     @Override
     public long getCounter(String label) throws TaoException {
-        return counters().get(name, label);
+        return counters.get(name, label);
     }
 
     @Override
     public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
-        return counters().seal(keys.crypter(), name, root, label, data, policy);
+        return counters.seal(keys.crypter(), name, root, label, data, policy);
     }
 
     @Override
     public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
-        return counters().unseal(keys.crypter(), sealed, name, root);
-    }
-
-    private RollbackCounters counters() {
-        if (WARNED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "the soft Tao's rollback counters are NOT rollback-protected: "
-                    + "whoever can write its key directory can put back an older counter table with older "
-                    + "sealed state. It is a development root; use a TPM root where rollback matters.");
-        }
-        return counters;
+        return counters.unseal(keys.crypter(), sealed, name, root);
     }
 
     /** Closes the keys; the Tao cannot be used afterwards. */

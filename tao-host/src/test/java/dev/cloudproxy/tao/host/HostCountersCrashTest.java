@@ -46,18 +46,7 @@ class HostCountersCrashTest {
     }
 
     private int writeCrashingAt(int step, String value) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                CounterCrashMain.class.getName(), temp.toString(), Integer.toString(step), value)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                throw new AssertionError("the write did not finish");
-            }
-            return p.exitValue();
-        } finally {
-            p.destroyForcibly();
-        }
+        return TestHosts.runToExit(CounterCrashMain.class, false, temp.toString(), Integer.toString(step), value);
     }
 
     /** The program's state after a restart of parent, host and program; throws if it does not open. */

@@ -113,8 +113,6 @@ public final class TpmTao implements Tao, AutoCloseable {
     private static final byte[] SEAL_SALT = "Tao TPM Seal V1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] ROLLBACK_SALT =
             "Tao TPM Rollback State V1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final System.Logger LOG = System.getLogger(TpmTao.class.getName());
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The file in a TPM Tao's directory that holds its rollback counter table. */
     public static final String COUNTERS_FILE = "counters.tao";
@@ -171,7 +169,9 @@ public final class TpmTao implements Tao, AutoCloseable {
         }
         try {
             this.counters = RollbackCounters.open(
-                    RollbackCounters.encryptedFile(dir.resolve(COUNTERS_FILE), stateCrypter, root));
+                    RollbackCounters.encryptedFile(dir.resolve(COUNTERS_FILE), stateCrypter, root))
+                    .warnOnFirstUse("the TPM Tao's rollback counters are not yet anchored in a TPM NV counter: "
+                            + "whoever can write its directory can put back an older counter table.");
         } catch (IOException | TaoException | RuntimeException e) {
             stateCrypter.close();
             deriver.close();
@@ -400,30 +400,22 @@ public final class TpmTao implements Tao, AutoCloseable {
 
     @Override
     public long initCounter(String label) throws IOException, TaoException {
-        return counters().init(name, label);
+        return counters.init(name, label);
     }
 
     @Override
     public long getCounter(String label) throws TaoException {
-        return counters().get(name, label);
+        return counters.get(name, label);
     }
 
     @Override
     public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
-        return counters().seal(stateCrypter, name, root, label, data, policy);
+        return counters.seal(stateCrypter, name, root, label, data, policy);
     }
 
     @Override
     public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
-        return counters().unseal(stateCrypter, sealed, name, root);
-    }
-
-    private RollbackCounters counters() {
-        if (WARNED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "the TPM Tao's rollback counters are not yet anchored in a TPM NV "
-                    + "counter: whoever can write its directory can put back an older counter table.");
-        }
-        return counters;
+        return counters.unseal(stateCrypter, sealed, name, root);
     }
 
     private Prin bound(int policyId) {
