@@ -331,15 +331,13 @@ final class HostCommand extends CommandGroup {
 
         private int serve(HostDirectory dir, HostConfig config) throws InputException {
             OpenedHost opened;
-            Tao parent = null; // a stacked host keeps its counters with its parent: open while it serves
             try {
                 if (config.type() == HostConfig.Type.STACKED) {
-                    parent = connectParent(config.parent().orElseThrow(), dir);
+                    Tao parent = connectParent(config.parent().orElseThrow(), dir);
                     try {
                         opened = HostSetup.openStacked(dir, parent);
-                    } catch (IOException | TaoException | RuntimeException e) {
+                    } finally {
                         closeParent(parent);
-                        throw e;
                     }
                 } else {
                     try (Password pw = passwords.forExistingKeys(io, "the host in " + dir.root())) {
@@ -357,11 +355,9 @@ final class HostCommand extends CommandGroup {
                         programsAsHostUser ? ProgramUsers.hostUser() : HostService.defaultUsers());
             } catch (HostException e) {
                 opened.close();
-                closeParent(parent);
                 throw new InputException(e.getMessage());
             } catch (IOException e) {
                 opened.close();
-                closeParent(parent);
                 throw InputException.file("cannot start the host in " + dir.root(), dir.root(), e);
             }
             Thread hook = new Thread(() -> closeQuietly(service), "tao-host-shutdown");
@@ -375,7 +371,6 @@ final class HostCommand extends CommandGroup {
             } finally {
                 closeQuietly(service);
                 opened.close();
-                closeParent(parent);
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException e) {
