@@ -20,6 +20,12 @@ import java.io.IOException;
  *       {@link UnsealException}.
  *   <li>{@link #getSharedSecret} is deterministic for the same Tao, name (or, for
  *       {@code any}, Tao alone), policy and length, across restarts.
+ *   <li>Rollback protection: counters are kept per (caller's full name, label) and no call takes
+ *       a name, so no program can read, advance or create another's. {@link #rollbackProtectedSeal}
+ *       advances the label's counter (durably, before it returns) and binds the new value into
+ *       the blob; {@link #rollbackProtectedUnseal} refuses a blob that is not the label's current
+ *       state with {@link StaleStateException}. Concurrent seals under one label each get their
+ *       own counter value; none is lost.
  *   <li>{@link #attest} signs "{@code caller says message}" (or a statement by a subprincipal of
  *       the caller) so that {@link dev.cloudproxy.tao.attestation.AttestationVerifier} traces it
  *       to this Tao's root.
@@ -39,6 +45,12 @@ public interface Tao {
     int MAX_SHARED_SECRET_BYTES = 4096;
     /** Largest plaintext one seal takes. */
     int MAX_SEAL_BYTES = 16 << 20;
+    /**
+     * Longest counter label. Labels are 1..64 characters from {@code A-Z a-z 0-9 . _ - : / $}
+     * (enough for a class and field name), so a label is never a secret, a path trick or a
+     * control character in a log line.
+     */
+    int MAX_LABEL_CHARS = 64;
 
     /**
      * The Tao of the host that started this process: a connection to it over the Unix domain
@@ -87,4 +99,53 @@ public interface Tao {
      * @throws UnsealException if the blob was altered, or was sealed for another program or Tao
      */
     Unsealed unseal(byte[] sealed) throws IOException, TaoException;
+
+    // ---- rollback protection (CloudProxy's InitCounter, GetCounter, RollbackProtectedSeal,
+    // RollbackProtectedUnseal) ----
+
+    /**
+     * Creates the caller's counter for {@code label} at 0 if it does not exist yet, and returns
+     * its value. Idempotent. (CloudProxy's {@code InitCounter(label, c)} also let the caller raise
+     * the counter to {@code c}; nothing needs that, and it would only make the caller's own state
+     * stale.)
+     *
+     * @throws IllegalArgumentException if the label is not valid (see {@link #MAX_LABEL_CHARS})
+     * @throws TaoException if the Tao cannot keep more counters for this caller
+     */
+    long initCounter(String label) throws IOException, TaoException;
+
+    /**
+     * The caller's current counter value for {@code label}: the value of its latest
+     * {@link #rollbackProtectedSeal}, or 0 if it never sealed under it.
+     *
+     * @throws TaoException if the caller has no counter with this label
+     */
+    long getCounter(String label) throws IOException, TaoException;
+
+    /**
+     * Advances the caller's counter for {@code label} (creating it if needed), makes the new value
+     * durable at this Tao, and seals {@code data} with the label and the new value bound into the
+     * blob. Only {@link #SEAL_POLICY_SELF} is accepted: state under rollback protection belongs to
+     * one program (a counter shared by every program of the Tao would let each make the others'
+     * state stale).
+     *
+     * <p>Once this returns, every earlier blob of the label is stale, with one exception that
+     * keeps a crash from locking the program out: until a newer blob of the label has been opened
+     * once with {@link #rollbackProtectedUnseal}, the last blob that was opened still opens too.
+     * A writer therefore writes the blob durably, then opens it once to commit it; a crash in
+     * between leaves the old state or the new one, and an attacker who puts the old file back in
+     * that window gets the old state, never an older one.
+     */
+    byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException;
+
+    /**
+     * Opens a blob made by {@link #rollbackProtectedSeal} for the caller, if it holds the label's
+     * current state; opening the newest blob commits it (see {@link #rollbackProtectedSeal}).
+     * The result names the label and the counter value: check the label is the one expected.
+     *
+     * @throws StaleStateException if the blob authenticated but is not the current state
+     * @throws UnsealException if the blob was altered, sealed for another program or Tao, or
+     *     made by an ordinary {@link #seal}
+     */
+    Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException;
 }

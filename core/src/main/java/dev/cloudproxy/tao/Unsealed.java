@@ -2,22 +2,37 @@ package dev.cloudproxy.tao;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import javax.security.auth.Destroyable;
 
 /**
  * The plaintext of an unsealed blob and the policy it was sealed under. Holds a secret: it has no
  * {@code equals}, its {@code toString} shows only the policy and length, and {@link #close()}
- * zeroes its copy.
+ * zeroes its copy. A blob from {@link Tao#rollbackProtectedSeal} also names its label and counter
+ * value (neither is secret).
  */
 public final class Unsealed implements AutoCloseable, Destroyable {
     private final byte[] data;
     private final String policy;
+    private final String label;
+    private final long counter;
     private volatile boolean destroyed;
 
     /** Takes ownership of {@code data} (the caller must not keep using the array). */
     public Unsealed(byte[] data, String policy) {
         this.data = Objects.requireNonNull(data, "data");
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.label = null;
+        this.counter = 0;
+    }
+
+    /** As {@link #Unsealed(byte[], String)}, for a rollback-protected blob of {@code label} at {@code counter}. */
+    public Unsealed(byte[] data, String policy, String label, long counter) {
+        this.data = Objects.requireNonNull(data, "data");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.label = Objects.requireNonNull(label, "label");
+        this.counter = counter;
     }
 
     /** A copy of the plaintext. */
@@ -31,6 +46,16 @@ public final class Unsealed implements AutoCloseable, Destroyable {
     /** The policy the blob was sealed under, such as {@link Tao#SEAL_POLICY_SELF}. */
     public String policy() {
         return policy;
+    }
+
+    /** The label a rollback-protected blob was sealed under; empty for an ordinary seal. */
+    public Optional<String> label() {
+        return Optional.ofNullable(label);
+    }
+
+    /** The counter value a rollback-protected blob was sealed with; empty for an ordinary seal. */
+    public OptionalLong counter() {
+        return label == null ? OptionalLong.empty() : OptionalLong.of(counter);
     }
 
     @Override
@@ -51,6 +76,7 @@ public final class Unsealed implements AutoCloseable, Destroyable {
 
     @Override
     public String toString() {
-        return "Unsealed[policy=" + policy + ", " + data.length + " bytes, redacted]";
+        String rollback = label == null ? "" : ", label=" + label + ", counter=" + counter;
+        return "Unsealed[policy=" + policy + rollback + ", " + data.length + " bytes, redacted]";
     }
 }

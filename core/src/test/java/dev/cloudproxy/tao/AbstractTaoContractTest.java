@@ -327,4 +327,199 @@ public abstract class AbstractTaoContractTest {
         VerifiedStatement v = verifier().verify(a);
         assertThat(v.speaker()).isNotEqualTo(t.getTaoName());
     }
+
+    // ---- rollback protection ----
+
+    private static byte[] version(int v) {
+        return ("state v" + v).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void initCounter_startsAtZero_andIsIdempotent() throws Exception {
+        Tao t = tao();
+        assertThat(t.initCounter("balance")).isZero();
+        t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        assertThat(t.initCounter("balance")).isEqualTo(1);
+        assertThat(t.getCounter("balance")).isEqualTo(1);
+    }
+
+    @Test
+    void getCounter_ofALabelNeverUsed_isRefused() throws Exception {
+        Tao t = tao();
+        TaoException e = assertThrows(TaoException.class, () -> t.getCounter("never"));
+        assertThat(e).isNotInstanceOf(StaleStateException.class);
+    }
+
+    @Test
+    void rollbackProtectedSeal_thenUnseal_givesDataLabelAndCounterBack() throws Exception {
+        Tao t = tao();
+        byte[] blob = t.rollbackProtectedSeal("app.State$balance", SECRET, Tao.SEAL_POLICY_SELF);
+        assertThat(t.getCounter("app.State$balance")).isEqualTo(1);
+        try (Unsealed u = t.rollbackProtectedUnseal(blob)) {
+            assertThat(u.data()).isEqualTo(SECRET);
+            assertThat(u.policy()).isEqualTo(Tao.SEAL_POLICY_SELF);
+            assertThat(u.label()).contains("app.State$balance");
+            assertThat(u.counter()).hasValue(1);
+            assertThat(u.toString()).doesNotContain("attack");
+        }
+    }
+
+    @Test
+    void rollbackProtectedUnseal_sealV1SealV2OpenV1_isStale() throws Exception {
+        Tao t = tao();
+        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), Tao.SEAL_POLICY_SELF);
+        StaleStateException e = assertThrows(StaleStateException.class, () -> t.rollbackProtectedUnseal(v1));
+        assertThat(e).hasMessage("stale state: counter 1, expected 2");
+        assertThat(e.counter()).isEqualTo(1);
+        assertThat(e.expected()).isEqualTo(2);
+        try (Unsealed u = t.rollbackProtectedUnseal(v2)) {
+            assertThat(u.data()).isEqualTo(version(2));
+        }
+        assertThrows(StaleStateException.class, () -> t.rollbackProtectedUnseal(v1));
+    }
+
+    @Test
+    void rollbackProtectedUnseal_committedOlderState_isStaleOnceANewerOneWasOpened() throws Exception {
+        Tao t = tao();
+        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        t.rollbackProtectedUnseal(v1).close(); // the writer's commit
+        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), Tao.SEAL_POLICY_SELF);
+        // A writer that crashed before writing v2 still finds v1: the old state, not a lock-out.
+        try (Unsealed u = t.rollbackProtectedUnseal(v1)) {
+            assertThat(u.data()).isEqualTo(version(1));
+        }
+        t.rollbackProtectedUnseal(v2).close(); // v2 was written and committed
+        assertThrows(StaleStateException.class, () -> t.rollbackProtectedUnseal(v1));
+        try (Unsealed u = t.rollbackProtectedUnseal(v2)) {
+            assertThat(u.data()).isEqualTo(version(2));
+        }
+    }
+
+    @Test
+    void rollbackProtectedUnseal_afterRestart_keepsTheCounters() throws Exception {
+        Tao t = tao();
+        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        t.rollbackProtectedUnseal(v1).close();
+        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), Tao.SEAL_POLICY_SELF);
+        t.rollbackProtectedUnseal(v2).close();
+        Tao again = restarted(t);
+        assertThat(again.getCounter("balance")).isEqualTo(2);
+        assertThrows(StaleStateException.class, () -> again.rollbackProtectedUnseal(v1));
+        try (Unsealed u = again.rollbackProtectedUnseal(v2)) {
+            assertThat(u.data()).isEqualTo(version(2));
+        }
+    }
+
+    @Test
+    void counters_areSeparatePerLabel() throws Exception {
+        Tao t = tao();
+        byte[] a = t.rollbackProtectedSeal("a", version(1), Tao.SEAL_POLICY_SELF);
+        t.rollbackProtectedSeal("b", version(1), Tao.SEAL_POLICY_SELF);
+        t.rollbackProtectedSeal("b", version(2), Tao.SEAL_POLICY_SELF);
+        assertThat(t.getCounter("a")).isEqualTo(1);
+        assertThat(t.getCounter("b")).isEqualTo(2);
+        try (Unsealed u = t.rollbackProtectedUnseal(a)) {
+            assertThat(u.label()).contains("a");
+        }
+    }
+
+    @Test
+    void counters_belongToTheFullName_anExtendedNameHasItsOwn() throws Exception {
+        Tao t = tao();
+        byte[] blob = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        t.extendTaoName(ext("Policy", 1));
+        assertThrows(TaoException.class, () -> t.getCounter("balance"));
+        assertThrows(UnsealException.class, () -> t.rollbackProtectedUnseal(blob));
+        assertThat(t.initCounter("balance")).isZero();
+    }
+
+    @Test
+    void counters_ofAnotherTao_areNotShared() throws Exception {
+        Tao t = tao();
+        Tao other = tao();
+        byte[] blob = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        assertThrows(TaoException.class, () -> other.getCounter("balance"));
+        assertThrows(UnsealException.class, () -> other.rollbackProtectedUnseal(blob));
+        assertThat(t.getCounter("balance")).isEqualTo(1);
+    }
+
+    @Test
+    void rollbackProtectedSeal_twoThreadsUnderOneLabel_neverLoseAnUpdate() throws Exception {
+        Tao t = tao();
+        int perThread = 20;
+        List<byte[]> blobs = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int thread = 0; thread < 2; thread++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        blobs.add(t.rollbackProtectedSeal("shared", version(i), Tao.SEAL_POLICY_SELF));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(t.getCounter("shared")).isEqualTo(2 * perThread);
+        java.util.Set<Long> counters = new java.util.TreeSet<>();
+        for (byte[] b : blobs) {
+            try (Unsealed u = t.rollbackProtectedUnseal(b)) {
+                counters.add(u.counter().orElseThrow());
+            } catch (StaleStateException e) {
+                counters.add(e.counter());
+            }
+        }
+        // Every seal got its own value: none overwrote another's increment.
+        assertThat(counters).hasSize(2 * perThread).first().isEqualTo(1L);
+        assertThat(counters).last().isEqualTo((long) 2 * perThread);
+    }
+
+    @Test
+    void counterLabels_outsideTheCharsetOrTooLong_areMisuse() throws Exception {
+        Tao t = tao();
+        for (String bad : List.of("", "a b", "a*b", "line\nbreak", "é", "x".repeat(Tao.MAX_LABEL_CHARS + 1))) {
+            assertThrows(IllegalArgumentException.class, () -> t.initCounter(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> t.getCounter(bad), bad);
+            assertThrows(IllegalArgumentException.class,
+                    () -> t.rollbackProtectedSeal(bad, SECRET, Tao.SEAL_POLICY_SELF), bad);
+        }
+        assertThat(t.initCounter("x".repeat(Tao.MAX_LABEL_CHARS))).isZero();
+    }
+
+    @Test
+    void rollbackProtectedSeal_policyOtherThanSelf_isMisuse() throws Exception {
+        Tao t = tao();
+        assertThrows(IllegalArgumentException.class,
+                () -> t.rollbackProtectedSeal("balance", SECRET, Tao.SEAL_POLICY_ANY));
+        assertThrows(IllegalArgumentException.class, () -> t.rollbackProtectedSeal("balance", SECRET, "nobody"));
+    }
+
+    @Test
+    void rollbackBlobsAndOrdinaryBlobs_doNotOpenAsEachOther() throws Exception {
+        Tao t = tao();
+        byte[] rollback = t.rollbackProtectedSeal("balance", SECRET, Tao.SEAL_POLICY_SELF);
+        byte[] plain = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
+        assertThrows(UnsealException.class, () -> t.unseal(rollback));
+        assertThrows(UnsealException.class, () -> t.rollbackProtectedUnseal(plain));
+    }
+
+    @Test
+    void rollbackProtectedUnseal_everyBitFlip_failsAsUnseal() throws Exception {
+        Tao t = tao();
+        byte[] blob = t.rollbackProtectedSeal("balance", SECRET, Tao.SEAL_POLICY_SELF);
+        for (int i = 0; i < blob.length * 8; i++) {
+            byte[] bad = blob.clone();
+            bad[i / 8] ^= (byte) (1 << (i % 8));
+            assertThrows(UnsealException.class, () -> t.rollbackProtectedUnseal(bad), "bit " + i);
+        }
+        try (Unsealed u = t.rollbackProtectedUnseal(blob)) {
+            assertThat(u.data()).isEqualTo(SECRET);
+        }
+    }
 }

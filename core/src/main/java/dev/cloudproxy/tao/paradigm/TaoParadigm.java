@@ -16,6 +16,7 @@ import dev.cloudproxy.tao.domain.DomainServiceClient;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.seal.RollbackProtectedFile;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.keys.Verifier;
@@ -55,8 +56,11 @@ import java.util.Objects;
  *       ({@link DomainServiceProtocol#policyKeyExtension}), unless the name already ends with it:
  *       the name, and so everything sealed to it, is then specific to this domain;
  *   <li>if the state directory holds {@value #KEYS_FILE}, unseals it (it opens only for the same
- *       full name on the same host) and reads the keys; otherwise makes a new ECDSA P-256 signing
- *       key and AES-256 key, seals them with policy {@code self} and writes the blob;
+ *       full name on the same host, and only if it is the program's current state: an older copy
+ *       is refused with {@link dev.cloudproxy.tao.StaleStateException}) and reads the keys;
+ *       otherwise makes a new ECDSA P-256 signing key and AES-256 key and writes them
+ *       rollback-protected ({@link RollbackProtectedFile}, label {@value #KEYS_LABEL}). A file
+ *       written before rollback protection existed is read once and rewritten protected;
  *   <li>if {@value #CERT_FILE} holds a certificate that verifies against the policy certificate,
  *       names this program and certifies its key, and is not within the renewal threshold of its
  *       expiry, uses it; otherwise asks its Tao for {@code P says key(K) speaksfor P}, trades it at
@@ -83,6 +87,8 @@ public final class TaoParadigm implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TaoParadigm.class.getName());
     /** The sealed key file in the state directory. */
     public static final String KEYS_FILE = "program-keys.sealed";
+    /** The program's counter label for {@value #KEYS_FILE}. */
+    public static final String KEYS_LABEL = "tao.paradigm.keys";
     /** The program certificate in the state directory (PEM). */
     public static final String CERT_FILE = "program.cert.pem";
     /** Format version of {@link #protect}'s output. */
@@ -217,9 +223,8 @@ public final class TaoParadigm implements AutoCloseable {
             Path keysFile = dir.resolve(KEYS_FILE);
             Signer signer;
             Crypter crypter;
-            byte[] blob = readIfPresent(keysFile);
-            if (blob != null) {
-                byte[][] keys = unsealKeys(tao, blob, dir, principal);
+            byte[][] keys = readKeys(tao, keysFile, dir, principal);
+            if (keys != null) {
                 try {
                     signer = Signer.fromSecretKeyMaterial(keys[0]);
                     crypter = Crypter.fromSecretKeyMaterial(keys[1]);
@@ -234,7 +239,7 @@ public final class TaoParadigm implements AutoCloseable {
                 crypter = Crypter.generate();
                 byte[] plain = encodeKeys(signer, crypter);
                 try {
-                    AtomicFiles.writeOwnerOnly(keysFile, tao.seal(plain, Tao.SEAL_POLICY_SELF));
+                    RollbackProtectedFile.write(tao, keysFile, KEYS_LABEL, plain);
                 } catch (IOException | TaoException | RuntimeException e) {
                     signer.close();
                     crypter.close();
@@ -266,18 +271,33 @@ public final class TaoParadigm implements AutoCloseable {
         }
     }
 
-    /** The two keys in a sealed state blob; the caller zeroes them. */
-    private static byte[][] unsealKeys(Tao tao, byte[] blob, Path dir, Prin principal) throws IOException, TaoException {
+    /**
+     * The two keys in the state file, or null if there is none; the caller zeroes them. A file in
+     * the format before rollback protection is read once and rewritten protected.
+     */
+    private static byte[][] readKeys(Tao tao, Path keysFile, Path dir, Prin principal) throws IOException, TaoException {
         byte[] plain;
-        try (Unsealed u = tao.unseal(blob)) {
-            if (!Tao.SEAL_POLICY_SELF.equals(u.policy())) {
-                throw new TaoException("the program state in " + dir + " was not sealed to the program itself");
+        try (Unsealed u = RollbackProtectedFile.read(tao, keysFile, KEYS_LABEL, MAX_STATE_FILE)) {
+            if (u == null) {
+                return null;
             }
             plain = u.data();
+            if (u.label().isEmpty()) {
+                for (byte[] k : decodeKeys(plain.clone(), dir)) { // never rewrite what does not parse
+                    Arrays.fill(k, (byte) 0);
+                }
+                RollbackProtectedFile.write(tao, keysFile, KEYS_LABEL, plain);
+                LOG.log(System.Logger.Level.INFO, "rewrote " + keysFile + " with rollback protection");
+            }
         } catch (UnsealException e) {
             throw new TaoException("the program state in " + dir + " does not unseal for " + principal
                     + ": another program, host or domain sealed it, or it was altered", e);
         }
+        return decodeKeys(plain, dir);
+    }
+
+    /** Decodes and zeroes {@code plain}. */
+    private static byte[][] decodeKeys(byte[] plain, Path dir) throws TaoException {
         try {
             ByteBuffer in = ByteBuffer.wrap(plain);
             byte[] magic = new byte[STATE_MAGIC.length];

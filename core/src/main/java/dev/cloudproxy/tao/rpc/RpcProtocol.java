@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.rpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcError;
@@ -20,6 +21,11 @@ public final class RpcProtocol {
     public static final String ATTEST = "Tao.Attest";
     public static final String SEAL = "Tao.Seal";
     public static final String UNSEAL = "Tao.Unseal";
+    // CloudProxy's names for the same calls.
+    public static final String INIT_COUNTER = "Tao.InitCounter";
+    public static final String GET_COUNTER = "Tao.GetCounter";
+    public static final String ROLLBACK_PROTECTED_SEAL = "Tao.RollbackProtectedSeal";
+    public static final String ROLLBACK_PROTECTED_UNSEAL = "Tao.RollbackProtectedUnseal";
 
     /** Longest error message carried on the wire; longer ones are cut. */
     public static final int MAX_MESSAGE_CHARS = 300;
@@ -57,6 +63,12 @@ public final class RpcProtocol {
         return r;
     }
 
+    /** The response for a {@link StaleStateException}: both counter values travel as fields. */
+    public static TaoRpcResponse stale(long seq, StaleStateException e) {
+        return error(seq, TaoRpcError.TAO_RPC_STALE, e.getMessage()).toBuilder()
+                .setCounter(e.counter()).setExpectedCounter(e.expected()).build();
+    }
+
     /** An error response for {@code seq}. */
     public static TaoRpcResponse error(long seq, TaoRpcError kind, String message) {
         return TaoRpcResponse.newBuilder().setSeq(seq).setError(kind).setMessage(oneLine(message)).build();
@@ -64,12 +76,15 @@ public final class RpcProtocol {
 
     /**
      * The error kind the host sends for a failure: {@link UnsealException} is {@code UNSEAL},
+     * {@link StaleStateException} {@code STALE} (sent with {@link #stale}),
      * other {@link TaoException}s {@code TAO}, {@link IllegalArgumentException} (misuse)
      * {@code INVALID_ARGUMENT}; anything else is the host's own failure, {@code INTERNAL}.
      */
     public static TaoRpcError kindOf(Throwable t) {
         if (t instanceof UnsealException) {
             return TaoRpcError.TAO_RPC_UNSEAL;
+        } else if (t instanceof StaleStateException) {
+            return TaoRpcError.TAO_RPC_STALE;
         } else if (t instanceof TaoException) {
             return TaoRpcError.TAO_RPC_TAO;
         } else if (t instanceof IllegalArgumentException) {
@@ -80,7 +95,7 @@ public final class RpcProtocol {
 
     /**
      * Throws what a response's error means on the program's side: {@link UnsealException} (with
-     * its one fixed message), {@link TaoException} for refusals, {@link IllegalArgumentException}
+     * its one fixed message), {@link StaleStateException} (with the two counters), {@link TaoException} for refusals, {@link IllegalArgumentException}
      * for misuse, and {@link IOException} when the host could not read the request or failed.
      * Returns normally for a successful response.
      */
@@ -91,6 +106,12 @@ public final class RpcProtocol {
         String msg = oneLine(r.getMessage());
         switch (r.getError()) {
             case TAO_RPC_UNSEAL -> throw new UnsealException();
+            case TAO_RPC_STALE -> {
+                if (!r.hasCounter() || !r.hasExpectedCounter()) {
+                    throw new RpcFrameException("the Tao host's stale-state answer lacks its counters");
+                }
+                throw new StaleStateException(r.getCounter(), r.getExpectedCounter());
+            }
             case TAO_RPC_INVALID_ARGUMENT -> throw new IllegalArgumentException(msg);
             case TAO_RPC_TAO -> throw new TaoException(msg);
             case TAO_RPC_REFUSED -> throw new TaoException("refused by the Tao host: " + msg);

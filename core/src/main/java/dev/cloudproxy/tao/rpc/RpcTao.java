@@ -15,6 +15,7 @@ import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcError;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcRequest;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcResponse;
+import dev.cloudproxy.tao.seal.RollbackCounters;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -184,13 +185,7 @@ public final class RpcTao implements Tao, AutoCloseable {
 
     @Override
     public byte[] seal(byte[] data, String policy) throws IOException, TaoException {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(policy, "policy");
-        if (data.length > MAX_SEAL_BYTES) {
-            throw new IllegalArgumentException("cannot seal more than " + MAX_SEAL_BYTES + " bytes");
-        }
-        TaoRpcRequest.Builder r = request(RpcProtocol.SEAL).setData(ByteString.copyFrom(data)).setPolicy(policy);
-        return call(r).getData().toByteArray();
+        return call(sealRequest(RpcProtocol.SEAL, data, policy)).getData().toByteArray();
     }
 
     @Override
@@ -205,6 +200,58 @@ public final class RpcTao implements Tao, AutoCloseable {
             throw fail("the Tao host sent an unknown seal policy");
         }
         return new Unsealed(r.getData().toByteArray(), policy);
+    }
+
+    @Override
+    public long initCounter(String label) throws IOException, TaoException {
+        return counter(call(request(RpcProtocol.INIT_COUNTER).setLabel(checkedLabel(label))));
+    }
+
+    @Override
+    public long getCounter(String label) throws IOException, TaoException {
+        return counter(call(request(RpcProtocol.GET_COUNTER).setLabel(checkedLabel(label))));
+    }
+
+    @Override
+    public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
+        String checked = checkedLabel(label);
+        return call(sealRequest(RpcProtocol.ROLLBACK_PROTECTED_SEAL, data, policy).setLabel(checked))
+                .getData().toByteArray();
+    }
+
+    @Override
+    public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
+        Objects.requireNonNull(sealed, "sealed");
+        if (sealed.length > SealFormat.MAX_BLOB_BYTES) {
+            throw new UnsealException();
+        }
+        TaoRpcResponse r = call(request(RpcProtocol.ROLLBACK_PROTECTED_UNSEAL).setData(ByteString.copyFrom(sealed)));
+        if (!r.getPolicy().equals(SEAL_POLICY_SELF) || !RollbackCounters.isValidLabel(r.getLabel())
+                || r.getCounter() < 1) {
+            throw fail("the Tao host sent a malformed rollback-protected unseal result");
+        }
+        return new Unsealed(r.getData().toByteArray(), SEAL_POLICY_SELF, r.getLabel(), r.getCounter());
+    }
+
+    private static TaoRpcRequest.Builder sealRequest(String op, byte[] data, String policy) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(policy, "policy");
+        if (data.length > MAX_SEAL_BYTES) {
+            throw new IllegalArgumentException("cannot seal more than " + MAX_SEAL_BYTES + " bytes");
+        }
+        return request(op).setData(ByteString.copyFrom(data)).setPolicy(policy);
+    }
+
+    private static String checkedLabel(String label) {
+        RollbackCounters.checkLabel(label);
+        return label;
+    }
+
+    private long counter(TaoRpcResponse r) throws IOException {
+        if (!r.hasCounter() || r.getCounter() < 0) {
+            throw fail("the Tao host sent no counter value");
+        }
+        return r.getCounter();
     }
 
     /** Closes the connection; calls in progress on other threads fail with {@link IOException}. */

@@ -25,8 +25,15 @@ import java.util.Objects;
  * {@code self}, the Tao's own name for {@code any} (every program of a Tao has a name that extends
  * it). So the policy travels in the blob, authenticated, and the name never does: unsealing
  * recomputes it from who is asking. Policy parameters are empty for {@code self} and {@code any};
- * they leave room for policies planned later (a monotonic counter value for rollback protection, a
- * policy-signed program family and minimum version) without a new format version.
+ * a rollback-protected blob ({@link #sealRollback}) carries its label and counter value there:
+ * <pre>
+ *   parameters = 1 (rollback) | u64 counter | u8 label length | label (ASCII)
+ * </pre>
+ * Parameters are in the associated data, so they are authenticated like the policy. An ordinary
+ * {@link #unseal} refuses a blob with parameters, and {@link #unsealRollback} one without, so a
+ * rollback-protected blob cannot be opened around its counter check. The slot leaves room for
+ * policies planned later (a policy-signed program family and minimum version) without a new
+ * format version.
  *
  * <p>Every failure to unseal is the same {@link UnsealException}.
  */
@@ -37,6 +44,7 @@ public final class SealFormat {
     private static final int POLICY_ANY = 2;
     private static final int HEADER = MAGIC.length + 4;
     private static final int MAX_PARAMS = 1 << 12;
+    private static final int PARAM_ROLLBACK = 1;
     private static final byte[] SECRET_SALT = "Tao Shared Secret V1".getBytes(StandardCharsets.US_ASCII);
 
     /** Largest blob {@link #unseal} reads. */
@@ -51,12 +59,38 @@ public final class SealFormat {
      * @throws IllegalArgumentException for an unknown policy or oversized data
      */
     public static byte[] seal(Crypter crypter, byte[] data, String policy, Prin caller, Prin tao) {
+        return seal(crypter, data, policyId(policy), new byte[0], caller, tao);
+    }
+
+    /**
+     * Seals {@code data} for {@code caller} with {@code label} and {@code counter} bound into the
+     * blob; checking the counter when it is opened is the caller's job
+     * ({@link RollbackCounters#check}).
+     *
+     * @throws IllegalArgumentException for a policy other than {@code self}, a bad label, a
+     *     negative counter or oversized data
+     */
+    public static byte[] sealRollback(Crypter crypter, byte[] data, String policy, Prin caller, Prin tao,
+            String label, long counter) {
+        if (policyId(policy) != POLICY_SELF) {
+            throw new IllegalArgumentException("rollback-protected state can only be sealed with policy \"self\"");
+        }
+        RollbackCounters.checkLabel(label);
+        if (counter < 1) {
+            throw new IllegalArgumentException("counter must be positive");
+        }
+        byte[] l = label.getBytes(StandardCharsets.US_ASCII);
+        byte[] params = ByteBuffer.allocate(1 + 8 + 1 + l.length)
+                .put((byte) PARAM_ROLLBACK).putLong(counter).put((byte) l.length).put(l).array();
+        return seal(crypter, data, POLICY_SELF, params, caller, tao);
+    }
+
+    private static byte[] seal(Crypter crypter, byte[] data, int id, byte[] params, Prin caller, Prin tao) {
         Objects.requireNonNull(data, "data");
         if (data.length > Tao.MAX_SEAL_BYTES) {
             throw new IllegalArgumentException("cannot seal more than " + Tao.MAX_SEAL_BYTES + " bytes");
         }
-        int id = policyId(policy);
-        byte[] header = header(id);
+        byte[] header = header(id, params);
         byte[] ct = crypter.encrypt(data, associatedData(header, bound(id, caller, tao)));
         byte[] blob = Arrays.copyOf(header, header.length + ct.length);
         System.arraycopy(ct, 0, blob, header.length, ct.length);
@@ -65,6 +99,42 @@ public final class SealFormat {
 
     /** Opens a blob made by {@link #seal} for the same caller (or Tao, for {@code any}) and keys. */
     public static Unsealed unseal(Crypter crypter, byte[] blob, Prin caller, Prin tao) throws UnsealException {
+        int params = paramsLength(blob);
+        if (params != 0) {
+            throw new UnsealException();
+        }
+        byte[] data = open(crypter, blob, params, caller, tao);
+        return new Unsealed(data, policyName(blob[MAGIC.length + 1]));
+    }
+
+    /**
+     * Opens a blob made by {@link #sealRollback} for the same caller and keys; the result names
+     * the label and counter, which the caller must still check against its counter table.
+     */
+    public static Unsealed unsealRollback(Crypter crypter, byte[] blob, Prin caller, Prin tao) throws UnsealException {
+        int params = paramsLength(blob);
+        // type, counter, label length, and at least one label character
+        if (params < 1 + 8 + 1 + 1 || blob[HEADER] != PARAM_ROLLBACK || blob[MAGIC.length + 1] != POLICY_SELF) {
+            throw new UnsealException();
+        }
+        ByteBuffer p = ByteBuffer.wrap(blob, HEADER + 1, params - 1);
+        long counter = p.getLong();
+        int labelLength = p.get() & 0xff;
+        if (labelLength != p.remaining()) {
+            throw new UnsealException();
+        }
+        String label = new String(blob, HEADER + 1 + 8 + 1, labelLength, StandardCharsets.US_ASCII);
+        byte[] data = open(crypter, blob, params, caller, tao);
+        // Authenticated by now; a sealer of this format never writes a bad label or counter.
+        if (counter < 1 || !RollbackCounters.isValidLabel(label)) {
+            Arrays.fill(data, (byte) 0);
+            throw new UnsealException();
+        }
+        return new Unsealed(data, Tao.SEAL_POLICY_SELF, label, counter);
+    }
+
+    /** The parameter length of a blob with a valid frame, or {@link UnsealException}. */
+    private static int paramsLength(byte[] blob) throws UnsealException {
         Objects.requireNonNull(blob, "blob");
         if (blob.length < HEADER || blob.length > MAX_BLOB_BYTES
                 || !Arrays.equals(blob, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
@@ -73,17 +143,24 @@ public final class SealFormat {
         }
         int id = blob[MAGIC.length + 1];
         int params = ((blob[MAGIC.length + 2] & 0xff) << 8) | (blob[MAGIC.length + 3] & 0xff);
-        if ((id != POLICY_SELF && id != POLICY_ANY) || params != 0) {
+        if ((id != POLICY_SELF && id != POLICY_ANY) || params > MAX_PARAMS || HEADER + params > blob.length) {
             throw new UnsealException();
         }
-        byte[] header = Arrays.copyOf(blob, HEADER);
-        byte[] ct = Arrays.copyOfRange(blob, HEADER, blob.length);
+        return params;
+    }
+
+    private static byte[] open(Crypter crypter, byte[] blob, int params, Prin caller, Prin tao) throws UnsealException {
+        byte[] header = Arrays.copyOf(blob, HEADER + params);
+        byte[] ct = Arrays.copyOfRange(blob, HEADER + params, blob.length);
         try {
-            byte[] data = crypter.decrypt(ct, associatedData(header, bound(id, caller, tao)));
-            return new Unsealed(data, id == POLICY_SELF ? Tao.SEAL_POLICY_SELF : Tao.SEAL_POLICY_ANY);
+            return crypter.decrypt(ct, associatedData(header, bound(blob[MAGIC.length + 1], caller, tao)));
         } catch (DecryptionException e) {
             throw new UnsealException();
         }
+    }
+
+    private static String policyName(int id) {
+        return id == POLICY_SELF ? Tao.SEAL_POLICY_SELF : Tao.SEAL_POLICY_ANY;
     }
 
     /**
@@ -115,11 +192,14 @@ public final class SealFormat {
         return id == POLICY_SELF ? Objects.requireNonNull(caller, "caller") : Objects.requireNonNull(tao, "tao");
     }
 
-    private static byte[] header(int id) {
-        byte[] h = Arrays.copyOf(MAGIC, HEADER);
+    private static byte[] header(int id, byte[] params) {
+        byte[] h = Arrays.copyOf(MAGIC, HEADER + params.length);
         h[MAGIC.length] = VERSION;
         h[MAGIC.length + 1] = (byte) id;
-        return h; // parameter length 0
+        h[MAGIC.length + 2] = (byte) (params.length >>> 8);
+        h[MAGIC.length + 3] = (byte) params.length;
+        System.arraycopy(params, 0, h, HEADER, params.length);
+        return h;
     }
 
     private static byte[] associatedData(byte[] header, Prin bound) {

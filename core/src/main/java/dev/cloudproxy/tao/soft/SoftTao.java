@@ -13,7 +13,9 @@ import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.seal.SealFormat;
+import dev.cloudproxy.tao.seal.RollbackCounters;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -29,17 +31,32 @@ import java.util.Objects;
  * key, binding {@code self} to its full current name and {@code any} to its key principal.
  *
  * <p>Nothing here protects the keys from whoever can read the key directory with the password;
- * that is what a hardware root is for. Thread-safe.
+ * that is what a hardware root is for.
+ *
+ * <p><b>Not rollback-protected.</b> Its rollback counters live in {@value #COUNTERS_FILE} in the
+ * key directory, encrypted and authenticated with its keys: nobody without the keys can read or
+ * forge them, but whoever can write the directory can put back an older copy of the table
+ * together with older blobs, and the soft Tao cannot tell. It says so once per process, on the
+ * first counter call. An ephemeral soft Tao keeps its counters in memory. Thread-safe.
  */
 public final class SoftTao implements Tao, AutoCloseable {
+    /** The file in the key directory that holds the counter table. */
+    public static final String COUNTERS_FILE = "counters.tao";
+
+    private static final String NOT_PROTECTED = "the soft Tao's rollback counters are NOT rollback-protected: "
+            + "whoever can write its key directory can put back an older counter table with older sealed state. "
+            + "It is a development root; use a TPM root where rollback matters.";
+
     private final Keys keys;
+    private final RollbackCounters counters;
     private final Prin root;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private volatile Prin name;
 
-    private SoftTao(Keys keys, Clock clock) {
+    private SoftTao(Keys keys, Clock clock, RollbackCounters counters) {
         this.keys = keys;
+        this.counters = counters.warnOnFirstUse(NOT_PROTECTED);
         this.root = keys.principal();
         this.name = root;
         this.clock = clock;
@@ -55,11 +72,12 @@ public final class SoftTao implements Tao, AutoCloseable {
         Keys keys = Keys.generate();
         try {
             keys.save(dir, password, params);
+            Files.deleteIfExists(dir.resolve(COUNTERS_FILE)); // another key set's; it would not open
         } catch (IOException | RuntimeException e) {
             keys.close();
             throw e;
         }
-        return new SoftTao(keys, Clock.systemUTC());
+        return new SoftTao(keys, Clock.systemUTC(), RollbackCounters.empty(store(dir, keys)));
     }
 
     /**
@@ -68,17 +86,28 @@ public final class SoftTao implements Tao, AutoCloseable {
      * @throws TaoException if the password is wrong or the key set is invalid
      */
     public static SoftTao open(Path dir, char[] password) throws IOException, TaoException {
-        return new SoftTao(Keys.load(dir, password), Clock.systemUTC());
+        Keys keys = Keys.load(dir, password);
+        try {
+            return new SoftTao(keys, Clock.systemUTC(), RollbackCounters.open(store(dir, keys)));
+        } catch (IOException | TaoException | RuntimeException e) {
+            keys.close();
+            throw e;
+        }
+    }
+
+    private static RollbackCounters.Store store(Path dir, Keys keys) {
+        return RollbackCounters.encryptedFile(dir.resolve(COUNTERS_FILE), keys.crypter(), keys.principal());
     }
 
     /** A soft Tao over fresh keys kept only in memory. */
     public static SoftTao ephemeral() {
-        return new SoftTao(Keys.generate(), Clock.systemUTC());
+        return new SoftTao(Keys.generate(), Clock.systemUTC(), RollbackCounters.inMemory());
     }
 
     /** A soft Tao over the given keys (it takes ownership and closes them) and clock. */
     public static SoftTao of(Keys keys, Clock clock) {
-        return new SoftTao(Objects.requireNonNull(keys, "keys"), Objects.requireNonNull(clock, "clock"));
+        return new SoftTao(Objects.requireNonNull(keys, "keys"), Objects.requireNonNull(clock, "clock"),
+                RollbackCounters.inMemory());
     }
 
     /** The key principal this Tao's name starts with. */
@@ -130,6 +159,26 @@ public final class SoftTao implements Tao, AutoCloseable {
     @Override
     public Unsealed unseal(byte[] sealed) throws UnsealException {
         return SealFormat.unseal(keys.crypter(), sealed, name, root);
+    }
+
+    @Override
+    public long initCounter(String label) throws IOException, TaoException {
+        return counters.init(name, label);
+    }
+
+    @Override
+    public long getCounter(String label) throws TaoException {
+        return counters.get(name, label);
+    }
+
+    @Override
+    public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
+        return counters.seal(keys.crypter(), name, root, label, data, policy);
+    }
+
+    @Override
+    public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
+        return counters.unseal(keys.crypter(), sealed, name, root);
     }
 
     /** Closes the keys; the Tao cannot be used afterwards. */

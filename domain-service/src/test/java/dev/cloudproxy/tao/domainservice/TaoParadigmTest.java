@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.DecryptionException;
+import dev.cloudproxy.tao.StaleStateException;
+import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.domain.CertificateRefusedException;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
+import dev.cloudproxy.tao.keys.Crypter;
+import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.paradigm.TaoParadigm;
 import dev.cloudproxy.tao.soft.SoftTao;
 import java.net.InetAddress;
@@ -120,6 +125,53 @@ class TaoParadigmTest {
             assertThat(new String(second.unprotect(box), StandardCharsets.UTF_8)).isEqualTo("secret");
         }
         assertThat(issuedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void open_olderKeyFilePutBack_isRefusedAsStale() throws Exception {
+        Path keys = state.resolve(TaoParadigm.KEYS_FILE);
+        open(f.program(HASH)).close();
+        byte[] v1 = Files.readAllBytes(keys);
+        Files.delete(keys);
+        Files.delete(state.resolve(TaoParadigm.CERT_FILE));
+        open(f.program(HASH)).close(); // new keys, the label's counter at 2
+        Files.write(keys, v1);
+
+        StaleStateException e = assertThrows(StaleStateException.class, () -> open(f.program(HASH)));
+
+        assertThat(e).hasMessage("stale state: counter 1, expected 2");
+        assertThat(Files.readAllBytes(keys)).isEqualTo(v1);
+    }
+
+    @Test
+    void open_keyFileOfTheFormatBeforeRollbackProtection_isReadOnceAndRewrittenProtected() throws Exception {
+        SoftTao program = f.program(HASH);
+        program.extendTaoName(SubPrin.of(DomainServiceProtocol.policyKeyExtension(f.domain.policyPrincipal())));
+        byte[] oldFormat;
+        byte[] key;
+        try (Signer signer = Signer.generate(); Crypter crypter = Crypter.generate()) {
+            key = signer.verifier().pkix();
+            byte[] s = signer.exportSecretKeyMaterial();
+            byte[] c = crypter.exportSecretKeyMaterial();
+            java.nio.ByteBuffer plain = java.nio.ByteBuffer.allocate(5 + 2 + s.length + 2 + c.length)
+                    .put("TAOP".getBytes(StandardCharsets.US_ASCII)).put((byte) 1)
+                    .putShort((short) s.length).put(s).putShort((short) c.length).put(c);
+            oldFormat = program.seal(plain.array(), Tao.SEAL_POLICY_SELF);
+        }
+        Files.createDirectories(state);
+        Path keys = state.resolve(TaoParadigm.KEYS_FILE);
+        Files.write(keys, oldFormat);
+
+        try (TaoParadigm p = open(program)) {
+            assertThat(p.signer().verifier().pkix()).isEqualTo(key);
+        }
+        try (Unsealed u = program.rollbackProtectedUnseal(Files.readAllBytes(keys))) {
+            assertThat(u.label()).contains(TaoParadigm.KEYS_LABEL);
+        }
+        // Once protected, the old-format copy put back is stale, not a way around the counter.
+        Files.write(keys, oldFormat);
+        StaleStateException e = assertThrows(StaleStateException.class, () -> open(f.program(HASH)));
+        assertThat(e).hasMessage("stale state: counter 0, expected 1");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.launcher;
 
+import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.host.Host;
@@ -81,7 +82,8 @@ final class Launch {
                 return StackedFrontEnd.run(host.get(), rawArgs, home, env, err, options.verbose());
             }
             err.println("tao-launcher: WARNING: DEVELOPMENT ROOT: a soft key in " + home.rootKeys()
-                    + ", not hardware-protected; whoever can read it can act as any program it runs.");
+                    + ", not hardware-protected; whoever can read it can act as any program it runs,"
+                    + " and whoever can write it can roll back @TaoSealed state (NOT rollback-protected).");
         }
         Path javaHome = options.javaHome().orElse(Path.of(System.getProperty("java.home"))).toAbsolutePath();
         int feature = runtimeFeature(javaHome);
@@ -105,7 +107,7 @@ final class Launch {
         Thread opener = new Thread(() -> {
             try {
                 hostFuture.complete(parent.isPresent() ? OpenHost.of(StackedHost.open(home, parent.get()))
-                        : OpenHost.of(DevRoot.open(home, env)));
+                        : OpenHost.of(DevRoot.open(home, env), home.rootKeys()));
             } catch (Throwable t) {
                 hostFuture.completeExceptionally(t);
             }
@@ -147,8 +149,14 @@ final class Launch {
 
     /** The host the app runs under, and what to close when it is done. */
     private record OpenHost(Host host, AutoCloseable resources) implements AutoCloseable {
-        static OpenHost of(Keys rootKeys) {
-            return new OpenHost(Host.root(rootKeys), rootKeys);
+        /** The development root: its programs' counters beside its keys (not rollback-protected). */
+        static OpenHost of(Keys rootKeys, Path dir) throws IOException, TaoException {
+            try {
+                return new OpenHost(Host.root(rootKeys).withCountersIn(dir), rootKeys);
+            } catch (IOException | TaoException | RuntimeException e) {
+                rootKeys.close();
+                throw e;
+            }
         }
 
         static OpenHost of(OpenedHost stacked) {

@@ -157,6 +157,25 @@ class LauncherEndToEndTest {
     }
 
     @Test
+    void sealedState_olderCopyPutBack_isRefusedAsStale_acrossLauncherRestarts() throws Exception {
+        Path jar = app("sealed", SealedApp.class);
+        assertThat(launch(jar, "one").status()).isZero();
+        Path state = home.resolve("launcher/state/sealed.sealed");
+        byte[] v1 = Files.readAllBytes(state);
+        Result second = launch(jar, "two");
+        assertThat(second.out()).as(second.err()).startsWith("runs=1 ");
+        Files.write(state, v1);
+
+        Result r = launch(jar, "three");
+
+        assertThat(r.status()).isNotZero();
+        assertThat(r.out()).doesNotContain("runs=");
+        assertThat(r.err()).contains("@TaoSealed field " + SealedApp.class.getName() + ".runs refused")
+                .contains("stale state: counter 1, expected 2");
+        assertThat(Files.readAllBytes(state)).isEqualTo(v1);
+    }
+
+    @Test
     void sealedState_tamperedWith_isRefusedAndLeftAlone() throws Exception {
         Path jar = app("sealed", SealedApp.class);
         launch(jar, "one");

@@ -10,11 +10,13 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.seal.SealFormat;
+import java.io.IOException;
 import java.util.Objects;
 
 /**
  * A hosted program's Tao, inside the host: what the RPC server calls for a connection from that
- * program. {@code self} binds to the program's full current name, {@code any} to the host's name.
+ * program. {@code self} binds to the program's full current name, {@code any} to the host's name;
+ * rollback counters are the host's, keyed by the program's full current name.
  */
 final class ChildTao implements Tao {
     private final Host host;
@@ -67,6 +69,26 @@ final class ChildTao implements Tao {
     @Override
     public Unsealed unseal(byte[] sealed) throws UnsealException {
         return SealFormat.unseal(host.keys().crypter(), sealed, getTaoName(), host.name());
+    }
+
+    @Override
+    public long initCounter(String label) throws IOException, TaoException {
+        return host.counters().init(getTaoName(), label);
+    }
+
+    @Override
+    public long getCounter(String label) throws TaoException {
+        return host.counters().get(getTaoName(), label);
+    }
+
+    @Override
+    public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
+        return host.counters().seal(host.keys().crypter(), getTaoName(), host.name(), label, data, policy);
+    }
+
+    @Override
+    public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
+        return host.counters().unseal(host.keys().crypter(), sealed, getTaoName(), host.name());
     }
 
     @Override

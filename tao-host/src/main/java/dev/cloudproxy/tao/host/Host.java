@@ -6,6 +6,7 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.seal.RollbackCounters;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Objects;
@@ -29,12 +30,27 @@ public final class Host {
     private final Attestation delegation;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final RollbackCounters counters;
 
-    private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock, RollbackCounters counters) {
         this.keys = keys;
         this.name = name;
         this.delegation = delegation;
         this.clock = clock;
+        this.counters = counters;
+    }
+
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
+        this(keys, name, delegation, clock, RollbackCounters.inMemory());
+    }
+
+    /**
+     * This host with its programs' rollback counters kept in {@code counters} instead of in
+     * memory (where they are lost, and every rollback-protected blob becomes stale, when the host
+     * stops).
+     */
+    public Host withCounters(RollbackCounters counters) {
+        return new Host(keys, name, delegation, clock, Objects.requireNonNull(counters, "counters"));
     }
 
     /** A root host whose name is its key principal: its attestations need no delegation. */
@@ -72,6 +88,18 @@ public final class Host {
         return new Host(keys, delegator, delegation, Clock.systemUTC());
     }
 
+    /**
+     * This host with its programs' counters in {@code dir}/{@value HostDirectory#COUNTERS},
+     * encrypted and authenticated with its keys: for a root host on soft keys. They are NOT
+     * rollback-protected (whoever can write {@code dir} can put back an older table); the caller
+     * must say so loudly, as the launcher's development-root warning does.
+     *
+     * @throws TaoException if the table there is malformed or was made with other keys
+     */
+    public Host withCountersIn(java.nio.file.Path dir) throws java.io.IOException, dev.cloudproxy.tao.TaoException {
+        return withCounters(HostCounters.root(new HostDirectory(dir), keys));
+    }
+
     /** The host's own principal name; every hosted program's name extends it. */
     public Prin name() {
         return name;
@@ -89,6 +117,10 @@ public final class Host {
 
     Keys keys() {
         return keys;
+    }
+
+    RollbackCounters counters() {
+        return counters;
     }
 
     Clock clock() {

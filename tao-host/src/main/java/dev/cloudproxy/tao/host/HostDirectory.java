@@ -34,6 +34,8 @@ public record HostDirectory(Path root) {
     public static final String PID = "host.pid";
     public static final String LOG = "host.log";
     public static final String PROGRAMS = "programs";
+    /** The programs' rollback counters ({@link HostCounters}). */
+    public static final String COUNTERS = "counters.tao";
 
     /** The environment variable naming the Tao home directory (default {@code ~/.tao}). */
     public static final String TAO_HOME_ENV = "TAO_HOME";
@@ -96,5 +98,9 @@ public record HostDirectory(Path root) {
 
     public Path programs() {
         return root.resolve(PROGRAMS);
+    }
+
+    public Path counters() {
+        return root.resolve(COUNTERS);
     }
 }

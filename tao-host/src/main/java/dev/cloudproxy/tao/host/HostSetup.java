@@ -237,6 +237,7 @@ public final class HostSetup {
             AtomicFiles.write(dir.keys().resolve(Keys.PUBLIC_KEY_FILE),
                     keys.verifier().toPem().getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
             stepHook.accept("keys");
+            HostCounters.initStacked(dir, keys, parent);
             writeDelegation(dir, delegate(parent, keys, name));
             stepHook.accept("delegation");
             return finish(staging, keys, config, domain);
@@ -344,7 +345,8 @@ public final class HostSetup {
             if (config.type() != HostConfig.Type.ROOT) {
                 throw new HostException(dir.root() + " does not hold a root host");
             }
-            Host host = Host.root(keys, config.guard());
+            Host host = Host.root(keys, config.guard()).withCounters(HostCounters.root(dir, keys));
+            HostCounters.warnNotRollbackProtected(dir);
             return open(dir, config, keys, host);
         } catch (IOException | TaoException | RuntimeException e) {
             keys.close();
@@ -355,7 +357,11 @@ public final class HostSetup {
     /**
      * Opens a stacked host: the parent unseals its keys, must still have the name the host was
      * made under, and delegates that name to the host's key afresh (so the delegation's window
-     * starts now).
+     * starts now). The host keeps its programs' rollback counters with the parent
+     * ({@link HostCounters}), so {@code parent} must stay open while the host serves.
+     *
+     * @throws dev.cloudproxy.tao.StaleStateException if the host's counter table is older than
+     *     the parent's counter for it (the directory was restored from an older copy)
      */
     public static OpenedHost openStacked(HostDirectory dir, Tao parent) throws IOException, TaoException {
         requireHost(dir);
@@ -374,7 +380,8 @@ public final class HostSetup {
             }
             Attestation delegation = delegate(parent, keys, config.name());
             writeDelegation(dir, delegation);
-            return open(dir, config, keys, Host.stacked(keys, delegation));
+            Host host = Host.stacked(keys, delegation).withCounters(HostCounters.stacked(dir, keys, parent));
+            return open(dir, config, keys, host);
         } catch (IOException | TaoException | RuntimeException e) {
             keys.close();
             throw e;

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.host;
 
 import com.google.protobuf.ByteString;
 import dev.cloudproxy.tao.AttestRequest;
+import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.AuthFormatException;
@@ -396,6 +397,16 @@ public final class TaoRpcServer implements AutoCloseable {
                         out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy());
                     }
                 }
+                case RpcProtocol.INIT_COUNTER -> out.setCounter(tao.initCounter(label(r)));
+                case RpcProtocol.GET_COUNTER -> out.setCounter(tao.getCounter(label(r)));
+                case RpcProtocol.ROLLBACK_PROTECTED_SEAL ->
+                        out.setData(ByteString.copyFrom(tao.rollbackProtectedSeal(label(r), data(r), policy(r))));
+                case RpcProtocol.ROLLBACK_PROTECTED_UNSEAL -> {
+                    try (Unsealed u = tao.rollbackProtectedUnseal(data(r))) {
+                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy())
+                                .setLabel(u.label().orElseThrow()).setCounter(u.counter().orElseThrow());
+                    }
+                }
                 default -> {
                     return RpcProtocol.error(seq, TaoRpcError.TAO_RPC_BAD_REQUEST, "unknown operation " + r.getOp());
                 }
@@ -403,6 +414,8 @@ public final class TaoRpcServer implements AutoCloseable {
             return out.build();
         } catch (BadRequest e) {
             return RpcProtocol.error(seq, TaoRpcError.TAO_RPC_BAD_REQUEST, e.getMessage());
+        } catch (StaleStateException e) {
+            return RpcProtocol.stale(seq, e);
         } catch (Exception e) {
             TaoRpcError kind = RpcProtocol.kindOf(e);
             if (kind == TaoRpcError.TAO_RPC_INTERNAL) {
@@ -433,6 +446,13 @@ public final class TaoRpcServer implements AutoCloseable {
             throw new BadRequest(r.getOp() + " needs a policy");
         }
         return r.getPolicy();
+    }
+
+    private static String label(TaoRpcRequest r) throws BadRequest {
+        if (!r.hasLabel()) {
+            throw new BadRequest(r.getOp() + " needs a label");
+        }
+        return r.getLabel();
     }
 
     private static byte[] data(TaoRpcRequest r) throws BadRequest {

@@ -32,17 +32,7 @@ class HostInitCrashTest {
     }
 
     private static int initCrashingAt(Path dir, String step) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                InitCrashMain.class.getName(), dir.toString(), step).inheritIO().start();
-        try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                throw new AssertionError("init did not finish");
-            }
-            return p.exitValue();
-        } finally {
-            p.destroyForcibly();
-        }
+        return TestHosts.runToExit(InitCrashMain.class, true, dir.toString(), step);
     }
 
     private List<Path> leftovers() throws IOException {

@@ -17,7 +17,8 @@ import java.util.HexFormat;
 /**
  * A hosted program for tests, started by a real host: it finds its host with {@link Tao#parent()}
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
- * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; and, to probe what it may do
+ * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; counter LABEL, rpseal LABEL
+ * HEX, rpunseal HEX (rollback protection); and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
  * write PATH, create PATH TEXT (a new file), read PATH, delete PATH, open PATH (for reading),
  * connect SOCKET, attach PID (the JDK's attach mechanism), spawn COMMAND... (a child process, as
@@ -47,6 +48,15 @@ public final class HostedMain {
                     case "unseal" -> {
                         try (Unsealed u = tao.unseal(hex.parseHex(cmd[1]))) {
                             answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
+                        }
+                    }
+                    case "counter" -> answer(Long.toString(tao.getCounter(cmd[1])));
+                    case "rpseal" -> answer(hex.formatHex(tao.rollbackProtectedSeal(cmd[1], hex.parseHex(cmd[2]),
+                            Tao.SEAL_POLICY_SELF)));
+                    case "rpunseal" -> {
+                        try (Unsealed u = tao.rollbackProtectedUnseal(hex.parseHex(cmd[1]))) {
+                            answer("unsealed " + u.label().orElseThrow() + " " + u.counter().orElseThrow() + " "
+                                    + hex.formatHex(u.data()));
                         }
                     }
                     case "status" -> answer(status());

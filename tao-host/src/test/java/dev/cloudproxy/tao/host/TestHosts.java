@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /** Helpers for tests that run real hosts and hosted programs. */
 final class TestHosts {
@@ -19,6 +22,32 @@ final class TestHosts {
     static final Argon2Params CHEAP = Argon2Params.FLOOR;
 
     private TestHosts() {}
+
+    /**
+     * Runs {@code main} with {@code args} in a JVM of its own on this test's class path (standard
+     * output and error to this one's, or discarded) and returns its exit status.
+     */
+    static int runToExit(Class<?> main, boolean showOutput, String... args) throws IOException, InterruptedException {
+        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(
+                List.of(javaCommand, "-Xshare:auto", "-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (showOutput) {
+            pb.inheritIO();
+        } else {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError(main.getSimpleName() + " did not finish");
+            }
+            return p.exitValue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 
     /** A root host initialized in {@code dir} (outside any domain), opened. */
     static OpenedHost root(Path dir) throws Exception {

@@ -66,15 +66,14 @@ class TwoLevelStackContractTest extends AbstractTaoContractTest {
     }
 
     private Tao serve(Path dir, SubPrin program) throws Exception {
-        OpenedHost stacked;
-        try (RpcTao parent = parentConnection()) {
-            stacked = HostSetup.openStacked(new HostDirectory(dir), parent);
-        }
+        // The stacked host keeps its counters with its parent: the connection lives as long as it.
+        RpcTao parent = parentConnection();
+        OpenedHost stacked = HostSetup.openStacked(new HostDirectory(dir), parent);
         HostedPrograms programs = new HostedPrograms();
         programs.register(ProcessHandle.current().pid(), program);
         TaoRpcServer server = TaoRpcServer.start(temp.resolve("srv" + count++), stacked.host(), programs);
         RpcTao tao = RpcTao.connect(server.socketPath());
-        stacks.put(tao, new Stack(dir, program, List.of(tao, server, stacked)));
+        stacks.put(tao, new Stack(dir, program, List.of(tao, server, stacked, parent)));
         return tao;
     }
 

@@ -15,8 +15,10 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Deriver;
 import dev.cloudproxy.tao.keys.Verifier;
+import dev.cloudproxy.tao.seal.RollbackCounters;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -80,6 +82,12 @@ import tss.tpm.TPM_SE;
  * <p><b>Shared secrets</b> are derived from the TPM-sealed deriving key as in
  * {@link SealFormat#sharedSecret}.
  *
+ * <p><b>Rollback counters</b> ({@link #rollbackProtectedSeal}) are kept in {@value #COUNTERS_FILE}
+ * in this Tao's directory, encrypted under a key derived from the TPM-sealed deriving key, and
+ * rollback-protected blobs are sealed in {@link SealFormat} under that key (no TPM command per
+ * seal). <b>The table is not yet anchored in a TPM NV counter</b>: whoever can write the
+ * directory can put back an older copy with older blobs. It says so once per process.
+ *
  * <p>{@link #getRandomBytes} comes from the JDK's {@link SecureRandom} (one TPM command per 32
  * bytes would be slow); keys this class generates mix in the TPM's own random bytes.
  *
@@ -103,6 +111,11 @@ public final class TpmTao implements Tao, AutoCloseable {
     private static final int MAX_PCR = 23;
     private static final int TPM_CC_POLICY_PCR = 0x0000017f;
     private static final byte[] SEAL_SALT = "Tao TPM Seal V1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] ROLLBACK_SALT =
+            "Tao TPM Rollback State V1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** The file in a TPM Tao's directory that holds its rollback counter table. */
+    public static final String COUNTERS_FILE = "counters.tao";
 
     private final TpmConnection tpm;
     private final Path dir;
@@ -115,6 +128,8 @@ public final class TpmTao implements Tao, AutoCloseable {
     private final TPMT_PUBLIC akPublic;
     private final Prin root;
     private final Deriver deriver;
+    private final Crypter stateCrypter;
+    private final RollbackCounters counters;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private volatile Prin name;
@@ -145,6 +160,22 @@ public final class TpmTao implements Tao, AutoCloseable {
             this.deriver = Deriver.fromSecretKeyMaterial(secret);
         } finally {
             Arrays.fill(secret, (byte) 0);
+        }
+        byte[] stateKey = deriver.derive(ROLLBACK_SALT, new byte[0], Crypter.KEY_BYTES);
+        try {
+            this.stateCrypter = Crypter.fromSecretKeyMaterial(stateKey);
+        } finally {
+            Arrays.fill(stateKey, (byte) 0);
+        }
+        try {
+            this.counters = RollbackCounters.open(
+                    RollbackCounters.encryptedFile(dir.resolve(COUNTERS_FILE), stateCrypter, root))
+                    .warnOnFirstUse("the TPM Tao's rollback counters are not yet anchored in a TPM NV counter: "
+                            + "whoever can write its directory can put back an older counter table.");
+        } catch (IOException | TaoException | RuntimeException e) {
+            stateCrypter.close();
+            deriver.close();
+            throw e;
         }
     }
 
@@ -367,6 +398,26 @@ public final class TpmTao implements Tao, AutoCloseable {
         }
     }
 
+    @Override
+    public long initCounter(String label) throws IOException, TaoException {
+        return counters.init(name, label);
+    }
+
+    @Override
+    public long getCounter(String label) throws TaoException {
+        return counters.get(name, label);
+    }
+
+    @Override
+    public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, TaoException {
+        return counters.seal(stateCrypter, name, root, label, data, policy);
+    }
+
+    @Override
+    public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
+        return counters.unseal(stateCrypter, sealed, name, root);
+    }
+
     private Prin bound(int policyId) {
         return policyId == TpmSealFormat.POLICY_SELF ? name : root;
     }
@@ -494,6 +545,7 @@ public final class TpmTao implements Tao, AutoCloseable {
      */
     @Override
     public void close() {
+        stateCrypter.close();
         deriver.close();
         if (ownsConnection) {
             tpm.close();

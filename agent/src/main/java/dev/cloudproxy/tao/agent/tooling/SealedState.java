@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
+import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
@@ -7,6 +8,7 @@ import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.agent.tooling.SealedCodec.Type;
 import dev.cloudproxy.tao.agent.tooling.SealedCodec.Value;
 import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.seal.RollbackProtectedFile;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Field;
@@ -27,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * The {@code @TaoSealed} fields of one program: restored from one blob sealed to the program's
  * full Tao name ({@link Tao#SEAL_POLICY_SELF}), and sealed again into it when they change.
  *
+ * <p>The blob is rollback-protected ({@link Tao#rollbackProtectedSeal}, label {@value #LABEL}):
+ * an older copy of the file put back over a newer one is refused with the host's stale-state
+ * error, as unreadable state is. A file of the earlier, plain-sealed format is read once and
+ * rewritten protected. Deleting the file is not refused (the fields start from their initial
+ * values, with a warning on standard error); it cannot wind them back to an older saved value.
+ *
  * <p>The blob is unsealed once, in premain. If this program cannot open it (another program,
  * another host, a tampered file), every class with a sealed field fails to initialize with that
  * reason, and the file is never written: the program does not start afresh and overwrite state
@@ -35,6 +43,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class SealedState {
     static final String ANNOTATION = "dev.cloudproxy.tao.agent.api.TaoSealed";
+    /** The program's counter label for its sealed-state file. */
+    static final String LABEL = "tao.agent.sealed-state";
+    private static final int MAX_FILE_BYTES = SealedCodec.MAX_BYTES + 4096;
 
     private final Tao tao;
     private final Path file;
@@ -68,24 +79,13 @@ final class SealedState {
         byte[] plain = null;
         String unreadable = null;
         if (file != null) {
-            byte[] blob = null;
-            try {
-                blob = AtomicFiles.readAtMost(file, SealedCodec.MAX_BYTES + 4096 + 1);
-            } catch (NoSuchFileException absent) {
-                // first run: nothing to restore
-            }
-            if (blob != null) {
-                if (blob.length > SealedCodec.MAX_BYTES + 4096) {
-                    throw new IOException("sealed state " + file + " is too large");
-                }
+            if (Files.exists(file)) {
                 try {
-                    Unsealed u = tao.unseal(blob);
-                    if (!Tao.SEAL_POLICY_SELF.equals(u.policy())) {
-                        unreadable = "the state in " + file + " was not sealed to this program alone";
-                    } else {
-                        plain = u.data();
-                        stored.putAll(SealedCodec.decode(plain));
-                    }
+                    plain = open(tao, file);
+                    stored.putAll(SealedCodec.decode(plain));
+                } catch (StaleStateException e) {
+                    unreadable = "the state in " + file + " is an older copy than this program last saved ("
+                            + e.getMessage() + "): it was put back over newer state. It is left untouched";
                 } catch (UnsealException e) {
                     unreadable = "the state in " + file + " cannot be unsealed by this program: it belongs to"
                             + " another program (changed code or configuration), another host, or was altered."
@@ -95,9 +95,38 @@ final class SealedState {
                 } catch (TaoException e) {
                     unreadable = "the host refused to unseal " + file + ": " + e.getMessage();
                 }
+            } else if (savedBefore(tao)) {
+                System.err.println("tao-agent: the @TaoSealed state file " + file + " is missing although this"
+                        + " program saved state before: starting from the fields' initial values");
             }
         }
         return new SealedState(tao, file, inst, every, stored, plain, unreadable);
+    }
+
+    /** The plaintext of the state blob; one in the earlier, plain-sealed format is rewritten protected at once. */
+    private static byte[] open(Tao tao, Path file) throws IOException, TaoException, SealedStateException {
+        try (Unsealed u = RollbackProtectedFile.read(tao, file, LABEL, MAX_FILE_BYTES)) {
+            byte[] plain = u.data();
+            if (u.label().isEmpty()) {
+                SealedCodec.decode(plain); // never rewrite what does not parse
+                write(tao, file, plain);
+                System.err.println("tao-agent: rewrote the @TaoSealed state in " + file + " with rollback protection");
+            }
+            return plain;
+        }
+    }
+
+    private static void write(Tao tao, Path file, byte[] plain) throws IOException, TaoException {
+        AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
+        RollbackProtectedFile.write(tao, file, LABEL, plain);
+    }
+
+    private static boolean savedBefore(Tao tao) {
+        try {
+            return tao.initCounter(LABEL) > 0;
+        } catch (IOException | TaoException e) {
+            return false; // only decides whether to warn
+        }
     }
 
     /** Validates the class's sealed fields, sets their restored values and starts tracking them. */
@@ -201,14 +230,11 @@ final class SealedState {
         if (lastSealed != null && Arrays.equals(plain, lastSealed)) {
             return;
         }
-        byte[] blob;
         try {
-            blob = tao.seal(plain, Tao.SEAL_POLICY_SELF);
+            write(tao, file, plain);
         } catch (TaoException e) {
             throw new IOException("the host refused to seal the @TaoSealed state: " + e.getMessage());
         }
-        AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
-        AtomicFiles.writeOwnerOnly(file, blob);
         if (lastSealed != null) {
             Arrays.fill(lastSealed, (byte) 0);
         }
