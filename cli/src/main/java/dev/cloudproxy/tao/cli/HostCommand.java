@@ -331,12 +331,25 @@ final class HostCommand extends CommandGroup {
 
         private int serve(HostDirectory dir, HostConfig config) throws InputException {
             OpenedHost opened;
+            // A stacked host keeps its programs' counters with its parent, so a parent host (over
+            // RPC) stays connected while this host serves. A TPM parent is closed after opening: a
+            // host must not hold the TPM's one connection while it runs, so on a TPM-rooted host
+            // the counter calls fail closed for now (docs/host.md).
+            Tao keptParent = null;
             try {
                 if (config.type() == HostConfig.Type.STACKED) {
-                    Tao parent = connectParent(config.parent().orElseThrow(), dir);
+                    String spec = config.parent().orElseThrow();
+                    Tao parent = connectParent(spec, dir);
+                    boolean keep = !TpmParent.isSpec(spec);
                     try {
                         opened = HostSetup.openStacked(dir, parent);
-                    } finally {
+                    } catch (IOException | TaoException | RuntimeException e) {
+                        closeParent(parent);
+                        throw e;
+                    }
+                    if (keep) {
+                        keptParent = parent;
+                    } else {
                         closeParent(parent);
                     }
                 } else {
@@ -355,9 +368,11 @@ final class HostCommand extends CommandGroup {
                         programsAsHostUser ? ProgramUsers.hostUser() : HostService.defaultUsers());
             } catch (HostException e) {
                 opened.close();
+                closeParent(keptParent);
                 throw new InputException(e.getMessage());
             } catch (IOException e) {
                 opened.close();
+                closeParent(keptParent);
                 throw InputException.file("cannot start the host in " + dir.root(), dir.root(), e);
             }
             Thread hook = new Thread(() -> closeQuietly(service), "tao-host-shutdown");
@@ -371,6 +386,7 @@ final class HostCommand extends CommandGroup {
             } finally {
                 closeQuietly(service);
                 opened.close();
+                closeParent(keptParent);
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException e) {
