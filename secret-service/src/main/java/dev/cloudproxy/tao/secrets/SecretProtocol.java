@@ -200,6 +200,9 @@ public final class SecretProtocol {
     }
 
     private static ObjectName canonical(String text, String what) throws MalformedMessageException {
+        if (text.equals(ObjectName.ROOT.value())) {
+            return ObjectName.ROOT;   // the master key, as a protector of zone keys
+        }
         try {
             ObjectName name = ObjectName.of(text);
             if (!name.value().equals(text)) {
