@@ -4,6 +4,8 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.channel.PeerRefusedException;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.RevocationChecker;
+import dev.cloudproxy.tao.channel.RevocationUnknownException;
+import dev.cloudproxy.tao.channel.RevokedCertificateException;
 import dev.cloudproxy.tao.channel.TaoChannel;
 import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.channel.TaoListener;
@@ -26,6 +28,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -41,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The secret service: serves READ / WRITE / CREATE / DELETE / ROTATE of its
@@ -52,7 +56,8 @@ import javax.net.ssl.SSLException;
  *   <li><b>Identity from the channel only.</b> The requester is the Tao channel's verified peer
  *       (its program certificate, chained to the policy certificate, checked against the CRL when
  *       a {@link RevocationChecker} is set: a revoked program cannot connect, so it can fetch
- *       nothing, new epochs included). Nothing in a request names its sender.
+ *       nothing, new epochs included; the certificate is checked again before each request, so a
+ *       program revoked while connected is refused from its next request on). Nothing in a request names its sender.
  *   <li><b>Every operation is authorized before it touches an object</b>, on the exact (name,
  *       epoch) it acts on: by the signed directive the request presents, through the one
  *       {@link DirectiveVerifier} with the channel's peer as the requester (a directive replayed
@@ -87,6 +92,7 @@ public final class SecretService implements AutoCloseable {
     private final Clock clock;
     private final TaoListener listener;
     private final Duration idleTimeout;
+    private final Optional<RevocationChecker> revocation;
     private final int maxPerPeer;
     private final Semaphore permits;
     private final Map<Prin, Integer> perPeer = new HashMap<>();
@@ -105,6 +111,7 @@ public final class SecretService implements AutoCloseable {
         this.clock = b.clock;
         this.listener = listener;
         this.idleTimeout = b.idleTimeout;
+        this.revocation = b.revocation;
         this.maxPerPeer = b.maxConnectionsPerPeer;
         this.permits = new Semaphore(b.maxConnections);
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "secret-service-connection"));
@@ -311,6 +318,17 @@ public final class SecretService implements AutoCloseable {
                 }
                 SecretResponse response;
                 boolean keepOpen = true;
+                Optional<String> revoked = revokedNow(channel);
+                if (revoked.isPresent()) {
+                    // Checked per request as well as at the handshake: a program revoked while its
+                    // channel is open fetches nothing more (no new epoch) over that channel.
+                    Arrays.fill(bytes, (byte) 0);
+                    auditQuietly(peer, null, "-", SecretAudit.Decision.DENIED, revoked.get());
+                    response = SecretResponse.refused(SecretResponse.Status.DENIED, revoked.get());
+                    byte[] answer = SecretProtocol.encodeResponse(response);
+                    channel.send(answer);
+                    return;
+                }
                 try (SecretRequest request = SecretProtocol.parseRequest(bytes)) {
                     response = handle(peer, request);
                 } catch (MalformedMessageException e) {
@@ -336,6 +354,23 @@ public final class SecretService implements AutoCloseable {
             LOG.log(System.Logger.Level.DEBUG, "connection from {0} ended: {1}", peer, e.toString());
         } finally {
             release(channel);
+        }
+    }
+
+    /** Why the channel's peer certificate may no longer be served, if it may not. */
+    private Optional<String> revokedNow(TaoChannel channel) {
+        if (revocation.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            revocation.get().check((X509Certificate) channel.session().getPeerCertificates()[0]);
+            return Optional.empty();
+        } catch (RevokedCertificateException e) {
+            return Optional.of("the requester's certificate is revoked");
+        } catch (RevocationUnknownException e) {
+            return Optional.of("the revocation status of the requester is unknown");
+        } catch (SSLPeerUnverifiedException | RuntimeException e) {
+            return Optional.of("the requester's certificate cannot be checked");
         }
     }
 
