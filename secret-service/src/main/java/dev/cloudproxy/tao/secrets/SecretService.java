@@ -567,6 +567,11 @@ public final class SecretService implements AutoCloseable {
         return t;
     }
 
+    /** Waits until {@link #close()} has been called and the acceptor has stopped. */
+    public void awaitClosed() throws InterruptedException {
+        acceptor.join();
+    }
+
     /** Stops accepting, closes every channel and waits for their threads. Idempotent. */
     @Override
     public void close() throws IOException {
