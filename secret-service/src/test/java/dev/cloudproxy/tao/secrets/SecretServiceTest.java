@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.auth.AuthText;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinExt;
@@ -244,6 +245,32 @@ class SecretServiceTest {
         // And a new channel is refused at the handshake.
         assertThrows(IOException.class, () -> client(service, a).readNewest(FOLDER));
         assertThat(audit()).contains("the requester's certificate is revoked");
+    }
+
+    @Test
+    void service_datalogRuleForAFamily_grantsEveryMemberAndStopsWhenOneIsRetracted() throws Exception {
+        ProtectedObjects objects = objectsWithKeys(host);
+        SecretService service = start(objects);
+        guard.addRule("forall P: forall E: CustomerApp(P) and FolderEpoch(E) implies Authorized(P, \"Read\", \""
+                + FOLDER + "\", E)");
+        guard.addRule("FolderEpoch(\"1\")");
+        guard.addRule("CustomerApp(" + AuthText.print(a.principal()) + ")");
+        guard.addRule("CustomerApp(" + AuthText.print(b.principal()) + ")");
+        SecretServiceClient clientA = client(service, a);
+        SecretServiceClient clientB = client(service, b);
+        assertThat(content(clientA.readNewest(FOLDER))).isEqualTo(content(clientB.readNewest(FOLDER)));
+        assertThat(assertThrows(SecretRefusedException.class, () -> client(service, c).readNewest(FOLDER)).status())
+                .isEqualTo(SecretResponse.Status.DENIED);
+
+        // The operator rotates, publishes the new epoch to the family and retracts A: B gets epoch 2, A does not.
+        objects.rotate(FOLDER, Validity.UNBOUNDED);
+        guard.addRule("FolderEpoch(\"2\")");
+        guard.retractRule("CustomerApp(" + AuthText.print(a.principal()) + ")");
+        try (ObjectMaterial second = clientB.readNewest(FOLDER)) {
+            assertThat(second.info().id().epoch()).isEqualTo(2);
+        }
+        assertThat(assertThrows(SecretRefusedException.class, () -> clientA.readNewest(FOLDER)).status())
+                .isEqualTo(SecretResponse.Status.DENIED);
     }
 
     private byte[] crl() {
