@@ -62,11 +62,11 @@ public final class SecretAudit implements Closeable {
         return file;
     }
 
-    /** Writes and flushes one record. */
+    /** Writes and flushes one record; {@code op} is {@code null} for a connection refused before any request. */
     public synchronized void record(Instant time, Prin peer, SecretOp op, String object, Decision decision, Basis basis,
             String reason) throws IOException {
         String line = time.getEpochSecond() + "\t" + field(peer == null ? "-" : peer.toString(), MAX_PEER_CHARS) + "\t"
-                + op + "\t" + field(object, 512) + "\t" + decision + "\t" + basis + "\t"
+                + (op == null ? "-" : op) + "\t" + field(object, 512) + "\t" + decision + "\t" + basis + "\t"
                 + field(reason, SecretResponse.MAX_REASON) + "\n";
         out.write(line.getBytes(StandardCharsets.US_ASCII));
         out.flush();

@@ -153,6 +153,11 @@ public final class SecretRequest implements AutoCloseable, Destroyable {
         return Optional.ofNullable(protector);
     }
 
+    /** Whether the request presents a directive. */
+    public boolean hasDirective() {
+        return directive != null;
+    }
+
     /** A copy of the presented directive, if any. */
     public Optional<byte[]> directive() {
         return directive == null ? Optional.empty() : Optional.of(directive.clone());

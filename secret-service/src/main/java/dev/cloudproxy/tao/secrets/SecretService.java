@@ -515,7 +515,7 @@ public final class SecretService implements AutoCloseable {
     }
 
     private static SecretAudit.Basis basis(SecretRequest request) {
-        return request.directive().isPresent() ? SecretAudit.Basis.DIRECTIVE : SecretAudit.Basis.GUARD;
+        return request.hasDirective() ? SecretAudit.Basis.DIRECTIVE : SecretAudit.Basis.GUARD;
     }
 
     private void record(Prin peer, SecretOp op, String object, SecretAudit.Decision decision, SecretAudit.Basis basis,
