@@ -31,6 +31,7 @@ import java.net.SocketTimeoutException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -98,7 +99,13 @@ public final class SecretService implements AutoCloseable {
     private final Map<Prin, Integer> perPeer = new HashMap<>();
     private final Set<TaoChannel> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService workers;
-    private final Thread acceptor;
+    /**
+     * Several threads accept at once because {@link TaoListener#accept()} runs the handshake: a
+     * peer that stalls its handshake holds one of them for the handshake timeout, not the service.
+     */
+    static final int ACCEPTORS = 4;
+
+    private final List<Thread> acceptors = new ArrayList<>();
     private final Object mutations = new Object();
     private volatile boolean closed;
 
@@ -115,7 +122,9 @@ public final class SecretService implements AutoCloseable {
         this.maxPerPeer = b.maxConnectionsPerPeer;
         this.permits = new Semaphore(b.maxConnections);
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "secret-service-connection"));
-        this.acceptor = daemon(this::acceptLoop, "secret-service-accept");
+        for (int i = 0; i < ACCEPTORS; i++) {
+            acceptors.add(daemon(this::acceptLoop, "secret-service-accept-" + i));
+        }
     }
 
     /**
@@ -230,7 +239,7 @@ public final class SecretService implements AutoCloseable {
                 throw e;
             }
             SecretService service = new SecretService(this, listener, trail);
-            service.acceptor.start();
+            service.acceptors.forEach(Thread::start);
             return service;
         }
     }
@@ -567,9 +576,11 @@ public final class SecretService implements AutoCloseable {
         return t;
     }
 
-    /** Waits until {@link #close()} has been called and the acceptor has stopped. */
+    /** Waits until {@link #close()} has been called and the acceptors have stopped. */
     public void awaitClosed() throws InterruptedException {
-        acceptor.join();
+        for (Thread t : acceptors) {
+            t.join();
+        }
     }
 
     /** Stops accepting, closes every channel and waits for their threads. Idempotent. */
@@ -583,7 +594,9 @@ public final class SecretService implements AutoCloseable {
         open.forEach(SecretService::closeQuietly);
         workers.shutdown();
         try {
-            acceptor.join(TimeUnit.SECONDS.toMillis(5));
+            for (Thread t : acceptors) {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            }
             workers.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

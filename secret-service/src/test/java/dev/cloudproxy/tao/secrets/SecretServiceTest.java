@@ -273,6 +273,26 @@ class SecretServiceTest {
                 .isEqualTo(SecretResponse.Status.DENIED);
     }
 
+    @Test
+    void service_peersStallingTheirHandshakes_doNotHoldUpAnotherProgram() throws Exception {
+        SecretService service = start(objectsWithKeys(host));
+        guard.authorize(a.principal(), "Read", List.of(FOLDER.value(), "1"));
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            // Fewer stallers than acceptors: each holds one acceptor in its handshake, silent.
+            for (int i = 0; i < SecretService.ACCEPTORS - 1; i++) {
+                stalled.add(new java.net.Socket(InetAddress.getLoopbackAddress(), service.address().getPort()));
+            }
+            long start = System.nanoTime();
+            assertThat(content(client(service, a).readNewest(FOLDER))).hasSize(32);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TaoChannels.DEFAULT_HANDSHAKE_TIMEOUT);
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
     private byte[] crl() {
         Instant now = Instant.now();
         List<RevocationList.Entry> entries = revoked.stream().map(s -> new RevocationList.Entry(s, now)).toList();
