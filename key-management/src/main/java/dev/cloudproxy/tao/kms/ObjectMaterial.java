@@ -21,6 +21,15 @@ public final class ObjectMaterial implements AutoCloseable, Destroyable {
         this.material = Objects.requireNonNull(material, "material");
     }
 
+    /**
+     * Material that arrived by another path than this program's own chain (the secret service's
+     * answer, a peer's disclosure); takes ownership of {@code material}. Its holder vouches for
+     * it: the chain's checks were made by whoever read it from its store.
+     */
+    public static ObjectMaterial received(ObjectInfo info, byte[] material) {
+        return new ObjectMaterial(info, material);
+    }
+
     /** Which object and epoch this is, its type, status and window. */
     public ObjectInfo info() {
         return info;
