@@ -94,7 +94,7 @@ public final class TpmParent {
             TpmTao tao = createWithPcrs.isPresent()
                     ? TpmTao.create(tpm, stateDir, createWithPcrs.get())
                     : TpmTao.open(tpm, stateDir);
-            return tao.owningConnection();
+            return tao.owningConnection(() -> connect(spec));
         } catch (IOException | TaoException | RuntimeException e) {
             tpm.close();
             throw e;
