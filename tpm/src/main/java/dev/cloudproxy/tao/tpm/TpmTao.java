@@ -117,8 +117,10 @@ public final class TpmTao implements Tao, AutoCloseable {
     private static final byte[] ROLLBACK_SALT =
             "Tao TPM Rollback State V1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** The file in a TPM Tao's directory that holds its rollback counter table. */
-    public static final String COUNTERS_FILE = "counters.tao";
+    /** The file in a TPM Tao's directory that holds its rollback counter table, anchored in an NV counter. */
+    public static final String COUNTERS_FILE = "counters.nv";
+    /** Where a TPM Tao made before anchoring (state version 1) kept its table; moved once, then deleted. */
+    private static final String UNANCHORED_COUNTERS_FILE = "counters.tao";
 
     private final TpmConnection tpm;
     private final Object reconnectLock = new Object();
@@ -190,8 +192,11 @@ public final class TpmTao implements Tao, AutoCloseable {
      */
     private RollbackCounters openCounters(State state, long freshCounter) throws IOException, TaoException {
         Path file = dir.resolve(COUNTERS_FILE);
+        Path unanchored = dir.resolve(UNANCHORED_COUNTERS_FILE);
         if (state.nvIndex() == 0) {
-            byte[] table = RollbackCounters.encryptedFile(file, stateCrypter, root).load();
+            // Until the state names the NV index, the old table stays where it was: a crash here
+            // leaves a version 1 Tao to move again (and an unused NV index behind).
+            byte[] table = RollbackCounters.encryptedFile(unanchored, stateCrypter, root).load();
             NvCounter nv = defineCounter(tpm);
             AnchoredCounterStore store = new AnchoredCounterStore(file, stateCrypter, root, nv.index(), this::withTpm);
             store.startAt(nv.read());
@@ -202,10 +207,12 @@ public final class TpmTao implements Tao, AutoCloseable {
             }
             State anchored = state.withIndex(nv.index());
             AtomicFiles.writeOwnerOnly(dir.resolve(STATE_FILE), anchored.encode());
+            Files.deleteIfExists(unanchored);
             System.getLogger(TpmTao.class.getName()).log(System.Logger.Level.INFO, "anchored the TPM Tao's counter table "
                     + "in " + dir + " in the NV counter 0x" + Integer.toHexString(nv.index()));
             return RollbackCounters.open(store);
         }
+        Files.deleteIfExists(unanchored); // left by a move cut after the state was rewritten; never read again
         AnchoredCounterStore store = new AnchoredCounterStore(file, stateCrypter, root, state.nvIndex(), this::withTpm);
         if (freshCounter >= 0) {
             store.startAt(freshCounter);

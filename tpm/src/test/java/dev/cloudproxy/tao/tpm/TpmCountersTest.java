@@ -124,7 +124,7 @@ class TpmCountersTest {
         byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4);
         v1[4] = 1;
         Files.write(stateFile, v1);
-        Files.delete(taoDir().resolve(TpmTao.COUNTERS_FILE));
+        Files.delete(taoDir().resolve(TpmTao.COUNTERS_FILE)); // a version 1 Tao that never used a counter
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
             assertThat(tao.counterIndex()).isNotZero();
             byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
@@ -132,6 +132,7 @@ class TpmCountersTest {
             NvCounter.open(tpm, before).undefine();
         }
         assertThat(Files.readAllBytes(stateFile)[4]).isEqualTo((byte) 2);
+        assertThat(taoDir().resolve("counters.tao")).doesNotExist();
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
             assertThat(tao.getCounter(LABEL)).isEqualTo(1);
         }
