@@ -75,11 +75,12 @@ class TpmHostCommandTest {
     }
 
     @Test
-    void programOfATpmRootedDaemon_getsRollbackProtectedSealAndUnseal_whileOthersUseTheTpm() throws Exception {
+    void programOfATpmRootedDaemon_getsRollbackProtectedSealAndUnseal_whileOthersUseTheTpm_andAnOlderHostDirectoryIsRefused() throws Exception {
         try (Swtpm swtpm = Swtpm.start()) {
             Result init = tao("host", "init", "--root", "--tpm2", "--tpm-simulator", "127.0.0.1:" + swtpm.port(),
                     "--tpm-pcrs", "0,7,23");
             assertThat(init.status()).as(init.err()).isEqualTo(TaoCli.EXIT_OK);
+            copyTree(dir().root(), tmp.resolve("snapshot"));
             Result start = tao("host", "start", "--programs-as-host-user");
             assertThat(start.status()).as(start.err()).isEqualTo(TaoCli.EXIT_OK);
             Optional<ProcessHandle> daemon = HostCommand.readPid(dir()).flatMap(ProcessHandle::of);
@@ -101,6 +102,33 @@ class TpmHostCommandTest {
                 assertThat(stop.status()).as(stop.err()).isEqualTo(TaoCli.EXIT_OK);
             } finally {
                 daemon.ifPresent(ProcessHandle::destroyForcibly);
+            }
+            // The whole host directory put back from before: the TPM's NV counter has moved on.
+            deleteTree(dir().root());
+            copyTree(tmp.resolve("snapshot"), dir().root());
+            Result refused = tao("host", "start", "--foreground");
+            assertThat(refused.status()).as(refused.err()).isEqualTo(TaoCli.EXIT_INPUT);
+            assertThat(refused.err()).contains("stale state: counter ");
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (Files.isRegularFile(p)) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
             }
         }
     }
