@@ -17,6 +17,7 @@ import dev.cloudproxy.tao.proto.TaoAdminProtos.AdminProgram;
 import dev.cloudproxy.tao.rpc.RpcTao;
 import dev.cloudproxy.tao.tpm.TpmConnection;
 import dev.cloudproxy.tao.tpm.TpmParent;
+import dev.cloudproxy.tao.tpm.TpmTao;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -331,27 +332,25 @@ final class HostCommand extends CommandGroup {
 
         private int serve(HostDirectory dir, HostConfig config) throws InputException {
             OpenedHost opened;
-            // A stacked host keeps its programs' counters with its parent, so a parent host (over
-            // RPC) stays connected while this host serves. A TPM parent is closed after opening: a
-            // host must not hold the TPM's one connection while it runs, so on a TPM-rooted host
-            // the counter calls fail closed for now (docs/host.md).
+            // A stacked host keeps its programs' counters with its parent, so the parent stays
+            // while this host serves. A TPM parent releases its connection first and reconnects
+            // only to commit a counter change: a host must not hold the TPM's one connection
+            // (swtpm, /dev/tpm0) while it runs.
             Tao keptParent = null;
             try {
                 if (config.type() == HostConfig.Type.STACKED) {
                     String spec = config.parent().orElseThrow();
                     Tao parent = connectParent(spec, dir);
-                    boolean keep = !TpmParent.isSpec(spec);
                     try {
                         opened = HostSetup.openStacked(dir, parent);
                     } catch (IOException | TaoException | RuntimeException e) {
                         closeParent(parent);
                         throw e;
                     }
-                    if (keep) {
-                        keptParent = parent;
-                    } else {
-                        closeParent(parent);
+                    if (parent instanceof TpmTao tpmParent) {
+                        tpmParent.releaseConnection();
                     }
+                    keptParent = parent;
                 } else {
                     try (Password pw = passwords.forExistingKeys(io, "the host in " + dir.root())) {
                         opened = HostSetup.openRoot(dir, pw.chars());

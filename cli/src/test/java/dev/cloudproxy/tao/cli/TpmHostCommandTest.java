@@ -8,6 +8,7 @@ import dev.cloudproxy.tao.tpm.Swtpm;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -70,6 +71,65 @@ class TpmHostCommandTest {
             assertThat(refused.status()).isEqualTo(TaoCli.EXIT_INPUT);
             assertThat(refused.err()).contains("PCR 23 holds another measurement");
             assertThat(Files.exists(dir().adminSocket())).isFalse();
+        }
+    }
+
+    @Test
+    void programOfATpmRootedDaemon_getsRollbackProtectedSealAndUnseal_whileOthersUseTheTpm_andAnOlderHostDirectoryIsRefused() throws Exception {
+        try (Swtpm swtpm = Swtpm.start()) {
+            Result init = tao("host", "init", "--root", "--tpm2", "--tpm-simulator", "127.0.0.1:" + swtpm.port(),
+                    "--tpm-pcrs", "0,7,23");
+            assertThat(init.status()).as(init.err()).isEqualTo(TaoCli.EXIT_OK);
+            copyTree(dir().root(), tmp.resolve("snapshot"));
+            Result start = tao("host", "start", "--programs-as-host-user");
+            assertThat(start.status()).as(start.err()).isEqualTo(TaoCli.EXIT_OK);
+            Optional<ProcessHandle> daemon = HostCommand.readPid(dir()).flatMap(ProcessHandle::of);
+            try {
+                // A script that execs the JVM keeps its process id, so the host knows it by the script.
+                String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                Path script = tmp.resolve("probe.sh");
+                Files.writeString(script, "#!/bin/sh\nexec '" + javaCommand + "' -Xshare:auto -cp '"
+                        + System.getProperty("java.class.path") + "' " + RollbackProbeMain.class.getName() + "\n");
+                Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+                for (int run = 0; run < 2; run++) {
+                    Result probe = tao("run", script.toString());
+                    assertThat(probe.status()).as(probe.out() + probe.err()).isZero();
+                    assertThat(probe.out()).startsWith("ok ").contains("stale state: counter ");
+                    // Between commits the host holds no TPM connection: another client gets swtpm.
+                    assertThat(swtpm.tpm2Tools("tpm2_pcrread", "sha256:23")).contains("23:");
+                }
+                Result stop = tao("host", "stop");
+                assertThat(stop.status()).as(stop.err()).isEqualTo(TaoCli.EXIT_OK);
+            } finally {
+                daemon.ifPresent(ProcessHandle::destroyForcibly);
+            }
+            // The whole host directory put back from before: the TPM's NV counter has moved on.
+            deleteTree(dir().root());
+            copyTree(tmp.resolve("snapshot"), dir().root());
+            Result refused = tao("host", "start", "--foreground");
+            assertThat(refused.status()).as(refused.err()).isEqualTo(TaoCli.EXIT_INPUT);
+            assertThat(refused.err()).contains("stale state: counter ");
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (Files.isRegularFile(p)) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -53,6 +53,9 @@ public final class TpmConnection implements AutoCloseable {
     private static final int HANDLES_HMAC_SESSION = 0x02000000;
     private static final int HANDLES_POLICY_SESSION = 0x03000000;
 
+    /** Commands sent by every connection of this process (a diagnostic, e.g. TPM commands per 1,000 seals). */
+    private static final java.util.concurrent.atomic.LongAdder COMMANDS = new java.util.concurrent.atomic.LongAdder();
+
     private final Tpm tpm;
     private final TpmDevice device;
     private final String description;
@@ -114,6 +117,7 @@ public final class TpmConnection implements AutoCloseable {
                 throw new IOException("TPM connection closed");
             }
             tpm._allowErrors();
+            COMMANDS.increment();
             T result;
             try {
                 result = command.run(tpm);
@@ -130,6 +134,14 @@ public final class TpmConnection implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * How many TPM commands every connection of this process has sent so far (for measuring, not
+     * for decisions: other threads may be sending too).
+     */
+    public static long commandsSent() {
+        return COMMANDS.sum();
     }
 
     /** Runs {@code work} holding this connection, so loaded handles stay valid throughout. */

@@ -76,8 +76,9 @@ public final class TpmParent {
      * {@link TpmTao#HOST_PCR} with {@link TpmConnection#extendPcrOnce}, and then creates a TPM Tao
      * in {@code stateDir} covering {@code createWithPcrs} (which must include the host PCR) or, if
      * that is empty, opens the one there. The Tao owns the connection: closing it closes the
-     * connection, so a host that only needs its parent while it opens frees the TPM (swtpm serves
-     * one client at a time).
+     * connection; {@link TpmTao#releaseConnection} closes it too but keeps the Tao, which then
+     * reconnects to this spec only to commit a counter change, so a host keeps its parent while it
+     * serves without holding the TPM (swtpm serves one client at a time).
      *
      * @throws TaoException if the host PCR holds another measurement, or the Tao's keys do not
      *     unseal (another TPM, or the PCRs changed since it was made)
@@ -94,7 +95,7 @@ public final class TpmParent {
             TpmTao tao = createWithPcrs.isPresent()
                     ? TpmTao.create(tpm, stateDir, createWithPcrs.get())
                     : TpmTao.open(tpm, stateDir);
-            return tao.owningConnection();
+            return tao.owningConnection(() -> connect(spec));
         } catch (IOException | TaoException | RuntimeException e) {
             tpm.close();
             throw e;

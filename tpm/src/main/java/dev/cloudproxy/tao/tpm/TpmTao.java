@@ -83,10 +83,13 @@ import tss.tpm.TPM_SE;
  * {@link SealFormat#sharedSecret}.
  *
  * <p><b>Rollback counters</b> ({@link #rollbackProtectedSeal}) are kept in {@value #COUNTERS_FILE}
- * in this Tao's directory, encrypted under a key derived from the TPM-sealed deriving key, and
- * rollback-protected blobs are sealed in {@link SealFormat} under that key (no TPM command per
- * seal). <b>The table is not yet anchored in a TPM NV counter</b>: whoever can write the
- * directory can put back an older copy with older blobs. It says so once per process.
+ * in this Tao's directory, encrypted under a key derived from the TPM-sealed deriving key and
+ * anchored in a TPM NV counter of this Tao (its index is in the state): each change of the table
+ * costs one {@code TPM2_NV_Increment}, and a table older than the NV counter is refused when the
+ * Tao opens ({@link AnchoredCounterStore} states the commit protocol and its crash window).
+ * Rollback-protected blobs are sealed in {@link SealFormat} under that key (no other TPM command
+ * per seal). After {@link #releaseConnection}, the Tao connects to the TPM only for those
+ * increments, so a host can keep it while it serves without holding the TPM.
  *
  * <p>{@link #getRandomBytes} comes from the JDK's {@link SecureRandom} (one TPM command per 32
  * bytes would be slow); keys this class generates mix in the TPM's own random bytes.
@@ -106,7 +109,7 @@ public final class TpmTao implements Tao, AutoCloseable {
     public static final int HOST_PCR = 23;
 
     private static final byte[] STATE_MAGIC = {'T', 'A', 'O', 'T'};
-    private static final int STATE_VERSION = 1;
+    private static final int STATE_VERSION = 2;
     private static final int MAX_STATE_BYTES = 4096;
     private static final int MAX_PCR = 23;
     private static final int TPM_CC_POLICY_PCR = 0x0000017f;
@@ -114,10 +117,15 @@ public final class TpmTao implements Tao, AutoCloseable {
     private static final byte[] ROLLBACK_SALT =
             "Tao TPM Rollback State V1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** The file in a TPM Tao's directory that holds its rollback counter table. */
-    public static final String COUNTERS_FILE = "counters.tao";
+    /** The file in a TPM Tao's directory that holds its rollback counter table, anchored in an NV counter. */
+    public static final String COUNTERS_FILE = "counters.nv";
+    /** Where a TPM Tao made before anchoring (state version 1) kept its table; moved once, then deleted. */
+    private static final String UNANCHORED_COUNTERS_FILE = "counters.tao";
 
     private final TpmConnection tpm;
+    private final Object reconnectLock = new Object();
+    private volatile TpmConnector connector;
+    private volatile boolean released;
     private final Path dir;
     private final List<Integer> pcrList;
     private final byte[] akUnique;
@@ -135,7 +143,8 @@ public final class TpmTao implements Tao, AutoCloseable {
     private volatile Prin name;
     private volatile boolean ownsConnection;
 
-    private TpmTao(TpmConnection tpm, Path dir, State state, Clock clock) throws IOException, TaoException {
+    private TpmTao(TpmConnection tpm, Path dir, State state, Clock clock, long freshCounter)
+            throws IOException, TaoException {
         this.tpm = tpm;
         this.dir = dir;
         this.clock = clock;
@@ -168,14 +177,109 @@ public final class TpmTao implements Tao, AutoCloseable {
             Arrays.fill(stateKey, (byte) 0);
         }
         try {
-            this.counters = RollbackCounters.open(
-                    RollbackCounters.encryptedFile(dir.resolve(COUNTERS_FILE), stateCrypter, root))
-                    .warnOnFirstUse("the TPM Tao's rollback counters are not yet anchored in a TPM NV counter: "
-                            + "whoever can write its directory can put back an older counter table.");
+            this.counters = openCounters(state, freshCounter);
         } catch (IOException | TaoException | RuntimeException e) {
             stateCrypter.close();
             deriver.close();
             throw e;
+        }
+    }
+
+    /**
+     * The counter table: a new Tao's empty one ({@code freshCounter} is its just-defined NV
+     * counter's value), the anchored one, or (a Tao made before anchoring, state version 1) the
+     * unanchored one moved under a new NV counter once.
+     */
+    private RollbackCounters openCounters(State state, long freshCounter) throws IOException, TaoException {
+        Path file = dir.resolve(COUNTERS_FILE);
+        Path unanchored = dir.resolve(UNANCHORED_COUNTERS_FILE);
+        if (state.nvIndex() == 0) {
+            // Until the state names the NV index, the old table stays where it was: a crash here
+            // leaves a version 1 Tao to move again (and an unused NV index behind).
+            byte[] table = RollbackCounters.encryptedFile(unanchored, stateCrypter, root).load();
+            NvCounter nv = defineCounter(tpm);
+            AnchoredCounterStore store = new AnchoredCounterStore(file, stateCrypter, root, nv.index(), this::withTpm);
+            store.startAt(nv.read());
+            if (table == null) {
+                RollbackCounters.empty(store).persist();
+            } else {
+                store.save(table);
+            }
+            State anchored = state.withIndex(nv.index());
+            AtomicFiles.writeOwnerOnly(dir.resolve(STATE_FILE), anchored.encode());
+            Files.deleteIfExists(unanchored);
+            System.getLogger(TpmTao.class.getName()).log(System.Logger.Level.INFO, "anchored the TPM Tao's counter table "
+                    + "in " + dir + " in the NV counter 0x" + Integer.toHexString(nv.index()));
+            return RollbackCounters.open(store);
+        }
+        Files.deleteIfExists(unanchored); // left by a move cut after the state was rewritten; never read again
+        AnchoredCounterStore store = new AnchoredCounterStore(file, stateCrypter, root, state.nvIndex(), this::withTpm);
+        if (freshCounter >= 0) {
+            store.startAt(freshCounter);
+            RollbackCounters empty = RollbackCounters.empty(store);
+            empty.persist();
+            return empty;
+        }
+        return RollbackCounters.open(store);
+    }
+
+    /** Defines an NV counter at a random free index of the owner's range. */
+    private static NvCounter defineCounter(TpmConnection tpm) throws IOException, TaoException {
+        SecureRandom r = new SecureRandom();
+        int span = NvCounter.LAST_OWNER_INDEX - NvCounter.FIRST_OWNER_INDEX + 1;
+        for (int attempt = 0; ; attempt++) {
+            int index = NvCounter.FIRST_OWNER_INDEX + r.nextInt(span);
+            try {
+                return NvCounter.define(tpm, index);
+            } catch (TpmCommandException e) {
+                if (!"NV_DEFINED".equals(e.responseCode()) || attempt >= 15) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs NV work on the TPM: on this Tao's connection, or, after {@link #releaseConnection}, on
+     * a fresh connection made for it and closed right after (one at a time).
+     */
+    private <T> T withTpm(AnchoredCounterStore.WithTpm<T> work) throws IOException, TaoException {
+        if (!released) {
+            return work.run(tpm);
+        }
+        synchronized (reconnectLock) {
+            try (TpmConnection fresh = connector.connect()) {
+                return work.run(fresh);
+            }
+        }
+    }
+
+    /** How to reach this Tao's TPM again after {@link #releaseConnection}. */
+    @FunctionalInterface
+    public interface TpmConnector {
+        /** A new connection to the same TPM. */
+        TpmConnection connect() throws IOException, TaoException;
+    }
+
+    /**
+     * Closes this Tao's TPM connection and from then on connects to the TPM only to commit a
+     * change of the counter table (a connection per commit, closed right after), so a host can
+     * keep this Tao as its parent while it serves without holding the TPM (swtpm, and
+     * {@code /dev/tpm0}, serve one client at a time). Afterwards the counter calls and
+     * {@link #rollbackProtectedSeal}/{@link #rollbackProtectedUnseal} work, the calls that need the
+     * TPM for anything else ({@link #seal}, {@link #unseal}, {@link #attest}) fail with an
+     * {@link IOException}; names and shared secrets are unchanged.
+     *
+     * @throws IllegalStateException if this Tao does not know how to reconnect (it was not opened
+     *     by {@link TpmParent#open})
+     */
+    public void releaseConnection() {
+        if (connector == null) {
+            throw new IllegalStateException("this TPM Tao cannot reconnect: it was not opened through TpmParent");
+        }
+        synchronized (reconnectLock) {
+            released = true;
+            tpm.close();
         }
     }
 
@@ -194,15 +298,17 @@ public final class TpmTao implements Tao, AutoCloseable {
         byte[] unique = mixedRandom(tpm, new SecureRandom());
         byte[] secret = mixedRandom(tpm, new SecureRandom());
         State state;
+        NvCounter nv;
         try {
             byte[][] sealed = sealSecret(tpm, pcrPolicy(now), secret);
-            state = new State(list, unique, sealed[0], sealed[1]);
+            nv = defineCounter(tpm);
+            state = new State(list, unique, sealed[0], sealed[1], nv.index());
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
         AtomicFiles.createPrivateDirectories(dir);
         AtomicFiles.writeOwnerOnly(dir.resolve(STATE_FILE), state.encode());
-        return new TpmTao(tpm, dir, state, Clock.systemUTC());
+        return new TpmTao(tpm, dir, state, Clock.systemUTC(), nv.read());
     }
 
     /**
@@ -214,7 +320,7 @@ public final class TpmTao implements Tao, AutoCloseable {
     public static TpmTao open(TpmConnection tpm, Path dir) throws IOException, TaoException {
         Objects.requireNonNull(tpm, "tpm");
         byte[] bytes = AtomicFiles.readAtMost(dir.resolve(STATE_FILE), MAX_STATE_BYTES);
-        return new TpmTao(tpm, dir, State.decode(bytes), Clock.systemUTC());
+        return new TpmTao(tpm, dir, State.decode(bytes), Clock.systemUTC(), -1);
     }
 
     /** Whether {@code dir} holds a TPM Tao's state. */
@@ -533,10 +639,19 @@ public final class TpmTao implements Tao, AutoCloseable {
         return TPM_HANDLE.from(TPM_RH.OWNER);
     }
 
-    /** This Tao, now owning its connection: {@link #close} closes the connection too. */
-    TpmTao owningConnection() {
+    /**
+     * This Tao, now owning its connection ({@link #close} closes it too) and able to reconnect
+     * with {@code connector} after {@link #releaseConnection}.
+     */
+    TpmTao owningConnection(TpmConnector connector) {
         ownsConnection = true;
+        this.connector = Objects.requireNonNull(connector, "connector");
         return this;
+    }
+
+    /** The NV index anchoring the counter table. */
+    int counterIndex() throws IOException, TaoException {
+        return State.decode(AtomicFiles.readAtMost(dir.resolve(STATE_FILE), MAX_STATE_BYTES)).nvIndex();
     }
 
     /**
@@ -557,8 +672,16 @@ public final class TpmTao implements Tao, AutoCloseable {
         return "TpmTao[" + name + "]";
     }
 
-    /** The state file: {@code "TAOT" | 1 | u8 n | n PCR indices | 32-byte AK unique | u16 len | public | u16 len | private}. */
-    private record State(List<Integer> pcrs, byte[] akUnique, byte[] sealedPublic, byte[] sealedPrivate) {
+    /**
+     * The state file: {@code "TAOT" | 2 | u8 n | n PCR indices | 32-byte AK unique | u16 len |
+     * public | u16 len | private | u32 NV index}. Version 1 (before anchoring) has no NV index
+     * ({@code nvIndex} 0 here).
+     */
+    private record State(List<Integer> pcrs, byte[] akUnique, byte[] sealedPublic, byte[] sealedPrivate, int nvIndex) {
+        State withIndex(int index) {
+            return new State(pcrs, akUnique, sealedPublic, sealedPrivate, index);
+        }
+
         byte[] encode() {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             out.writeBytes(STATE_MAGIC);
@@ -573,6 +696,7 @@ public final class TpmTao implements Tao, AutoCloseable {
                 out.write(b.length);
                 out.writeBytes(b);
             }
+            out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(nvIndex).array());
             return out.toByteArray();
         }
 
@@ -581,7 +705,8 @@ public final class TpmTao implements Tao, AutoCloseable {
                 java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(b);
                 byte[] magic = new byte[4];
                 in.get(magic);
-                if (!Arrays.equals(magic, STATE_MAGIC) || in.get() != STATE_VERSION) {
+                int version = in.get();
+                if (!Arrays.equals(magic, STATE_MAGIC) || (version != 1 && version != STATE_VERSION)) {
                     throw new TaoException("invalid TPM Tao state: unknown format");
                 }
                 int n = in.get() & 0xff;
@@ -602,10 +727,17 @@ public final class TpmTao implements Tao, AutoCloseable {
                 in.get(pub);
                 byte[] priv = new byte[in.getShort() & 0xffff];
                 in.get(priv);
+                int index = 0;
+                if (version == STATE_VERSION) {
+                    index = in.getInt();
+                    if (index < NvCounter.FIRST_OWNER_INDEX || index > NvCounter.LAST_OWNER_INDEX) {
+                        throw new TaoException("invalid TPM Tao state: bad NV index");
+                    }
+                }
                 if (in.hasRemaining()) {
                     throw new TaoException("invalid TPM Tao state: trailing bytes");
                 }
-                return new State(List.copyOf(pcrs), unique, pub, priv);
+                return new State(List.copyOf(pcrs), unique, pub, priv, index);
             } catch (java.nio.BufferUnderflowException e) {
                 throw new TaoException("invalid TPM Tao state: truncated");
             }

@@ -1,0 +1,88 @@
+package dev.cloudproxy.tao.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.cloudproxy.tao.StaleStateException;
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.Unsealed;
+import dev.cloudproxy.tao.auth.Bytes;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.tpm.Swtpm;
+import dev.cloudproxy.tao.tpm.TpmConnection;
+import dev.cloudproxy.tao.tpm.TpmParent;
+import dev.cloudproxy.tao.tpm.TpmTao;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A host stacked on a TPM Tao in its process (a TPM-rooted host), serving with the TPM
+ * connection released: its programs' rollback-protected seals work, and cost a fixed number of
+ * TPM commands, counted through {@link TpmConnection#commandsSent}.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class TpmRootedHostCountersTest {
+    private static final SubPrin PROGRAM = SubPrin.of(PrinExt.of("Program", new Bytes(new byte[32])));
+    /** Hosted rollback-protected seals measured. */
+    private static final int SEALS = 1000;
+    /**
+     * TPM commands per hosted seal with the connection released: the host saves its table once
+     * (the counter advances), which is two saves of the TPM Tao's table (its seal and its commit),
+     * each a fresh connection (three {@code TPM2_GetCapability} to flush leftovers) and
+     * {@code TPM2_NV_ReadPublic}, {@code TPM2_NV_Increment}, {@code TPM2_NV_Read}.
+     */
+    private static final int COMMANDS_PER_HOSTED_SEAL = 2 * (3 + 3);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void hostedRollbackProtectedSeals_onAReleasedTpm_workAndCostTwoNvIncrementsEach() throws Exception {
+        try (Swtpm swtpm = Swtpm.start(); Keys keys = Keys.generate()) {
+            String spec = TpmParent.simulatorSpec("127.0.0.1", swtpm.port());
+            HostDirectory dir = new HostDirectory(temp.resolve("host"));
+            AtomicFiles.createPrivateDirectories(dir.root());
+            try (TpmTao tpm = TpmParent.open(spec, temp.resolve("tpm"), new byte[32], Optional.of(List.of(0, 7, 23)))) {
+                HostCounters.initStacked(dir, keys, tpm);
+            }
+            try (TpmTao tpm = TpmParent.open(spec, temp.resolve("tpm"), new byte[32], Optional.empty())) {
+                tpm.releaseConnection();
+                Host host = Host.root(keys).withCounters(HostCounters.stacked(dir, keys, tpm));
+                Tao program = host.taoFor(new HostedPrograms().register(ProcessHandle.current().pid(), PROGRAM));
+
+                byte[] first = program.rollbackProtectedSeal("state", utf8("v0"), Tao.SEAL_POLICY_SELF);
+                program.rollbackProtectedUnseal(first).close();
+                long before = TpmConnection.commandsSent();
+                byte[] last = null;
+                for (int i = 1; i <= SEALS; i++) {
+                    last = program.rollbackProtectedSeal("state", utf8("v" + i), Tao.SEAL_POLICY_SELF);
+                }
+                long commands = TpmConnection.commandsSent() - before;
+                System.out.println("TPM commands per " + SEALS + " hosted rollback-protected seals: " + commands);
+                assertThat(commands).isEqualTo((long) SEALS * COMMANDS_PER_HOSTED_SEAL);
+
+                try (Unsealed u = program.rollbackProtectedUnseal(last)) {
+                    assertThat(u.data()).isEqualTo(utf8("v" + SEALS));
+                }
+                assertThrows(StaleStateException.class, () -> program.rollbackProtectedUnseal(first));
+                // Ordinary seals by the host's own keys need no TPM command at all.
+                long plain = TpmConnection.commandsSent();
+                program.unseal(program.seal(utf8("plain"), Tao.SEAL_POLICY_SELF)).close();
+                assertThat(TpmConnection.commandsSent()).isEqualTo(plain);
+            }
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,219 @@
+package dev.cloudproxy.tao.tpm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.cloudproxy.tao.StaleStateException;
+import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.Unsealed;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A TPM Tao's counter table anchored in a TPM NV counter ({@link AnchoredCounterStore}), on
+ * swtpm: older tables are refused at open, also after the NV index is undefined and defined
+ * again; a write killed at each step opens as the old or the new state; one NV increment per
+ * change of the table.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class TpmCountersTest {
+    private static final List<Integer> PCRS = List.of(0, 7);
+    private static final String LABEL = "balance";
+    private Swtpm swtpm;
+    @TempDir
+    Path temp;
+
+    @BeforeEach
+    void startTpm() throws Exception {
+        swtpm = Swtpm.start();
+    }
+
+    @AfterEach
+    void stopTpm() throws Exception {
+        swtpm.close();
+    }
+
+    private Path taoDir() {
+        return temp.resolve("tao");
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    @Test
+    void olderDirectoryRestored_whileTheNvCounterMovedOn_isRefusedAtOpen() throws Exception {
+        byte[] v1;
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
+            v1 = tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
+            tao.rollbackProtectedUnseal(v1).close();
+        }
+        copyTree(taoDir(), temp.resolve("snapshot"));
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
+            byte[] v2 = tao.rollbackProtectedSeal(LABEL, utf8("v2"), Tao.SEAL_POLICY_SELF);
+            tao.rollbackProtectedUnseal(v2).close();
+            assertThrows(StaleStateException.class, () -> tao.rollbackProtectedUnseal(v1));
+        }
+        copyTree(temp.resolve("snapshot"), taoDir());
+        try (TpmConnection tpm = swtpm.connect()) {
+            StaleStateException e = assertThrows(StaleStateException.class, () -> TpmTao.open(tpm, taoDir()));
+            assertThat(e.getMessage()).startsWith("stale state: counter ");
+            assertThat(e.counter()).isLessThan(e.expected());
+        }
+    }
+
+    @Test
+    void nvIndexUndefinedAndDefinedAgain_keepsEveryOlderTableRefused() throws Exception {
+        Path table = taoDir().resolve(TpmTao.COUNTERS_FILE);
+        int index;
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
+            tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
+            index = tao.counterIndex();
+        }
+        Files.copy(table, temp.resolve("old-table"));
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
+            tao.rollbackProtectedSeal(LABEL, utf8("v2"), Tao.SEAL_POLICY_SELF);
+        }
+        try (TpmConnection tpm = swtpm.connect()) {
+            NvCounter.open(tpm, index).undefine();
+            TaoException missing = assertThrows(TaoException.class, () -> TpmTao.open(tpm, taoDir()));
+            assertThat(missing.getMessage()).contains("that anchors the TPM Tao's counter table is not there");
+            NvCounter.define(tpm, index);
+            // The current table and the older one are both below the redefined counter.
+            assertThrows(StaleStateException.class, () -> TpmTao.open(tpm, taoDir()));
+            Files.copy(temp.resolve("old-table"), table, StandardCopyOption.REPLACE_EXISTING);
+            assertThrows(StaleStateException.class, () -> TpmTao.open(tpm, taoDir()));
+        }
+    }
+
+    @Test
+    void taoMadeBeforeAnchoring_isAnchoredInANewNvCounterAtItsFirstOpen() throws Exception {
+        int before;
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
+            before = tao.counterIndex();
+        }
+        // The version 1 state had no NV index and its (here: never saved) table no anchor.
+        Path stateFile = taoDir().resolve(TpmTao.STATE_FILE);
+        byte[] v2 = Files.readAllBytes(stateFile);
+        byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4);
+        v1[4] = 1;
+        Files.write(stateFile, v1);
+        Files.delete(taoDir().resolve(TpmTao.COUNTERS_FILE)); // a version 1 Tao that never used a counter
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
+            assertThat(tao.counterIndex()).isNotZero();
+            byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
+            tao.rollbackProtectedUnseal(blob).close();
+            NvCounter.open(tpm, before).undefine();
+        }
+        assertThat(Files.readAllBytes(stateFile)[4]).isEqualTo((byte) 2);
+        assertThat(taoDir().resolve("counters.tao")).doesNotExist();
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
+            assertThat(tao.getCounter(LABEL)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void deletedTable_isRefusedAtOpen() throws Exception {
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
+            tao.initCounter(LABEL);
+        }
+        Files.delete(taoDir().resolve(TpmTao.COUNTERS_FILE));
+        try (TpmConnection tpm = swtpm.connect()) {
+            assertThat(assertThrows(TaoException.class, () -> TpmTao.open(tpm, taoDir())).getMessage())
+                    .contains("is missing");
+        }
+    }
+
+    @Test
+    void eachChangeOfTheTable_costsOneNvIncrement_andAnOrdinarySealNone() throws Exception {
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
+            int index = tao.counterIndex();
+            long nvBefore = NvCounter.open(tpm, index).read();
+            int seals = 20;
+            for (int i = 0; i < seals; i++) {
+                byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v" + i), Tao.SEAL_POLICY_SELF);
+                try (Unsealed u = tao.rollbackProtectedUnseal(blob)) {
+                    assertThat(u.data()).isEqualTo(utf8("v" + i));
+                }
+            }
+            // A seal advances the counter and the first unseal commits: two changes, two increments.
+            assertThat(NvCounter.open(tpm, index).read() - nvBefore).isEqualTo(2L * seals + 1); // +1: the counter's creation
+            long commandsBefore = TpmConnection.commandsSent();
+            tao.rollbackProtectedSeal(LABEL, utf8("once more"), Tao.SEAL_POLICY_SELF);
+            assertThat(TpmConnection.commandsSent() - commandsBefore)
+                    .as("TPM2_NV_ReadPublic, TPM2_NV_Increment, TPM2_NV_Read").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void writeKilledAtEachStep_inALoop_opensWithTheOldOrTheNewValue() throws Exception {
+        Path state = temp.resolve("state");
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
+            tao.initCounter(LABEL);
+        }
+        assertThat(writeCrashingAt(0, "v0")).isZero();
+        String current = "v0";
+        int n = 0;
+        for (int round = 0; round < 2; round++) {
+            for (int step = 1; step <= TpmCounterCrashMain.STEPS; step++) {
+                String next = "v" + ++n;
+                assertThat(writeCrashingAt(step, next)).as("step " + step).isEqualTo(TpmCounterCrashMain.HALTED);
+                String read = reopenAndRead(state);
+                assertThat(read).as("after a crash at step " + step).isIn(current, next);
+                current = read;
+            }
+        }
+        assertThat(writeCrashingAt(0, "last")).isZero();
+        assertThat(reopenAndRead(state)).isEqualTo("last");
+    }
+
+    private String reopenAndRead(Path state) throws Exception {
+        try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir());
+                Unsealed u = tao.rollbackProtectedUnseal(Files.readAllBytes(state))) {
+            return new String(u.data(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private int writeCrashingAt(int step, String value) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                TpmCounterCrashMain.class.getName(), Integer.toString(swtpm.port()), taoDir().toString(),
+                temp.resolve("state").toString(), Integer.toString(step), value));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(temp.resolve("child.log").toFile())
+                .start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the child did not finish");
+            }
+            return p.exitValue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
