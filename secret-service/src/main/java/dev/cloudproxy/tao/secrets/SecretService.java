@@ -404,6 +404,14 @@ public final class SecretService implements AutoCloseable {
         ObjectId id;
         try {
             id = request.epoch() == 0 ? objects.newestActive(request.name()) : new ObjectId(request.name(), request.epoch());
+        } catch (ObjectNotFoundException e) {
+            // Only a program that may read the name's first epoch learns that it has none; to any
+            // other an absent name looks like one it may not read.
+            Optional<SecretResponse> refused = authorize(peer, request, new ObjectId(request.name(), 1));
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+            return failed(peer, request, request.name().value(), e);
         } catch (IOException | KeyManagementException e) {
             return failed(peer, request, request.name().value(), e);
         }
@@ -494,10 +502,15 @@ public final class SecretService implements AutoCloseable {
         if (guard.isAuthorized(peer, verb.guardOperation(), args) || guard.isAuthorized(peer, OWN, args)) {
             return Optional.empty();
         }
-        String reason = "the guard does not authorize Authorized(P, \"" + verb.guardOperation() + "\", \""
-                + target.name() + "\", \"" + target.epoch() + "\")";
+        String fact = "Authorized(P, \"" + verb.guardOperation() + "\", \"" + target.name() + "\", ";
+        String reason = "the guard does not authorize " + fact + "\"" + target.epoch() + "\")";
         record(peer, request.op(), target.toString(), SecretAudit.Decision.DENIED, SecretAudit.Basis.GUARD, reason);
-        return Optional.of(SecretResponse.refused(SecretResponse.Status.DENIED, reason));
+        // A refused request for the newest epoch does not learn which epoch that is (or whether
+        // there is one); the audit record names it for the operator.
+        String answer = request.op() == SecretOp.READ && request.epoch() == 0
+                ? "the guard does not authorize " + fact + "E) for the newest epoch E (the audit log names it)"
+                : reason;
+        return Optional.of(SecretResponse.refused(SecretResponse.Status.DENIED, answer));
     }
 
     private SecretResponse failed(Prin peer, SecretRequest request, String object, Exception e) throws AuditFailure {

@@ -179,7 +179,8 @@ class SecretServiceTest {
 
         assertThat(clientA.write(FILE, FOLDER, CONTENT).id()).isEqualTo(new ObjectId(FILE, 1));
 
-        SecretRefusedException refused = assertThrows(SecretRefusedException.class, () -> clientB.readNewest(FILE));
+        SecretRefusedException refused = assertThrows(SecretRefusedException.class,
+                () -> clientB.read(new ObjectId(FILE, 1)));
         assertThat(refused.status()).isEqualTo(SecretResponse.Status.DENIED);
         assertThat(refused).hasMessageContaining("Authorized(P, \"Read\", \"" + FILE + "\", \"1\")");
 
@@ -197,6 +198,30 @@ class SecretServiceTest {
                 .contains("\tREAD\t" + FILE + "#1\tDENIED\tGUARD\t").contains("\tREAD\t" + FILE + "#1\tGRANTED\tGUARD\t")
                 .contains("\tWRITE\t" + FILE + "#2\tDENIED\tGUARD\t")
                 .doesNotContain(new String(CONTENT, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void service_readNewestOfAnAbsentName_isDeniedToAProgramThatMayNotReadIt_notFoundToOneThatMay() throws Exception {
+        SecretService service = start(objectsWithKeys(host));
+        grantWrite(a, FILE, 1);
+        SecretServiceClient clientA = client(service, a);
+        SecretServiceClient clientB = client(service, b);
+        clientA.write(FILE, FOLDER, CONTENT);
+        ObjectName absent = ObjectName.of("/customers/file/customer-file-2");
+
+        // B may read neither: an existing and an absent name look the same to it.
+        SecretRefusedException existing = assertThrows(SecretRefusedException.class, () -> clientB.readNewest(FILE));
+        SecretRefusedException missing = assertThrows(SecretRefusedException.class, () -> clientB.readNewest(absent));
+        assertThat(existing.status()).isEqualTo(SecretResponse.Status.DENIED);
+        assertThat(missing.status()).isEqualTo(SecretResponse.Status.DENIED);
+        assertThat(existing.getMessage()).doesNotContain("\"1\"");
+        assertThat(missing.getMessage().replace(absent.value(), FILE.value())).isEqualTo(existing.getMessage());
+
+        // Once B may read epoch 1 of the absent name, it learns that the name has no epoch.
+        guard.authorize(b.principal(), "Read", List.of(absent.value(), "1"));
+        assertThat(assertThrows(SecretRefusedException.class, () -> clientB.readNewest(absent)).status())
+                .isEqualTo(SecretResponse.Status.NOT_FOUND);
+        assertThat(audit()).contains("\tREAD\t" + absent + "#1\tDENIED\tGUARD\t");
     }
 
     @Test
