@@ -37,6 +37,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             AuthCommand.class,
             AttestationCommand.class,
             DomainCommand.class,
+            AuditCommand.class,
             MeasureCommand.class,
             HostCommand.class,
             ProgramCommands.Run.class,

@@ -135,6 +135,9 @@ class DomainServiceCommandTest {
             assertThat(service.isAlive()).isFalse();
             assertThat(status.get()).isZero();
             assertThat(err.toString()).contains("tao domain service: stopped").doesNotContain(PASSWORD);
+            Result audit = tao(Map.of(), "audit", "verify", "--domain", dir.toString());
+            assertThat(audit.status()).isZero();
+            assertThat(audit.out()).contains("intact: " + dir.resolve("audit.log"));
         }
     }
 

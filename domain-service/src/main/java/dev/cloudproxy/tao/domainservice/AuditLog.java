@@ -1,9 +1,11 @@
 package dev.cloudproxy.tao.domainservice;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,8 +17,14 @@ import java.util.Objects;
  * The domain service's audit log: an append-only file with one line per decision, tab-separated:
  *
  * <pre>
- * time (ISO-8601 UTC) TAB peer (address:port) TAB decision TAB principal TAB serial (hex) TAB reason
+ * time (ISO-8601 UTC) TAB peer (address:port) TAB decision TAB principal TAB serial (hex) TAB reason TAB chain
  * </pre>
+ *
+ * <p>{@code chain} links each record to the one before it by hash ({@link AuditChain}): an edited,
+ * deleted, inserted or moved record breaks the chain, and {@code tao audit verify} finds where. A
+ * log from before the chain (six fields per line) is continued, its old lines kept as an
+ * unchained prefix. A log that ends in a partial record (a crash or a full disk during a write)
+ * is not appended to: {@link #open} refuses it with the remedy.
  *
  * <p>Decisions are {@code issued}, {@code refused} (the request was read and refused), {@code bad-request}
  * (it could not be read: bad TLS, bad frame, timeout, too many connections) and {@code error} (the
@@ -53,18 +61,84 @@ public final class AuditLog implements AuditSink {
 
     private final Path file;
     private final FileChannel channel;
+    // Guarded by this: the chain value of the newest record written.
+    private byte[] head;
 
     private AuditLog(Path file, FileChannel channel) {
         this.file = file;
         this.channel = channel;
     }
 
-    /** Opens (creating with mode 0600 if missing) the log at {@code file} for appending. */
+    /** Longest record line {@link #open} reads back to find the chain's head. */
+    static final int MAX_LINE_BYTES = 4 * (4 * MAX_FIELD_CHARS + 256);
+
+    /**
+     * Opens (creating with mode 0600 if missing) the log at {@code file} for appending, continuing
+     * its chain from its newest record.
+     *
+     * @throws AuditLogException if the log ends in a partial or unreadable record
+     */
     public static AuditLog open(Path file) throws IOException {
         FileChannel channel = FileChannel.open(file,
                 EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        return new AuditLog(file, channel);
+        try {
+            AuditLog log = new AuditLog(file, channel);
+            try (FileChannel reader = FileChannel.open(file, StandardOpenOption.READ)) {
+                log.head = head(file, reader);
+            }
+            return log;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** The chain value of the newest record (read from the last line only; the whole log if it is unchained). */
+    private static byte[] head(Path file, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size == 0) {
+            return AuditChain.genesis();
+        }
+        int n = (int) Math.min(size, MAX_LINE_BYTES + 1L);
+        ByteBuffer tail = ByteBuffer.allocate(n);
+        while (tail.hasRemaining()) {
+            if (channel.read(tail, size - n + tail.position()) < 0) {
+                throw new AuditLogException("the audit log " + file + " shrank while it was opened");
+            }
+        }
+        byte[] bytes = tail.array();
+        String remedy = "; check it with 'tao audit verify " + file + "', then keep it elsewhere and start a new log";
+        if (bytes[n - 1] != '\n') {
+            throw new AuditLogException("the audit log " + file + " ends in a partial record (a crash or a full disk"
+                    + " during a write)" + remedy);
+        }
+        int start = n - 2;
+        while (start >= 0 && bytes[start] != '\n') {
+            start--;
+        }
+        if (start < 0 && n < size) {
+            throw new AuditLogException("the last record of the audit log " + file + " is longer than any record"
+                    + " the service writes" + remedy);
+        }
+        String last = new String(bytes, start + 1, n - start - 2, StandardCharsets.UTF_8);
+        String[] fields = last.split("\t", -1);
+        if (fields.length == AuditChain.FIELDS) {
+            return AuditChain.parseValue(fields[AuditChain.FIELDS - 1]).orElseThrow(() -> new AuditLogException(
+                    "the last record of the audit log " + file + " has no valid chain value" + remedy));
+        }
+        if (fields.length != AuditChain.FIELDS - 1) {
+            throw new AuditLogException("the last line of the audit log " + file + " is not an audit record" + remedy);
+        }
+        // A log from before the chain: the chain starts from the hash of all of it.
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            AuditChain.Verification v = AuditChain.verify(r, true);
+            if (!v.intact()) {
+                throw new AuditLogException("the audit log " + file + " cannot be continued: " + v.firstBreak().get()
+                        + remedy);
+            }
+            return v.head();
+        }
     }
 
     /** The log's file. */
@@ -77,14 +151,16 @@ public final class AuditLog implements AuditSink {
     public IOException record(Instant time, String peer, Decision decision, String principal, String serial,
             String reason) {
         Objects.requireNonNull(decision, "decision");
-        String line = String.join("\t", time.toString(), field(peer), decision.text(), field(principal),
-                field(serial), field(reason)) + "\n";
-        ByteBuffer buf = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+        String record = String.join("\t", time.toString(), field(peer), decision.text(), field(principal),
+                field(serial), field(reason));
         synchronized (this) {
+            byte[] value = AuditChain.next(head, record);
+            ByteBuffer buf = ByteBuffer.wrap((record + "\t" + AuditChain.hex(value) + "\n").getBytes(StandardCharsets.UTF_8));
             try {
                 while (buf.hasRemaining()) {
                     channel.write(buf);
                 }
+                head = value;
                 return null;
             } catch (IOException e) {
                 return e;

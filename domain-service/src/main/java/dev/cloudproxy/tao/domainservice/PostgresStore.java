@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -73,7 +74,7 @@ import java.util.concurrent.TimeUnit;
 public final class PostgresStore implements DomainStore, CertificateStore, AuditSink {
     private static final System.Logger LOG = System.getLogger(PostgresStore.class.getName());
     /** The schema this code reads and writes. */
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     /** Default connections per service. */
     public static final int DEFAULT_POOL_SIZE = 8;
     /** How long a caller waits for a pooled connection before the store counts as unavailable. */
@@ -84,6 +85,8 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
     private static final int MAX_CERT_BYTES = 64 << 10;
     /** Arbitrary, fixed: serializes schema creation between replicas starting at once. */
     private static final long SCHEMA_LOCK = 0x7461_6f5f_7363_6801L;
+    /** Arbitrary, fixed: audit writers of all replicas take turns, so each extends the newest chain value. */
+    private static final long AUDIT_LOCK = 0x7461_6f5f_6175_6401L;
 
     private static final String SERIAL_CHECK = "CHECK (serial ~ '^[1-9a-f][0-9a-f]{0,39}$')";
     private static final List<String> SCHEMA = List.of(
@@ -119,7 +122,8 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
                 decision text NOT NULL CHECK (decision IN ('issued', 'refused', 'bad-request', 'error')),
                 principal text NOT NULL,
                 serial text NOT NULL,
-                reason text NOT NULL)""");
+                reason text NOT NULL,
+                chain text NOT NULL CHECK (chain ~ '^[0-9a-f]{64}$'))""");
 
     private final Domain domain;
     private final PostgresLocation location;
@@ -507,17 +511,33 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
     public IOException record(Instant time, String peer, AuditLog.Decision decision, String principal, String serial,
             String reason) {
         Objects.requireNonNull(decision, "decision");
+        // Stored to the microsecond: the chained record is what auditLines gives back.
+        Instant stored = time.truncatedTo(ChronoUnit.MICROS);
+        String record = String.join("\t", stored.toString(), AuditLog.field(peer), decision.text(),
+                AuditLog.field(principal), AuditLog.field(serial), AuditLog.field(reason));
+        String[] fields = record.split("\t", -1);
         try {
             inTransaction(c -> {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO tao_audit"
-                        + " (time, replica, peer, decision, principal, serial, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                    s.setObject(1, time(time));
+                try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                    lock.setLong(1, AUDIT_LOCK);
+                    lock.execute();
+                }
+                byte[] previous = AuditChain.genesis();
+                try (Statement q = c.createStatement();
+                        ResultSet r = q.executeQuery("SELECT chain FROM tao_audit ORDER BY id DESC LIMIT 1")) {
+                    if (r.next()) {
+                        previous = AuditChain.parseValue(r.getString(1)).orElseThrow(
+                                () -> new SQLException("tao_audit holds a malformed chain value"));
+                    }
+                }
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO tao_audit (time, replica, peer, decision,"
+                        + " principal, serial, reason, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    s.setObject(1, time(stored));
                     s.setString(2, replica);
-                    s.setString(3, AuditLog.field(peer));
-                    s.setString(4, decision.text());
-                    s.setString(5, AuditLog.field(principal));
-                    s.setString(6, AuditLog.field(serial));
-                    s.setString(7, AuditLog.field(reason));
+                    for (int i = 1; i < fields.length; i++) {
+                        s.setString(2 + i, fields[i]);
+                    }
+                    s.setString(8, AuditChain.hex(AuditChain.next(previous, record)));
                     s.executeUpdate();
                 }
                 return null;
@@ -528,15 +548,29 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
         }
     }
 
+    /** The serials of every certificate recorded as issued (hex, as in the audit records). */
+    public List<String> issuedSerials() throws IOException {
+        return inTransaction(c -> {
+            List<String> out = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT serial FROM tao_issued")) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
     /** Audit records in the order they were committed, as lines in the {@link AuditLog}'s format (tests, forensics). */
     public List<String> auditLines() throws IOException {
         return inTransaction(c -> {
             List<String> out = new ArrayList<>();
             try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT time, peer, decision,"
-                    + " principal, serial, reason FROM tao_audit ORDER BY id")) {
+                    + " principal, serial, reason, chain FROM tao_audit ORDER BY id")) {
                 while (r.next()) {
                     out.add(String.join("\t", r.getObject(1, OffsetDateTime.class).toInstant().toString(),
-                            r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6)));
+                            r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getString(6),
+                            r.getString(7)));
                 }
             }
             return out;

@@ -9,6 +9,7 @@ import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.RevocationList;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Signer;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -119,6 +120,39 @@ class PostgresStoreTest {
     }
 
     @Test
+    void audit_fromTwoReplicasAtOnce_isOneUnbrokenChainAndAnEditedRecordBreaksIt() throws Exception {
+        try (Replicas r = new Replicas(4)) {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<Future<IOException>> writes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                PostgresStore s = i % 2 == 0 ? r.one : r.two;
+                String serial = Integer.toHexString(0x1000 + i);
+                writes.add(pool.submit(() -> s.record(Instant.now(), "127.0.0.1:1", AuditLog.Decision.ISSUED,
+                        "key([01])", serial, "")));
+            }
+            for (Future<IOException> w : writes) {
+                assertThat(w.get()).isNull();
+            }
+            pool.shutdown();
+
+            AuditChain.Verification v = verify(r.two.auditLines());
+            assertThat(v.intact()).isTrue();
+            assertThat(v.records()).isEqualTo(200);
+            assertThat(v.issuedSerials()).hasSize(200);
+
+            try (Connection c = PostgresCluster.shared().connect(r.db.database()); Statement st = c.createStatement()) {
+                st.execute("UPDATE tao_audit SET principal = 'key([02])'"
+                        + " WHERE id = (SELECT id FROM tao_audit ORDER BY id OFFSET 99 LIMIT 1)");
+            }
+            assertThat(verify(r.one.auditLines()).firstBreak()).get().extracting(AuditChain.Break::line).isEqualTo(100L);
+        }
+    }
+
+    private static AuditChain.Verification verify(List<String> lines) throws IOException {
+        return AuditChain.verify(new java.io.BufferedReader(new java.io.StringReader(String.join("\n", lines))), true);
+    }
+
+    @Test
     void open_wrongPassword_throwsStoreAuthenticationExceptionWithoutThePassword() throws Exception {
         PostgresLocation db = PostgresCluster.shared().newDatabase();
         try (ServiceFixture f = new ServiceFixture(tmp)) {
@@ -198,11 +232,12 @@ class PostgresStoreTest {
     /** A domain and two stores on one fresh database, standing for two replicas. */
     private final class Replicas implements AutoCloseable {
         final ServiceFixture f;
+        final PostgresLocation db;
         final PostgresStore one;
         final PostgresStore two;
 
         Replicas(int poolSize) throws Exception {
-            PostgresLocation db = PostgresCluster.shared().newDatabase();
+            db = PostgresCluster.shared().newDatabase();
             f = new ServiceFixture(tmp);
             one = PostgresStore.open(f.domain, db, PW, poolSize);
             two = PostgresStore.open(f.domain, db, PW, poolSize);
