@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.AuthFormatException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.domain.Domain;
+import dev.cloudproxy.tao.metrics.MetricsEndpoint;
 import dev.cloudproxy.tao.domain.DomainException;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domainservice.CertificateRegistry;
@@ -196,6 +197,7 @@ final class DomainServiceCommand {
             footer = {
                 "  tao domain service domain",
                 "  tao domain service domain --listen 0.0.0.0:8124 --lifetime 7d --audit /var/log/tao-audit.log",
+                "  tao domain service domain --metrics 127.0.0.1:9464",
                 "  TAO_STORE_PASSWORD=... tao domain service domain --store 'postgresql://db:5432/tao?user=tao'",
                 "",
                 "Exit status: 0 when stopped, 1 if it cannot start (no domain, wrong password, address in "
@@ -225,6 +227,11 @@ final class DomainServiceCommand {
         @Option(names = "--audit", paramLabel = "FILE", description = "Audit log (default DIR/audit.log).")
         private Path audit;
 
+        @Option(names = "--metrics", paramLabel = "HOST:PORT",
+                description = "Serve counters and gauges in the Prometheus text format at http://HOST:PORT/metrics "
+                        + "(off by default; no authentication: give a local address).")
+        private String metrics;
+
         @Mixin
         private StoreOptions storeOptions;
 
@@ -235,10 +242,14 @@ final class DomainServiceCommand {
         @Override
         public Integer call() throws InputException {
             InetSocketAddress address;
+            InetSocketAddress metricsAddress = null;
             Duration life;
             PostgresLocation location = null;
             try {
                 address = parseListen(listen);
+                if (metrics != null) {
+                    metricsAddress = parseListen(metrics);
+                }
                 life = parseDuration(lifetime);
                 location = storeOptions.location();
                 if (location != null && audit != null) {
@@ -267,6 +278,17 @@ final class DomainServiceCommand {
                 } catch (TaoException e) {
                     throw new InputException("cannot start the service: " + e.getMessage());
                 }
+                MetricsEndpoint endpoint = null;
+                if (metricsAddress != null) {
+                    try {
+                        endpoint = MetricsEndpoint.start(metricsAddress, service.metrics());
+                    } catch (IOException e) {
+                        service.close();
+                        throw new InputException("cannot serve metrics on " + metrics + ": " + e.getMessage());
+                    }
+                    io.err().println("tao domain service: metrics at http://" + endpoint.address().getAddress()
+                            .getHostAddress() + ":" + endpoint.address().getPort() + MetricsEndpoint.PATH);
+                }
                 Thread hook = new Thread(service::close, "tao-domain-service-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
                 try {
@@ -282,6 +304,9 @@ final class DomainServiceCommand {
                     Thread.currentThread().interrupt();
                 } finally {
                     service.close();
+                    if (endpoint != null) {
+                        endpoint.close();
+                    }
                     try {
                         Runtime.getRuntime().removeShutdownHook(hook);
                     } catch (IllegalStateException shuttingDown) {

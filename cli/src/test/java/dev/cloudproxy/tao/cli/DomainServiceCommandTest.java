@@ -87,7 +87,7 @@ class DomainServiceCommandTest {
             Io io = Io.of(new ByteArrayInputStream(new byte[0]), new PrintWriter(out), new PrintWriter(err), WITH_PASSWORD);
             AtomicInteger status = new AtomicInteger(-1);
             Thread service = new Thread(() -> status.set(TaoCli.run(io, "domain", "service", dir.toString(),
-                    "--listen", "127.0.0.1:0", "--lifetime", "2d")));
+                    "--listen", "127.0.0.1:0", "--lifetime", "2d", "--metrics", "127.0.0.1:0")));
             service.start();
             try {
                 String listening = out.line.get(60, TimeUnit.SECONDS);
@@ -103,6 +103,13 @@ class DomainServiceCommandTest {
 
                 X509Certificate cert = client.certify(a, key.verifier());
                 assertThat(ProgramCertificate.verify(cert, domain.policyCertificate(), Instant.now())).isEqualTo(program);
+                java.util.regex.Matcher url = java.util.regex.Pattern.compile("metrics at (http://\\S+)")
+                        .matcher(err.toString());
+                assertThat(url.find()).isTrue();
+                String scrape = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.group(1))).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(scrape).contains("tao_domain_service_decisions_total{decision=\"issued\"} 1\n");
                 assertThat(cert.getNotAfter().toInstant()).isBefore(Instant.now().plusSeconds(2 * 86400 + 60));
                 String serial = CertificateRegistry.serialText(cert.getSerialNumber());
 

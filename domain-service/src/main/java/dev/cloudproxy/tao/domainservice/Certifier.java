@@ -82,8 +82,35 @@ public final class Certifier {
         }
     }
 
-    /** The request was refused, for {@code reason}. */
-    public record Refused(Optional<Prin> principal, String reason) implements Decision {}
+    /** Which check refused a request: a short, fixed set (metric labels, dashboards). */
+    public enum Check {
+        /** The attestation does not parse, verify or say the right thing, or expires too soon. */
+        ATTESTATION("attestation"),
+        /** The program key sent is not the one the attestation delegates to, or not a P-256 key. */
+        PROGRAM_KEY("program-key"),
+        /** The name is one of the domain's own (under the policy key). */
+        RESERVED_NAME("reserved-name"),
+        /** The chain does not root in a host the domain trusts. */
+        ROOT("untrusted-root"),
+        /** The guard does not authorize the name. */
+        GUARD("guard"),
+        /** The certificate could not be made. */
+        ISSUE("cannot-issue");
+
+        private final String label;
+
+        Check(String label) {
+            this.label = label;
+        }
+
+        /** The label used in metrics. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** The request was refused by {@code check}, for {@code reason}. */
+    public record Refused(Check check, Optional<Prin> principal, String reason) implements Decision {}
 
     /**
      * @param domain a domain opened with its policy key
@@ -120,44 +147,44 @@ public final class Certifier {
         try {
             parsed = Attestation.parse(attestation);
         } catch (VerificationException e) {
-            return refuse(null, "the attestation does not parse: " + e.getMessage());
+            return refuse(Check.ATTESTATION, null, "the attestation does not parse: " + e.getMessage());
         }
         Prin claimed = parsed.issuer();
         try {
             verified = verifier.verify(parsed);
         } catch (VerificationException e) {
-            return refuse(claimed, "the attestation does not verify: " + e.getMessage());
+            return refuse(Check.ATTESTATION, claimed, "the attestation does not verify: " + e.getMessage());
         }
         Prin p = verified.speaker();
         if (!(verified.statement().message() instanceof Speaksfor sf)
                 || !(sf.delegate() instanceof Prin delegate) || !p.equals(sf.delegator())) {
-            return refuse(p, "the attestation must say 'P says key(K) speaksfor P' with P its speaker");
+            return refuse(Check.ATTESTATION, p, "the attestation must say 'P says key(K) speaksfor P' with P its speaker");
         }
         Verifier key;
         try {
             key = Verifier.fromPkix(programKey);
         } catch (VerificationException e) {
-            return refuse(p, "program_key is not a P-256 public key: " + e.getMessage());
+            return refuse(Check.PROGRAM_KEY, p, "program_key is not a P-256 public key: " + e.getMessage());
         }
         if (!delegate.equals(key.principal())) {
-            return refuse(p, "the attestation delegates to " + delegate + ", not to the key sent " + key.principal());
+            return refuse(Check.PROGRAM_KEY, p, "the attestation delegates to " + delegate + ", not to the key sent " + key.principal());
         }
         if (p.isIdenticalOrExtensionOf(policyPrincipal)) {
-            return refuse(p, "names under the policy key are the domain's own and are never certified");
+            return refuse(Check.RESERVED_NAME, p, "names under the policy key are the domain's own and are never certified");
         }
         Optional<String> untrusted = checkRoot(parsed, p, hostCertificates, now);
         if (untrusted.isPresent()) {
-            return refuse(p, untrusted.get());
+            return refuse(Check.ROOT, p, untrusted.get());
         }
         if (!authorized(p)) {
-            return refuse(p, "the guard does not authorize " + p + ": Authorized(P, \"" + OPERATION
+            return refuse(Check.GUARD, p, "the guard does not authorize " + p + ": Authorized(P, \"" + OPERATION
                     + "\") does not hold");
         }
         Duration life = lifetime;
         if (verified.effectiveUntil().isPresent()) {
             Duration left = Duration.between(now, Instant.ofEpochSecond(verified.effectiveUntil().getAsLong()));
             if (left.compareTo(Duration.ofMinutes(1)) < 0) {
-                return refuse(p, "the attestation expires within a minute");
+                return refuse(Check.ATTESTATION, p, "the attestation expires within a minute");
             }
             if (left.compareTo(life) < 0) {
                 life = left;
@@ -170,7 +197,7 @@ public final class Certifier {
             try {
                 cert = domain.issueCertificate(key, p, life, now);
             } catch (IllegalArgumentException e) {
-                return refuse(p, "cannot issue: " + e.getMessage());
+                return refuse(Check.ISSUE, p, "cannot issue: " + e.getMessage());
             }
             try {
                 registry.record(cert);
@@ -259,7 +286,7 @@ public final class Certifier {
                 && guard.isAuthorized(p.parent().orElseThrow(), OPERATION, List.of());
     }
 
-    private static Refused refuse(Prin principal, String reason) {
-        return new Refused(Optional.ofNullable(principal), reason);
+    private static Refused refuse(Check check, Prin principal, String reason) {
+        return new Refused(check, Optional.ofNullable(principal), reason);
     }
 }

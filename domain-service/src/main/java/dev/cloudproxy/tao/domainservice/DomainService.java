@@ -7,6 +7,7 @@ import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol.FrameException;
 import dev.cloudproxy.tao.keys.Signer;
+import dev.cloudproxy.tao.metrics.Metrics;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceStatus;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -112,6 +114,16 @@ public final class DomainService implements AutoCloseable {
     private final Thread acceptor;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
+    private final Metrics metrics = new Metrics();
+    private final Metrics.Counter decisions = metrics.counter("tao_domain_service_decisions_total",
+            "Decisions of the domain service, as audited (bad requests counted one by one, also when the audit"
+                    + " log summarizes them).", "decision");
+    private final Metrics.Counter refusals = metrics.counter("tao_domain_service_refusals_total",
+            "Certification requests refused, by the check that refused them.", "reason");
+    private final Metrics.Counter crlRequests = metrics.counter("tao_domain_service_crl_requests_total",
+            "CRL requests answered.");
+    // The thisUpdate of the newest CRL served or read at start, in epoch seconds.
+    private volatile long crlThisUpdate;
 
     private DomainService(Builder b, Signer serviceKey, X509Certificate serviceCertificate, SSLServerSocket server,
             DomainStore store) {
@@ -136,6 +148,9 @@ public final class DomainService implements AutoCloseable {
                 r -> daemon(r, "domain-service-" + n.incrementAndGet()));
         this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "domain-service-deadlines"));
         this.acceptor = daemon(this::acceptLoop, "domain-service-accept");
+        metrics.gauge("tao_domain_service_connections_open", "Client connections being served.", open::size);
+        metrics.gauge("tao_domain_service_crl_age_seconds", "Seconds since the thisUpdate of the newest CRL served.",
+                () -> crlThisUpdate == 0 ? Double.NaN : clock.instant().getEpochSecond() - crlThisUpdate);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -284,7 +299,7 @@ public final class DomainService implements AutoCloseable {
             Signer key = Signer.generate();
             SSLServerSocket server = null;
             try {
-                log.certificates().currentCrl(now);
+                X509CRL firstCrl = log.certificates().currentCrl(now);
                 X509Certificate cert = domain.issueCertificate(key.verifier(),
                         DomainServiceProtocol.servicePrincipal(domain.policyPrincipal()), SERVICE_CERT_LIFETIME, now);
                 SSLContext tls = ServiceTls.context(key, cert);
@@ -294,6 +309,7 @@ public final class DomainService implements AutoCloseable {
                 server.setNeedClientAuth(false);
                 server.bind(listen, 128);
                 DomainService service = new DomainService(this, key, cert, server, log);
+                service.crlThisUpdate = firstCrl.getThisUpdate().toInstant().getEpochSecond();
                 service.deadlines.scheduleAtFixedRate(service::flushAudit, auditInterval.toMillis(),
                         auditInterval.toMillis(), TimeUnit.MILLISECONDS);
                 service.acceptor.start();
@@ -528,6 +544,7 @@ public final class DomainService implements AutoCloseable {
         String principal = decision.principal().map(Prin::toString).orElse(null);
         if (decision instanceof Certifier.Refused refused) {
             record(peer, AuditLog.Decision.REFUSED, principal, null, refused.reason());
+            refusals.inc(refused.check().label());
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
         X509Certificate cert = ((Certifier.Issued) decision).certificate();
@@ -551,9 +568,12 @@ public final class DomainService implements AutoCloseable {
 
     private DomainServiceResponse crl() {
         try {
+            X509CRL current = registry.currentCrl(clock.instant());
+            crlThisUpdate = current.getThisUpdate().toInstant().getEpochSecond();
+            crlRequests.inc();
             return DomainServiceResponse.newBuilder()
                     .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
-                    .setCrl(ByteString.copyFrom(registry.currentCrl(clock.instant()).getEncoded()))
+                    .setCrl(ByteString.copyFrom(current.getEncoded()))
                     .build();
         } catch (IOException | TaoException | CRLException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot serve the CRL", e);
@@ -566,8 +586,14 @@ public final class DomainService implements AutoCloseable {
         DomainServiceProtocol.writeFrame(out, response.toByteArray(), DomainServiceProtocol.MAX_RESPONSE_BYTES);
     }
 
+    /** The service's counters and gauges (serve them with a {@link dev.cloudproxy.tao.metrics.MetricsEndpoint}). */
+    public Metrics metrics() {
+        return metrics;
+    }
+
     private IOException record(String peer, AuditLog.Decision decision, String principal, String serial,
             String reason) {
+        decisions.inc(decision.text());
         IOException failed = audit.record(clock.instant(), peer, decision, principal, serial, reason);
         if (failed != null) {
             LOG.log(System.Logger.Level.ERROR, "cannot write the audit record to " + store.description(), failed);
@@ -577,6 +603,7 @@ public final class DomainService implements AutoCloseable {
 
     /** A failed connection, for the audit log through the throttle. */
     private void badRequest(String source, String peer, String reason) {
+        decisions.inc(AuditLog.Decision.BAD_REQUEST.text());
         IOException failed = throttle.badRequest(clock.instant(), source, peer, reason);
         if (failed != null) {
             LOG.log(System.Logger.Level.ERROR, "cannot write the audit record to " + store.description(), failed);

@@ -48,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
+import dev.cloudproxy.tao.metrics.MetricsEndpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,6 +163,30 @@ class DomainServiceTest {
                 .from(now - 7200).until(now - 3600));
 
         assertThat(refused(() -> f.client.certify(expired, key.verifier())).reason()).contains("expired");
+    }
+
+    @Test
+    void metrics_afterAnIssueARefusalAndACrlRequest_countEachAndAScrapeShowsThem() throws Exception {
+        fixture();
+        Signer key = f.newKey();
+        f.client.certify(f.hostAttests(f.programName(HASH), key), key.verifier());
+        refused(() -> f.client.certify(f.hostAttests(f.programName(OTHER_HASH), key), key.verifier()));
+        f.client.fetchCrl();
+
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), f.service.metrics())) {
+            java.net.http.HttpResponse<String> scrape = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + endpoint.address().getPort() + MetricsEndpoint.PATH)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.body())
+                    .contains("tao_domain_service_decisions_total{decision=\"issued\"} 1\n")
+                    .contains("tao_domain_service_decisions_total{decision=\"refused\"} 1\n")
+                    .contains("tao_domain_service_refusals_total{reason=\"guard\"} 1\n")
+                    .contains("tao_domain_service_crl_requests_total 1\n")
+                    .containsPattern("tao_domain_service_crl_age_seconds \\d+\n")
+                    .contains("tao_domain_service_connections_open ");
+        }
     }
 
     @Test
