@@ -5,6 +5,7 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.host.AdminClient;
 import dev.cloudproxy.tao.host.HostConfig;
+import dev.cloudproxy.tao.metrics.MetricsEndpoint;
 import dev.cloudproxy.tao.host.HostDirectory;
 import dev.cloudproxy.tao.host.HostException;
 import dev.cloudproxy.tao.host.HostService;
@@ -20,6 +21,7 @@ import dev.cloudproxy.tao.tpm.TpmParent;
 import dev.cloudproxy.tao.tpm.TpmTao;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -300,6 +302,11 @@ final class HostCommand extends CommandGroup {
                         + "isolated from each other nor from the host).")
         private boolean programsAsHostUser;
 
+        @Option(names = "--metrics", paramLabel = "HOST:PORT",
+                description = "Serve the host's counters and gauges in the Prometheus text format at "
+                        + "http://HOST:PORT/metrics (off by default; no authentication: give a local address).")
+        private String metrics;
+
         Start(Io io) {
             this.io = io;
         }
@@ -308,6 +315,14 @@ final class HostCommand extends CommandGroup {
         public Integer call() throws InputException {
             if (foreground && daemon) {
                 throw new InputException("--foreground and --daemon exclude each other");
+            }
+            InetSocketAddress metricsAddress = null;
+            if (metrics != null) {
+                try {
+                    metricsAddress = DomainServiceCommand.parseListen(metrics);
+                } catch (IllegalArgumentException e) {
+                    throw new InputException("--metrics: " + e.getMessage());
+                }
             }
             HostDirectory dir = host.directory(io);
             HostConfig config;
@@ -325,12 +340,12 @@ final class HostCommand extends CommandGroup {
                         + "--foreground under its parent, e.g. 'tao run --detach --host PARENT ...'");
             }
             if (foreground || stacked) {
-                return serve(dir, config);
+                return serve(dir, config, metricsAddress);
             }
             return daemonize(dir, !tpm);
         }
 
-        private int serve(HostDirectory dir, HostConfig config) throws InputException {
+        private int serve(HostDirectory dir, HostConfig config, InetSocketAddress metricsAddress) throws InputException {
             OpenedHost opened;
             // A stacked host keeps its programs' counters with its parent, so the parent stays
             // while this host serves. A TPM parent releases its connection first and reconnects
@@ -374,6 +389,20 @@ final class HostCommand extends CommandGroup {
                 closeParent(keptParent);
                 throw InputException.file("cannot start the host in " + dir.root(), dir.root(), e);
             }
+            MetricsEndpoint endpoint = null;
+            if (metricsAddress != null) {
+                try {
+                    endpoint = MetricsEndpoint.start(metricsAddress, service.metrics());
+                } catch (IOException e) {
+                    closeQuietly(service);
+                    opened.close();
+                    closeParent(keptParent);
+                    throw new InputException("cannot serve metrics on " + metrics + ": " + e.getMessage());
+                }
+                io.err().println("tao host: metrics at http://" + endpoint.address().getAddress().getHostAddress() + ":"
+                        + endpoint.address().getPort() + MetricsEndpoint.PATH);
+                io.err().flush();
+            }
             Thread hook = new Thread(() -> closeQuietly(service), "tao-host-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             io.out().println(READY + opened.host().name() + " (pid " + ProcessHandle.current().pid() + ")");
@@ -383,6 +412,9 @@ final class HostCommand extends CommandGroup {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
                 closeQuietly(service);
                 opened.close();
                 closeParent(keptParent);
@@ -427,6 +459,9 @@ final class HostCommand extends CommandGroup {
             cmd.addAll(List.of("host", "start", "--foreground", "--host", dir.root().toString()));
             if (programsAsHostUser) {
                 cmd.add("--programs-as-host-user");
+            }
+            if (metrics != null) {
+                cmd.addAll(List.of("--metrics", metrics));
             }
             if (needsPassword) {
                 cmd.addAll(List.of("--password-file", "/dev/stdin"));

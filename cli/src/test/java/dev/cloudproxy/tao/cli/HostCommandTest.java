@@ -181,7 +181,7 @@ class HostCommandTest {
         assertThat(wrong.status()).isEqualTo(TaoCli.EXIT_INPUT);
         assertThat(wrong.err()).contains("the host did not start");
 
-        Result start = tao(env("TAO_PASSWORD", PASSWORD), "host", "start");
+        Result start = tao(env("TAO_PASSWORD", PASSWORD), "host", "start", "--metrics", "127.0.0.1:0");
         assertThat(start.status()).as(start.err()).isZero();
         long pid = Long.parseLong(Files.readString(defaultDir().pidFile()).strip());
         ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
@@ -193,6 +193,13 @@ class HostCommandTest {
             String id = tao(env(), "run", "--detach", "/bin/sleep", "600").out().strip();
             long sleeper = Long.parseLong(tao(env(), "list").out().split("\t")[1]);
             assertThat(tao(env(), "host", "show").out()).contains("running:        yes, pid " + pid).contains(id + "\t");
+            java.util.regex.Matcher url = java.util.regex.Pattern.compile("metrics at (http://\\S+)")
+                    .matcher(Files.readString(defaultDir().log()));
+            assertThat(url.find()).as("the daemon's log names its metrics address").isTrue();
+            String scrape = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.group(1))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scrape).contains("tao_host_programs_running 1\n");
 
             Result stop = tao(env(), "host", "stop");
             assertThat(stop.status()).as(stop.err()).isZero();

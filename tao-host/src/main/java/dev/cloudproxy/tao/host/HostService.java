@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.host.unix.Users;
 import dev.cloudproxy.tao.io.AtomicFiles;
+import dev.cloudproxy.tao.metrics.Metrics;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -42,6 +43,12 @@ public final class HostService implements AutoCloseable {
         this.rpc = rpc;
         this.runner = runner;
         this.admin = admin;
+        rpc.metrics().gauge("tao_host_programs_running", "Programs this host runs now.", () -> runner.list().size());
+    }
+
+    /** The host's counters and gauges: its Tao RPC server's and its programs'. */
+    public Metrics metrics() {
+        return rpc.metrics();
     }
 
     /**

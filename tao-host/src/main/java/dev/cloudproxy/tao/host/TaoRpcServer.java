@@ -18,6 +18,7 @@ import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcRequest;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcResponse;
 import dev.cloudproxy.tao.rpc.RpcFrameException;
 import dev.cloudproxy.tao.rpc.RpcFrames;
+import dev.cloudproxy.tao.metrics.Metrics;
 import dev.cloudproxy.tao.rpc.RpcProtocol;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -72,6 +73,13 @@ public final class TaoRpcServer implements AutoCloseable {
     // Guarded by connections: the live connections, what each program holds, the bytes of frames
     // held by all connections together and the most they ever came to.
     private final Set<Connection> connections = new HashSet<>();
+    private final Metrics metrics = new Metrics();
+    private final Metrics.Counter calls = metrics.counter("tao_host_rpc_calls_total",
+            "Tao RPC requests answered, by method (unknown for any other operation name).", "method");
+    private final Metrics.Counter errors = metrics.counter("tao_host_rpc_errors_total",
+            "Tao RPC requests answered with an error, by method and error kind.", "method", "error");
+    private final Metrics.Counter refusedConnections = metrics.counter("tao_host_rpc_connections_refused_total",
+            "Tao RPC connections turned away, by reason.", "reason");
     private final Map<HostedProgram, Usage> usage = new HashMap<>();
     private long bufferedBytes;
     private long peakBufferedBytes;
@@ -91,6 +99,16 @@ public final class TaoRpcServer implements AutoCloseable {
         this.listener = listener;
         this.acceptor = new Thread(this::acceptLoop, "tao-rpc-accept " + listener.path());
         this.acceptor.setDaemon(true);
+        metrics.gauge("tao_host_rpc_connections_open", "Tao RPC connections being served.", () -> {
+            synchronized (connections) {
+                return connections.size();
+            }
+        });
+    }
+
+    /** The server's counters and gauges (serve them with a {@link dev.cloudproxy.tao.metrics.MetricsEndpoint}). */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /**
@@ -173,6 +191,7 @@ public final class TaoRpcServer implements AutoCloseable {
                 Connection conn = new Connection(c);
                 synchronized (connections) {
                     if (closed || connections.size() >= limits.maxConnections()) {
+                        refusedConnections.inc(closed ? "closing" : "host-limit");
                         conn.refuse(closed ? "the host is shutting down" : "too many connections");
                         continue;
                     }
@@ -255,10 +274,12 @@ public final class TaoRpcServer implements AutoCloseable {
                 Optional<HostedProgram> program = programs.identify(socket.peer());
                 if (program.isEmpty()) {
                     LOG.log(Level.WARNING, "refused a Tao RPC connection from process " + pid + ": not a hosted program");
+                    refusedConnections.inc("not-hosted");
                     refuse("process " + pid + " is not a hosted program of this host");
                     return;
                 }
                 if (!admit(program.get())) {
+                    refusedConnections.inc("per-program-limit");
                     refuse("process " + pid + " already has " + limits.maxConnectionsPerProgram()
                             + " connections to this host");
                     return;
@@ -335,7 +356,13 @@ public final class TaoRpcServer implements AutoCloseable {
                 } finally {
                     Arrays.fill(frame, (byte) 0);
                 }
-                byte[] response = handle(tao, request).toByteArray();
+                TaoRpcResponse answer = handle(tao, request);
+                String method = OPERATIONS.contains(request.getOp()) ? request.getOp() : "unknown";
+                calls.inc(method);
+                if (answer.hasError()) {
+                    errors.inc(method, answer.getError().name());
+                }
+                byte[] response = answer.toByteArray();
                 try {
                     RpcFrames.write(socket, response);
                 } finally {
@@ -376,6 +403,12 @@ public final class TaoRpcServer implements AutoCloseable {
             }
         }
     }
+
+    /** The operation names counted by name; any other counts as {@code unknown} (bounded labels). */
+    private static final Set<String> OPERATIONS = Set.of(RpcProtocol.GET_TAO_NAME, RpcProtocol.EXTEND_TAO_NAME,
+            RpcProtocol.GET_RANDOM_BYTES, RpcProtocol.GET_SHARED_SECRET, RpcProtocol.ATTEST, RpcProtocol.SEAL,
+            RpcProtocol.UNSEAL, RpcProtocol.INIT_COUNTER, RpcProtocol.GET_COUNTER, RpcProtocol.ROLLBACK_PROTECTED_SEAL,
+            RpcProtocol.ROLLBACK_PROTECTED_UNSEAL);
 
     /** One request's response: the result, or the error the call raised. */
     static TaoRpcResponse handle(Tao tao, TaoRpcRequest r) {

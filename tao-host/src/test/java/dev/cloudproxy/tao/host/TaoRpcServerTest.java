@@ -97,6 +97,29 @@ class TaoRpcServerTest {
     }
 
     @Test
+    void metrics_countCallsByMethod_errorsByKind_andRefusedConnections() throws Exception {
+        try (RpcTao tao = RpcTao.connect(server.socketPath())) {
+            tao.getTaoName();
+            tao.getTaoName();
+            byte[] sealed = tao.seal(SECRET, Tao.SEAL_POLICY_SELF);
+            sealed[sealed.length - 1] ^= 1;
+            byte[] tampered = sealed;
+            assertThrows(TaoException.class, () -> tao.unseal(tampered));
+        }
+        try (Child child = Child.start(server.socketPath())) {
+            assertThat(child.ask("connect")).startsWith("refused");
+        }
+
+        String text = server.metrics().text();
+        assertThat(text).contains("tao_host_rpc_calls_total{method=\"Tao.GetTaoName\"} 2\n")
+                .contains("tao_host_rpc_calls_total{method=\"Tao.Seal\"} 1\n")
+                .contains("tao_host_rpc_calls_total{method=\"Tao.Unseal\"} 1\n")
+                .containsPattern("tao_host_rpc_errors_total\\{method=\"Tao.Unseal\",error=\"TAO_RPC_[A-Z_]+\"\\} 1\n")
+                .contains("tao_host_rpc_connections_refused_total{reason=\"not-hosted\"} 1\n")
+                .contains("tao_host_rpc_connections_open ");
+    }
+
+    @Test
     void extension_survivesReconnecting() throws Exception {
         SubPrin more = RpcTaoContractTest.freshProgram();
         try (RpcTao tao = RpcTao.connect(server.socketPath())) {
