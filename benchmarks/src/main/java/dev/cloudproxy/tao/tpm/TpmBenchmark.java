@@ -48,7 +48,7 @@ import tss.tpm.CreatePrimaryResponse;
  * 1 KiB (TPM2_Create of the sealed seed), unseal (TPM2_Load, StartAuthSession, PolicyPCR, Unseal,
  * two FlushContext), PCR read and extend, creating an attestation key (TPM2_CreatePrimary under
  * the endorsement hierarchy, then FlushContext), an NV counter increment and read, and 32 random
- * bytes from the TPM; AK certification: the service's checks, certificate and software
+ * bytes from the TPM; a rollback-protected seal (and its commit) against the ordinary seal; AK certification: the service's checks, certificate and software
  * MakeCredential, and the TPM's ActivateCredential (with the EK's policy session). And a hosted program's seal and attest on a host stacked over the TPM Tao
  * (its key delegated by one quote) beside a root host on soft keys, in-process (the RPC hop is
  * {@code HostRpcBenchmark}'s), and verifying what each produces. swtpm must be on the PATH.
@@ -184,6 +184,20 @@ public class TpmBenchmark {
     @Benchmark
     public byte[] softSeal1KiB() throws Exception {
         return soft.seal(data, Tao.SEAL_POLICY_SELF);
+    }
+
+    /** An ordinary seal plus the counter advance: one NV increment when the table is committed. */
+    @Benchmark
+    public byte[] tpmRollbackProtectedSeal1KiB() throws Exception {
+        return tao.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF);
+    }
+
+    /** Seal, then the commit a writer makes once its file is written (open the new blob once). */
+    @Benchmark
+    public int tpmRollbackProtectedSealAndCommit1KiB() throws Exception {
+        try (Unsealed u = tao.rollbackProtectedUnseal(tao.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF))) {
+            return u.data().length;
+        }
     }
 
     @Benchmark
