@@ -9,6 +9,7 @@ import dev.cloudproxy.tao.channel.RevokedCertificateException;
 import dev.cloudproxy.tao.channel.TaoChannel;
 import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.channel.TaoListener;
+import dev.cloudproxy.tao.guard.DatalogGuard;
 import dev.cloudproxy.tao.guard.Guard;
 import dev.cloudproxy.tao.kms.DirectiveRefusedException;
 import dev.cloudproxy.tao.kms.DirectiveVerifier;
@@ -135,6 +136,20 @@ public final class SecretService implements AutoCloseable {
     public static Builder builder(ProgramCredentials credentials, ProtectedObjects objects, Guard guard,
             DirectiveVerifier directives) {
         return new Builder(credentials, objects, guard, directives);
+    }
+
+    /**
+     * Peer disclosure (the seed's alternative to a central service): a program serves its own
+     * protected objects, from its own store under its own master key, to successors that present
+     * a directive of the domain's policy key naming them. Its guard grants nothing, so every
+     * request needs a directive ({@link DirectiveVerifier}: the directive must name the requester
+     * as its Tao channel authenticated it, the object and epoch asked for, a verb that allows the
+     * operation, and be within its window). Everything else is as for the service: audited,
+     * bounded per client, the same client ({@link SecretServiceClient}).
+     */
+    public static Builder peerDisclosure(ProgramCredentials credentials, ProtectedObjects objects,
+            DirectiveVerifier directives) {
+        return new Builder(credentials, objects, DatalogGuard.inMemory(), directives);
     }
 
     /** Configures and starts a {@link SecretService}. */

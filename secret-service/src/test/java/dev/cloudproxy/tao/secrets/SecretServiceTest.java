@@ -353,6 +353,39 @@ class SecretServiceTest {
     }
 
     @Test
+    void peerDisclosure_v1HandsItsKeyToASuccessorWithADirective_andToNobodyElse() throws Exception {
+        // Program A (v1) keeps its own objects under its own master key and serves them itself.
+        ProtectedObjects ownObjects = objectsWithKeys(host);
+        SecretService v1 = start(SecretService.peerDisclosure(a, ownObjects,
+                DirectiveVerifier.of(policy.verifier(), Clock.systemUTC())));
+        Instant now = Instant.now();
+        byte[] forB = SignedDirective.sign(new Directive(policy.principal(), Verb.READ, b.principal(),
+                new ObjectId(FOLDER, 1), now.getEpochSecond(), now.plus(Duration.ofMinutes(10)).getEpochSecond()),
+                policy);
+        SecretServiceClient successor = SecretServiceClient.dial(host(), v1.address().getPort(), b, a.principal());
+        closeLater.add(successor);
+        SecretServiceClient stranger = SecretServiceClient.dial(host(), v1.address().getPort(), c, a.principal());
+        closeLater.add(stranger);
+
+        try (ObjectMaterial key = successor.material(SecretRequest.read(new ObjectId(FOLDER, 1)).withDirective(forB));
+                ObjectMaterial own = ownObjects.read(new ObjectId(FOLDER, 1))) {
+            assertThat(key.exportSecretMaterial()).isEqualTo(own.exportSecretMaterial());
+        }
+        // Without a directive nobody gets anything, not even by a rule: v1's guard grants nothing.
+        guard.authorize(c.principal(), "Read", List.of(FOLDER.value(), "1"));
+        assertThat(assertThrows(SecretRefusedException.class, () -> stranger.read(new ObjectId(FOLDER, 1))).status())
+                .isEqualTo(SecretResponse.Status.DENIED);
+        // B's directive presented by C over C's own channel: refused.
+        assertThat(assertThrows(SecretRefusedException.class, () -> stranger.material(
+                SecretRequest.read(new ObjectId(FOLDER, 1)).withDirective(forB))))
+                .hasMessageContaining("another principal");
+        // Nor does it stretch to another object.
+        assertThat(assertThrows(SecretRefusedException.class, () -> successor.material(
+                SecretRequest.read(new ObjectId(ZONE, 1)).withDirective(forB))).status())
+                .isEqualTo(SecretResponse.Status.DENIED);
+    }
+
+    @Test
     void service_deleteOfAKeyStillInUse_isRefusedThenErasesItsMaterial() throws Exception {
         ProtectedObjects objects = objectsWithKeys(host);
         objects.write(FILE, FOLDER, CONTENT, Validity.UNBOUNDED);
