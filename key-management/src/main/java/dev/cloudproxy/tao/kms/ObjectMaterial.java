@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.kms;
 
+import dev.cloudproxy.tao.keys.Signer;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.security.auth.Destroyable;
@@ -41,6 +42,25 @@ public final class ObjectMaterial implements AutoCloseable, Destroyable {
             throw new IllegalStateException("object material was closed");
         }
         return material.clone();
+    }
+
+    /**
+     * The signer an {@link ObjectType#ECDSA_P256} object holds (a group key); the caller closes
+     * it. It holds its own copy of the scalar, which closing this material does not reach.
+     *
+     * @throws IllegalStateException if the object is of another type or this material was closed
+     * @throws IllegalArgumentException if the material is not a valid P-256 scalar
+     */
+    public Signer signer() {
+        if (info.type() != ObjectType.ECDSA_P256) {
+            throw new IllegalStateException(info.id() + " is " + info.type() + ", not an ecdsa-p256 signing key");
+        }
+        byte[] scalar = exportSecretMaterial();
+        try {
+            return Signer.fromSecretKeyMaterial(scalar);
+        } finally {
+            Arrays.fill(scalar, (byte) 0);
+        }
     }
 
     /** Length of the material in bytes. */

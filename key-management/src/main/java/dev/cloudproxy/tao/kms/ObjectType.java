@@ -12,7 +12,13 @@ public enum ObjectType {
     /** A 32-byte HMAC-SHA256 key. */
     HMAC_SHA256(2, "hmac-sha256", 32),
     /** Opaque content of any length up to {@link Link#MAX_PAYLOAD}. */
-    FILE(3, "file", -1);
+    FILE(3, "file", -1),
+    /**
+     * An ECDSA P-256 signing key: its private scalar, 32 big-endian bytes in [1, n-1]. Disclosed
+     * to a set of programs it makes them one signer toward systems outside the domain (a group
+     * key, a "service account"); {@link ObjectMaterial#signer()} turns it into a signer.
+     */
+    ECDSA_P256(4, "ecdsa-p256", 32);
 
     private final int code;
     private final String text;
@@ -48,14 +54,14 @@ public enum ObjectType {
         return Optional.empty();
     }
 
-    /** Parses {@code aes-256-gcm}, {@code hmac-sha256} or {@code file}. */
+    /** Parses {@code aes-256-gcm}, {@code hmac-sha256}, {@code file} or {@code ecdsa-p256}. */
     public static ObjectType parse(String text) {
         for (ObjectType t : values()) {
             if (t.text.equals(text)) {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown object type (expected aes-256-gcm, hmac-sha256 or file)");
+        throw new IllegalArgumentException("unknown object type (expected aes-256-gcm, hmac-sha256, file or ecdsa-p256)");
     }
 
     @Override

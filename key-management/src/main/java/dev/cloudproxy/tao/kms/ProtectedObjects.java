@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.kms;
 
 import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.keys.Crypter;
+import dev.cloudproxy.tao.keys.Signer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -382,6 +383,12 @@ public final class ProtectedObjects {
     }
 
     private static byte[] randomMaterial(ObjectType type) {
+        if (type == ObjectType.ECDSA_P256) {
+            // A scalar drawn as a new key's is (uniform in [1, n-1]), not any 32 random bytes.
+            try (Signer key = Signer.generate()) {
+                return key.exportSecretKeyMaterial();
+            }
+        }
         byte[] material = new byte[type.keyBytes()];
         RANDOM.nextBytes(material);
         return material;

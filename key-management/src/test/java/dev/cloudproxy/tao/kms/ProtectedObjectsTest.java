@@ -77,6 +77,35 @@ class ProtectedObjectsTest {
     }
 
     @Test
+    void groupKey_ecdsaP256_signsAsOneKeyAcrossReads_rotatesToAnother_andProtectsNothing() throws Exception {
+        ObjectName signing = ObjectName.of("/customers/key/service-account");
+        objects.createKey(ZONE, ObjectType.AES_256_GCM, ObjectName.ROOT, Validity.UNBOUNDED);
+        objects.createKey(signing, ObjectType.ECDSA_P256, ZONE, Validity.UNBOUNDED);
+        byte[] message = "a request to a legacy system".getBytes(StandardCharsets.UTF_8);
+
+        dev.cloudproxy.tao.keys.Verifier first;
+        try (ObjectMaterial m = objects.readNewest(signing); dev.cloudproxy.tao.keys.Signer s = m.signer();
+                ObjectMaterial again = objects.read(new ObjectId(signing, 1));
+                dev.cloudproxy.tao.keys.Signer s2 = again.signer()) {
+            first = s.verifier();
+            assertThat(s2.verifier()).isEqualTo(first);
+            first.verify(message, s2.sign(message));
+        }
+        objects.rotate(signing, Validity.UNBOUNDED);
+        try (ObjectMaterial m = objects.readNewest(signing); dev.cloudproxy.tao.keys.Signer s = m.signer()) {
+            assertThat(m.info().id().epoch()).isEqualTo(2);
+            assertThat(s.verifier()).isNotEqualTo(first);
+        }
+        assertThatThrownBy(() -> objects.createKey(ObjectName.of("/customers/key/under-signer"), ObjectType.AES_256_GCM,
+                signing, Validity.UNBOUNDED)).isInstanceOf(ObjectUnreadableException.class).hasMessageContaining("protects nothing");
+        try (ObjectMaterial zoneKey = objects.readNewest(ZONE)) {
+            assertThatThrownBy(zoneKey::signer).isInstanceOf(IllegalStateException.class).hasMessageContaining("not an ecdsa-p256");
+        }
+        assertThat(ObjectType.parse("ecdsa-p256")).isEqualTo(ObjectType.ECDSA_P256);
+        assertThat(ObjectType.fromCode(4)).contains(ObjectType.ECDSA_P256);
+    }
+
+    @Test
     void read_afterReopenWithSameTao_returnsContent() throws Exception {
         ObjectInfo file = buildChain();
         master.close();

@@ -299,6 +299,31 @@ class SecretServiceTest {
     }
 
     @Test
+    void groupKey_createdThroughTheService_makesAFamilyOneSignerTowardOutsiders() throws Exception {
+        ObjectName account = ObjectName.of("/customers/key/service-account");
+        SecretService service = start(objectsWithKeys(host));
+        guard.authorize(a.principal(), "Create", List.of(account.value(), "1"));
+        guard.addRule("forall P: CustomerApp(P) implies Authorized(P, \"Read\", \"" + account + "\", \"1\")");
+        guard.addRule("CustomerApp(" + AuthText.print(a.principal()) + ")");
+        guard.addRule("CustomerApp(" + AuthText.print(b.principal()) + ")");
+        assertThat(client(service, a).create(account, ObjectType.ECDSA_P256, ZONE).type()).isEqualTo(ObjectType.ECDSA_P256);
+        byte[] request = "GET /ledger as customers".getBytes(StandardCharsets.UTF_8);
+
+        byte[] signedByA;
+        dev.cloudproxy.tao.keys.Verifier published;
+        try (ObjectMaterial m = client(service, a).readNewest(account); dev.cloudproxy.tao.keys.Signer key = m.signer()) {
+            signedByA = key.sign(request);
+            published = key.verifier(); // what the legacy system is configured with, once
+        }
+        try (ObjectMaterial m = client(service, b).readNewest(account); dev.cloudproxy.tao.keys.Signer key = m.signer()) {
+            published.verify(request, key.sign(request));
+        }
+        published.verify(request, signedByA);
+        assertThat(assertThrows(SecretRefusedException.class, () -> client(service, c).readNewest(account)).status())
+                .isEqualTo(SecretResponse.Status.DENIED);
+    }
+
+    @Test
     void service_peersStallingTheirHandshakes_doNotHoldUpAnotherProgram() throws Exception {
         SecretService service = start(objectsWithKeys(host));
         guard.authorize(a.principal(), "Read", List.of(FOLDER.value(), "1"));
