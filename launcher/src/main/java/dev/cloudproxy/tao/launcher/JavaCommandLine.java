@@ -31,13 +31,16 @@ import java.util.regex.Pattern;
  * <p>Refused here: module mode ({@code -m}), source-file mode ({@code java Hello.java}), a class
  * path whose first element is not a jar file (the launcher measures an app jar), launcher options
  * that the {@code java} command itself already says ({@code cp}, {@code main}, {@code jvm-option},
- * {@code java-home}), and the launcher's agent named twice.
+ * {@code java-home}), the launcher's agent named twice, and a JVM not started by the {@code java}
+ * command ({@code javac}, {@code jar}, {@code jshell}, a program embedding a JVM: what follows their
+ * name is not a java command, and refusing is the fail-closed answer when the agent is in
+ * {@code JAVA_TOOL_OPTIONS} for every JVM).
  */
 final class JavaCommandLine {
     /** The launcher options an agent option may name; each becomes {@code --NAME[=VALUE]}. */
-    static final Set<String> WITH_VALUE = Set.of("rule", "rules", "state", "seal-every", "domain-service",
+    private static final Set<String> WITH_VALUE = Set.of("rule", "rules", "state", "seal-every", "domain-service",
             "policy-cert", "crl-refresh", "host-socket");
-    static final Set<String> FLAGS = Set.of("v", "verbose", "dev-root", "crl-allow-stale");
+    private static final Set<String> FLAGS = Set.of("v", "verbose", "dev-root", "crl-allow-stale");
     /** Said by the java command itself; named in the message that refuses them. */
     private static final Set<String> FROM_THE_COMMAND = Set.of("cp", "main", "jvm-option", "java-home");
 
@@ -48,7 +51,7 @@ final class JavaCommandLine {
     static final String CLASSPATH = "CLASSPATH";
 
     /** {@code java} launcher options whose value is the next argument (or follows {@code =}). */
-    private static final Set<String> TWO_ARGUMENT = Set.of("--add-modules", "--module-path", "--upgrade-module-path",
+    private static final Set<String> TWO_ARGUMENT = Set.of("--add-modules", "--upgrade-module-path",
             "--limit-modules", "--add-exports", "--add-opens", "--add-reads", "--patch-module",
             "--enable-native-access");
     private static final Set<String> CLASS_PATH = Set.of("-cp", "-classpath", "--class-path");
@@ -112,6 +115,14 @@ final class JavaCommandLine {
     private static Parsed parse(List<String> cmdline, Map<String, String> env, Path ownJar) throws LauncherException {
         if (cmdline.isEmpty()) {
             throw new LauncherException("cannot read this JVM's command line");
+        }
+        String program = cmdline.get(0).substring(cmdline.get(0).lastIndexOf('/') + 1);
+        if (!program.equals("java")) {
+            // javac, jar, keytool, jshell, or a native program that embeds a JVM: their arguments
+            // are not a java command, and running them as one would run something else.
+            throw new LauncherException("this JVM was started by " + LauncherOptions.quote(program) + ", not by java:"
+                    + " -javaagent:tao-launcher.jar takes java command lines only (keep it out of JAVA_TOOL_OPTIONS"
+                    + " for other JDK tools)");
         }
         List<String> options = new ArrayList<>();
         List<String> args = new ArrayList<>(options(env, JDK_OPTIONS));

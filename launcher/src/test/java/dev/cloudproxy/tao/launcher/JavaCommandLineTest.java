@@ -105,6 +105,16 @@ class JavaCommandLineTest {
                 .isEqualTo("JAVA_TOOL_OPTIONS has an unmatched quote");
     }
 
+    @Test
+    void jvmNotStartedByJava_isRefused_evenWithTheAgentInJavaToolOptions() {
+        Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-javaagent:" + own);
+        for (String tool : new String[] {"/usr/lib/jvm/jdk/bin/javac", "jar", "/opt/app/bin/embedding-server"}) {
+            LauncherException e = assertThrows(LauncherException.class,
+                    () -> JavaCommandLine.launcherArgs(List.of(tool, "cf", "x.jar"), env, own));
+            assertThat(e.getMessage()).contains("not by java: -javaagent:tao-launcher.jar takes java command lines only");
+        }
+    }
+
     private String refusal(Map<String, String> env, String... args) {
         return assertThrows(LauncherException.class, () -> map(env, args)).getMessage();
     }
