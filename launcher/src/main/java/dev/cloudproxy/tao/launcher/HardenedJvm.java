@@ -104,6 +104,32 @@ final class HardenedJvm {
     }
 
     private static void exec(String[] args, Map<String, String> env, PrintStream err) throws LauncherException {
+        // From the command line, not from JAVA_TOOL_OPTIONS and the like, which are dropped.
+        List<String> own = new ArrayList<>();
+        for (String o : jvmOptions()) {
+            try {
+                JvmOptionPolicy.check(o);
+                own.add(o);
+            } catch (RefusedJvmOptionException e) {
+                err.println("tao-launcher: ignoring an option of the launcher's own JVM: " + e.getMessage());
+            }
+        }
+        exec(System.getProperty("java.class.path"), own, List.of(args), env, err);
+    }
+
+    /**
+     * Replaces this process (a JVM started with {@code -javaagent:tao-launcher.jar}, see
+     * {@link AgentRestart}) by the launcher's hardened JVM running {@code launcherJar} with
+     * {@code args}, with none of this JVM's options; never returns normally.
+     */
+    static void restartAsLauncher(Path launcherJar, List<String> args, Map<String, String> env, PrintStream err)
+            throws LauncherException {
+        configureJna(TaoHome.from(env));
+        exec(launcherJar.toString(), List.of(), args, env, err);
+    }
+
+    private static void exec(String classPath, List<String> ownOptions, List<String> args, Map<String, String> env,
+            PrintStream err) throws LauncherException {
         TaoHome home = TaoHome.from(env);
         Map<String, String> newEnv = new TreeMap<>(env);
         ChildEnvironment.scrubInjection(newEnv, err);
@@ -125,20 +151,12 @@ final class HardenedJvm {
         if (Runtime.version().feature() >= 22) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
-        // From the command line, not from JAVA_TOOL_OPTIONS and the like, which are dropped.
-        for (String o : jvmOptions()) {
-            try {
-                JvmOptionPolicy.check(o);
-                cmd.add(o);
-            } catch (RefusedJvmOptionException e) {
-                err.println("tao-launcher: ignoring an option of the launcher's own JVM: " + e.getMessage());
-            }
-        }
+        cmd.addAll(ownOptions);
         cmd.add("-D" + MARKER + "=true");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of(args));
+        cmd.addAll(args);
 
         List<String> envp = new ArrayList<>();
         newEnv.forEach((k, v) -> envp.add(k + "=" + v));

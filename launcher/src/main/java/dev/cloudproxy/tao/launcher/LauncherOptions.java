@@ -37,6 +37,8 @@ record LauncherOptions(
 
     static final String USAGE = String.join("\n",
             "usage: java -jar tao-launcher.jar [options] app.jar [app arguments]",
+            "   or: java [JVM options] -javaagent:tao-launcher.jar[=OPTION,...] -cp app.jar[:...] Main|-jar app.jar [args]",
+            "       (OPTION: an option below without its --, e.g. rule=out * 25 DENY,v; see docs/launcher.md)",
             "  --cp PATH             more class path after app.jar, as java -cp takes it: a.jar:b.jar, lib/*,",
             "                        classes/ (repeatable)",
             "  --main CLASS          the main class (default: the jar's Main-Class)",

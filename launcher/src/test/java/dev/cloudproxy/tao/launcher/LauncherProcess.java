@@ -41,6 +41,12 @@ final class LauncherProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(args);
+        return startCommand(tmp, env, pipeOut, cmd);
+    }
+
+    /** Starts {@code cmd} (a whole command line, e.g. {@code java -javaagent:tao-launcher.jar ...}) as {@link #start} does. */
+    static LauncherProcess startCommand(Path tmp, Map<String, String> env, boolean pipeOut, List<String> cmd)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
         pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
@@ -66,6 +72,14 @@ final class LauncherProcess implements AutoCloseable {
 
     static Result run(Path tmp, Map<String, String> env, List<String> args) throws Exception {
         return run(tmp, env, "", args);
+    }
+
+    /** Runs {@code cmd} to completion, with no input. */
+    static Result runCommand(Path tmp, Map<String, String> env, List<String> cmd) throws Exception {
+        try (LauncherProcess p = startCommand(tmp, env, false, cmd)) {
+            p.process.getOutputStream().close();
+            return p.waitFor();
+        }
     }
 
     Process process() {

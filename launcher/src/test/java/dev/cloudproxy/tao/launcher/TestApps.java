@@ -105,6 +105,7 @@ final class TestApps {
         Manifest mf = new Manifest();
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         mf.getMainAttributes().put(Attributes.Name.MAIN_CLASS, Main.class.getName());
+        mf.getMainAttributes().putValue("Premain-Class", LauncherAgent.class.getName());
         java.util.Set<String> seen = new java.util.HashSet<>();
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
             for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
