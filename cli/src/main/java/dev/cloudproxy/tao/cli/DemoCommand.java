@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,12 +27,19 @@ import picocli.CommandLine.Option;
             "",
             "Without --dir everything is made in a temporary directory and removed afterwards. "
                     + "With --dir, a second run reuses the domain, the host and each program's "
-                    + "sealed keys and certificate. See docs/simple-example.md."
+                    + "sealed keys and certificate. See docs/simple-example.md.",
+            "",
+            "--tpm2 roots the host in a TPM instead of the soft key: the TPM given by --tpm-device "
+                    + "or --tpm-simulator, or else a swtpm the demo starts (its state in DIR/swtpm, so "
+                    + "a second run with --dir finds the same TPM) and stops at the end. The domain "
+                    + "then trusts the host's TPM and PCR values (TrustedTpm, TrustedTpmPcrs), and "
+                    + "every name starts tpm2([..]).PCRs(..)."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  tao demo",
             "  tao demo --dir demo-state    (run it twice: the second run unseals instead of certifying)",
+            "  tao demo --tpm2              (on a swtpm the demo starts and stops; needs the swtpm package)",
             "",
             "Exit status: 0 if the client received its secret, 1 if a step failed (the message "
                     + "says which), 2 on a usage error."
@@ -56,12 +64,23 @@ final class DemoCommand implements Callable<Integer> {
                     + "ends or has a line (press Enter), e.g. to connect with openssl s_client.")
     private boolean hold;
 
+    @Option(names = "--tpm2", description = "Root the host in a TPM 2.0 (by default a swtpm the demo runs).")
+    private boolean tpm2;
+
+    @Option(names = "--tpm-device", paramLabel = "PATH", description = "With --tpm2: this TPM device, e.g. /dev/tpmrm0.")
+    private Path tpmDevice;
+
+    @Option(names = "--tpm-simulator", paramLabel = "HOST:PORT",
+            description = "With --tpm2: this running TPM simulator instead of one the demo starts.")
+    private String tpmSimulator;
+
     DemoCommand(Io io) {
         this.io = io;
     }
 
     @Override
     public Integer call() throws InputException {
+        Optional<SimpleExampleDemo.TpmRoot> tpm = tpmRoot();
         Path base;
         try {
             base = dir != null ? dir.toAbsolutePath() : Files.createTempDirectory("tao-demo-");
@@ -75,6 +94,7 @@ final class DemoCommand implements Callable<Integer> {
             if (exportClient != null) {
                 demo.exportClient(exportClient);
             }
+            tpm.ifPresent(demo::onTpm);
             if (hold) {
                 demo.whileServing(address -> {
                     io.out().print("\nSimpleServer is still listening on " + address
@@ -98,6 +118,21 @@ final class DemoCommand implements Callable<Integer> {
         }
         io.out().print("\nEvery program the demo started has stopped.\n");
         return TaoCli.EXIT_OK;
+    }
+
+    private Optional<SimpleExampleDemo.TpmRoot> tpmRoot() throws InputException {
+        if (!tpm2) {
+            if (tpmDevice != null || tpmSimulator != null) {
+                throw new InputException("--tpm-device and --tpm-simulator need --tpm2");
+            }
+            return Optional.empty();
+        }
+        if (tpmDevice != null && tpmSimulator != null) {
+            throw new InputException("--tpm-device and --tpm-simulator exclude each other");
+        }
+        boolean given = tpmDevice != null || tpmSimulator != null;
+        return Optional.of(new SimpleExampleDemo.TpmRoot(
+                given ? Optional.of(TpmHost.spec(tpmDevice, tpmSimulator)) : Optional.empty()));
     }
 
     /**

@@ -47,7 +47,12 @@ import picocli.CommandLine.Spec;
                     + "TrustedProgramHash(ext.Program([H])); --add-linux-host H is "
                     + "TrustedLinuxHost(ext.LinuxHost([H])); --add-guard G is TrustedGuard(G) for a "
                     + "guard tail such as ext.DatalogGuard([..]); --canexecute P is "
-                    + "Authorized(P, \"Execute\"). Hashes are SHA-256, 64 hex digits."
+                    + "Authorized(P, \"Execute\"). Hashes are SHA-256, 64 hex digits.",
+            "",
+            "TPM-rooted hosts: --add-tpm2 AK is TrustedTpm(tpm2([..])); --add-tpm2-pcrs PCRS is "
+                    + "TrustedTpmPcrs(ext.PCRs(..)). Both take a TPM-rooted host's name as it prints "
+                    + "it (tpm2([..]).PCRs(..)...): the template makes that TPM in those PCR values a "
+                    + "TrustedPlatform. docs/tpm.md says which PCRs to choose."
         },
         sortOptions = false,
         footerHeading = "%nExamples:%n",
@@ -119,6 +124,10 @@ final class DomainPolicy implements Callable<Integer> {
     @Option(names = "--add", paramLabel = "RULE", description = "Add a rule or fact (auth language).")
     private List<String> addRules = new ArrayList<>();
 
+    /** --add-tpm2, --add-tpm2-pcrs and their retractions. */
+    @Mixin
+    private TpmPolicyOptions tpm = new TpmPolicyOptions();
+
     @Option(names = "--show", description = "Print the rules, one per line.")
     private boolean show;
 
@@ -171,6 +180,8 @@ final class DomainPolicy implements Callable<Integer> {
         for (String r : addRules) {
             additions.add(form("--add", r));
         }
+        retractions.addAll(tpm.retractions());
+        additions.addAll(tpm.additions());
         boolean changes = clear || !retractions.isEmpty() || !additions.isEmpty();
         if (!changes && !show && query == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),

@@ -16,7 +16,6 @@ import dev.cloudproxy.tao.host.ProgramUsers;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.proto.TaoAdminProtos.AdminProgram;
 import dev.cloudproxy.tao.rpc.RpcTao;
-import dev.cloudproxy.tao.tpm.TpmConnection;
 import dev.cloudproxy.tao.tpm.TpmParent;
 import dev.cloudproxy.tao.tpm.TpmTao;
 import java.io.BufferedReader;
@@ -246,16 +245,7 @@ final class HostCommand extends CommandGroup {
         }
 
         private String tpmSpec() throws InputException {
-            if (tpmSimulator == null) {
-                return TpmParent.deviceSpec(tpmDevice == null ? TpmConnection.DEFAULT_DEVICE : tpmDevice);
-            }
-            int colon = tpmSimulator.lastIndexOf(':');
-            try {
-                return TpmParent.simulatorSpec(tpmSimulator.substring(0, Math.max(colon, 0)),
-                        Integer.parseInt(tpmSimulator.substring(colon + 1)));
-            } catch (IllegalArgumentException e) {
-                throw new InputException("--tpm-simulator takes HOST:PORT, e.g. 127.0.0.1:2321");
-            }
+            return TpmHost.spec(tpmDevice, tpmSimulator);
         }
     }
 

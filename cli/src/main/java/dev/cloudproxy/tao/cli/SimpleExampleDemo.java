@@ -11,6 +11,7 @@ import dev.cloudproxy.tao.domain.DomainTemplate;
 import dev.cloudproxy.tao.domain.PolicyFacts;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.guard.GuardException;
+import dev.cloudproxy.tao.host.HostConfig;
 import dev.cloudproxy.tao.host.HostDirectory;
 import dev.cloudproxy.tao.host.HostService;
 import dev.cloudproxy.tao.host.HostSetup;
@@ -27,6 +28,9 @@ import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.samples.simple.SimpleClient;
 import dev.cloudproxy.tao.samples.simple.SimpleDomainService;
 import dev.cloudproxy.tao.samples.simple.SimpleServer;
+import dev.cloudproxy.tao.tpm.Swtpm;
+import dev.cloudproxy.tao.tpm.TpmParent;
+import dev.cloudproxy.tao.tpm.TpmTao;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -62,12 +66,21 @@ final class SimpleExampleDemo implements AutoCloseable {
     static final String HOST_DIR = "host";
     static final String STATE_DIR = "programs";
     static final String PASSWORD_FILE = "demo.password";
+    /** The state of the swtpm the demo runs when asked for a TPM root without a TPM. */
+    static final String SWTPM_DIR = "swtpm";
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final String END = "\u0000end";
 
     /** The jars the hosted programs run: an app jar holding the samples and its class path. */
     record Jars(Path app, List<Path> classpath) {}
+
+    /**
+     * A TPM-rooted host instead of the soft root: on the TPM {@code spec} names
+     * ({@code tpm:device:PATH}, {@code tpm:simulator:HOST:PORT}), or, without one, on a swtpm the
+     * demo starts on its state in {@code DIR/swtpm} and stops at the end.
+     */
+    record TpmRoot(Optional<String> spec) {}
 
     /** A step that failed; the message names it. */
     static final class StepException extends Exception {
@@ -85,6 +98,9 @@ final class SimpleExampleDemo implements AutoCloseable {
     private final PrintWriter out;
     private final Jars jars;
     private Path exportClient;
+    private Optional<TpmRoot> tpmRoot = Optional.empty();
+    private Swtpm swtpm;
+    private TpmTao tpmParent;
     private WhileServing whileServing = address -> { };
     private final List<RunningProgram> started = new ArrayList<>();
     private Domain domain;
@@ -101,6 +117,12 @@ final class SimpleExampleDemo implements AutoCloseable {
     /** Has the client export its certificate and key to {@code dir} (see SimpleClient). */
     SimpleExampleDemo exportClient(Path dir) {
         this.exportClient = dir.toAbsolutePath();
+        return this;
+    }
+
+    /** Roots the host in a TPM (see {@link TpmRoot}). */
+    SimpleExampleDemo onTpm(TpmRoot root) {
+        this.tpmRoot = Optional.of(root);
         return this;
     }
 
@@ -189,7 +211,7 @@ final class SimpleExampleDemo implements AutoCloseable {
                 d = Domain.loadWithKeys(dir, password);
                 say("Domain " + d.name() + " (reused from " + dir + ")");
             } else {
-                d = Domain.create(dir, DomainTemplate.parse(template().getBytes(StandardCharsets.UTF_8), "demo template"),
+                d = Domain.create(dir, DomainTemplate.parse(template(tpmRoot.isPresent()).getBytes(StandardCharsets.UTF_8), "demo template"),
                         password, Argon2Params.FLOOR);
                 say("Domain " + d.name() + " (new, in " + dir + ")");
             }
@@ -201,42 +223,97 @@ final class SimpleExampleDemo implements AutoCloseable {
         }
     }
 
-    static String template() {
-        return String.join("\n",
+    /** The demo domain's template; with {@code tpm}, also the rules of docs/domain_template.txt for TPM roots. */
+    static String template(boolean tpm) {
+        List<String> lines = new ArrayList<>(List.of(
                 "name = SimpleExample Demo",
                 "x509.organization = CloudProxy Tao for the JVM",
                 "validity_days = 30",
                 "guard = datalog",
                 "rule = forall P: forall Host: forall Hash: TrustedHost(Host) and TrustedProgramHash(Hash) "
                         + "and Subprin(P, Host, Hash) implies MemberProgram(P)",
-                "rule = forall P: MemberProgram(P) implies Authorized(P, \"Execute\")",
-                "");
+                "rule = forall P: MemberProgram(P) implies Authorized(P, \"Execute\")"));
+        if (tpm) {
+            lines.add("rule = forall P: forall AK: forall PCRs: TrustedTpm(AK) and TrustedTpmPcrs(PCRs) "
+                    + "and Subprin(P, AK, PCRs) implies TrustedPlatform(P)");
+            lines.add("rule = forall H: forall Platform: forall G: TrustedPlatform(Platform) and TrustedGuard(G) "
+                    + "and Subprin(H, Platform, G) implies TrustedHost(H)");
+        }
+        lines.add("");
+        return String.join("\n", lines);
     }
 
     private Prin host() throws StepException {
         HostDirectory dir = new HostDirectory(base.resolve(HOST_DIR));
         try {
             if (Files.exists(dir.root().resolve(HostDirectory.CONFIG))) {
-                Prin name = HostSetup.readConfig(dir).name();
-                say("Host " + name + " (reused)");
-                return name;
+                HostConfig config = HostSetup.readConfig(dir);
+                boolean onTpm = config.parent().map(TpmParent::isSpec).orElse(false);
+                if (onTpm != tpmRoot.isPresent()) {
+                    throw new StepException("host", "the host in " + dir.root() + " is "
+                            + (onTpm ? "TPM-rooted: add --tpm2" : "on the soft root: drop --tpm2")
+                            + ", or use another --dir");
+                }
+                say("Host " + config.name() + " (reused)");
+                return config.name();
             }
-            HostSetup.Initialized init = HostSetup.initRoot(dir, password, Optional.of(domain), Argon2Params.FLOOR);
-            say("Host " + init.config().name() + " (new root host on a soft key: a development root, not "
-                    + "hardware-protected)");
+            HostSetup.Initialized init;
+            if (tpmRoot.isPresent()) {
+                String spec = tpmSpec();
+                try (HostSetup.Staging staging = HostSetup.stage(dir);
+                        TpmTao tpm = TpmHost.open(spec, staging.directory(), Optional.of(TpmParent.DEFAULT_PCRS))) {
+                    init = HostSetup.initStacked(staging, tpm, spec, Optional.of(domain));
+                }
+                say("Host " + init.config().name() + " (new TPM-rooted host: its keys sealed to the TPM's PCRs "
+                        + TpmParent.DEFAULT_PCRS + ", its key delegated by a TPM quote)");
+            } else {
+                init = HostSetup.initRoot(dir, password, Optional.of(domain), Argon2Params.FLOOR);
+                say("Host " + init.config().name() + " (new root host on a soft key: a development root, not "
+                        + "hardware-protected)");
+            }
             init.certificate().ifPresent(c -> say("  host certificate     serial "
                     + c.getSerialNumber().toString(16) + ", signed by the policy key"));
             return init.config().name();
-        } catch (IOException | TaoException e) {
+        } catch (IOException | TaoException | InputException e) {
             throw new StepException("host", e.getMessage());
         }
+    }
+
+    /** The TPM to root the host in: the one given, else a swtpm started now on {@code DIR/swtpm}. */
+    private String tpmSpec() throws StepException {
+        Optional<String> given = tpmRoot.orElseThrow().spec();
+        if (given.isPresent()) {
+            return given.get();
+        }
+        if (swtpm == null) {
+            Path state = base.resolve(SWTPM_DIR);
+            try {
+                swtpm = Swtpm.start(state);
+            } catch (IOException e) {
+                throw new StepException("swtpm", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StepException("swtpm", "interrupted while starting");
+            }
+            say("TPM: swtpm on 127.0.0.1:" + swtpm.port() + ", its state in " + state
+                    + " (a simulator started by the demo: not hardware-protected)");
+        }
+        return swtpm.spec();
     }
 
     /** Trusts the host and the three programs' measurements, as {@code tao domain policy} would. */
     private void trust(Prin hostName, List<ProgramSpec> specs) throws StepException {
         try {
             List<Form> facts = new ArrayList<>();
-            facts.add(PolicyFacts.trustedHost(hostName));
+            if (tpmRoot.isPresent()) {
+                // Not the host's name: its TPM (attestation key), the PCR values it quoted and the
+                // guard it appended, so the template's rules derive TrustedHost from the TPM.
+                facts.add(PolicyFacts.trustedTpm(hostName.root()));
+                facts.add(PolicyFacts.trustedTpmPcrs(new PrinTail(new SubPrin(hostName.ext().exts().subList(0, 1)))));
+                facts.add(PolicyFacts.trustedGuard(new PrinTail(hostName.ext().drop(1))));
+            } else {
+                facts.add(PolicyFacts.trustedHost(hostName));
+            }
             Path scratch = Files.createDirectories(base.resolve("measure"));
             JvmFactory jvm = JvmFactory.onThisRuntime();
             for (ProgramSpec spec : specs) {
@@ -255,7 +332,8 @@ final class SimpleExampleDemo implements AutoCloseable {
             if (changed) {
                 domain.saveGuard();
             }
-            say("Policy: TrustedHost(the host) and TrustedProgramHash of the three programs "
+            say("Policy: " + (tpmRoot.isPresent() ? "TrustedTpm, TrustedTpmPcrs and TrustedGuard of the host's name"
+                    : "TrustedHost(the host)") + " and TrustedProgramHash of the three programs "
                     + (changed ? "(added)" : "(already there)"));
             if (changed) {
                 say("  (the host's name keeps the guard hash it was made with; the host enforces the "
@@ -277,12 +355,20 @@ final class SimpleExampleDemo implements AutoCloseable {
 
     private void startHost() throws StepException {
         try {
-            opened = HostSetup.openRoot(new HostDirectory(base.resolve(HOST_DIR)), password);
+            HostDirectory dir = new HostDirectory(base.resolve(HOST_DIR));
+            if (tpmRoot.isPresent()) {
+                // As 'tao host start' does: the TPM Tao stays the parent, its connection released.
+                tpmParent = TpmHost.open(tpmSpec(), dir, Optional.empty());
+                opened = HostSetup.openStacked(dir, tpmParent);
+                tpmParent.releaseConnection();
+            } else {
+                opened = HostSetup.openRoot(dir, password);
+            }
             // The demo's programs keep their keys and state in the demo's directory, which is
             // private to whoever runs the demo: they run as that user, even as root, rather than
             // under ids of their own (docs/host.md, Users).
             service = HostService.start(opened, ProgramRunner.defaultFactories(), ProgramUsers.hostUser());
-        } catch (IOException | TaoException e) {
+        } catch (IOException | TaoException | InputException e) {
             throw new StepException("host start", e.getMessage());
         }
         say("");
@@ -397,6 +483,18 @@ final class SimpleExampleDemo implements AutoCloseable {
         }
         if (opened != null) {
             opened.close();
+        }
+        if (tpmParent != null) {
+            tpmParent.close();
+        }
+        if (swtpm != null) {
+            try {
+                swtpm.close();
+            } catch (IOException e) {
+                out.print("tao demo: stopping swtpm: " + e.getMessage() + "\n");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (domain != null) {
             domain.close();

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.host.HostDirectory;
 import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.measurement.MeasurementException;
+import dev.cloudproxy.tao.tpm.TpmConnection;
 import dev.cloudproxy.tao.tpm.TpmParent;
 import dev.cloudproxy.tao.tpm.TpmTao;
 import java.io.File;
@@ -86,6 +87,23 @@ final class TpmHost {
                     .value();
         } catch (MeasurementException e) {
             throw new InputException("cannot measure this host: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The TPM spec of {@code --tpm-device PATH} or {@code --tpm-simulator HOST:PORT} (at most one
+     * of them non-null; neither: the default device).
+     */
+    static String spec(Path device, String simulator) throws InputException {
+        if (simulator == null) {
+            return TpmParent.deviceSpec(device == null ? TpmConnection.DEFAULT_DEVICE : device);
+        }
+        int colon = simulator.lastIndexOf(':');
+        try {
+            return TpmParent.simulatorSpec(simulator.substring(0, Math.max(colon, 0)),
+                    Integer.parseInt(simulator.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--tpm-simulator takes HOST:PORT, e.g. 127.0.0.1:2321");
         }
     }
 

@@ -32,7 +32,7 @@ class DemoCommandTest {
     @TempDir
     Path tmp;
 
-    private static String line(String out, String prefix) {
+    static String line(String out, String prefix) {
         return out.lines().filter(l -> l.startsWith(prefix)).findFirst()
                 .map(l -> l.substring(prefix.length()).strip())
                 .orElseThrow(() -> new AssertionError("no line starting with '" + prefix + "' in:\n" + out));
@@ -45,7 +45,7 @@ class DemoCommandTest {
         }
     }
 
-    private static void assertNoChildLeft() {
+    static void assertNoChildLeft() {
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).toList()).isEmpty();
     }
 
@@ -81,7 +81,7 @@ class DemoCommandTest {
         assertNoChildLeft();
     }
 
-    private static List<String> serials(String out) {
+    static List<String> serials(String out) {
         return out.lines().filter(l -> l.contains("program certificate serial "))
                 .map(l -> l.substring(l.indexOf("serial ") + 7).split("[ ,]")[0]).toList();
     }

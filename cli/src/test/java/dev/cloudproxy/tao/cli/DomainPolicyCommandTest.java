@@ -80,7 +80,7 @@ class DomainPolicyCommandTest {
         Result added = policy(WITH_PASSWORD, "--add-host", HOST, "--add-programs", HASH, "cc".repeat(32));
         assertThat(added.status()).isZero();
         assertThat(added.out()).isEmpty();
-        assertThat(added.errLines()).containsExactly("tao domain policy: saved 7 rules, signed by "
+        assertThat(added.errLines()).containsExactly("tao domain policy: saved 9 rules, signed by "
                 + Domain.load(dir).policyPrincipal());
 
         Result yes = query(execute(HASH));
@@ -103,9 +103,9 @@ class DomainPolicyCommandTest {
 
         assertThat(r.status()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(lines).hasSize(6);
+        assertThat(lines).hasSize(8);
         assertThat(lines.get(0)).startsWith("forall P: forall Host: forall Hash: TrustedHost(Host)");
-        assertThat(lines.subList(4, 6)).containsExactly(
+        assertThat(lines.subList(6, 8)).containsExactly(
                 "TrustedProgramHash(ext.Program([" + HASH + "]))",
                 "Authorized(" + HOST + ", \"Execute\")");
     }
@@ -157,7 +157,7 @@ class DomainPolicyCommandTest {
         assertThat(query("TrustedGuard(ext.DatalogGuard([00]))").out()).isEqualTo("true\n");
         policy(WITH_PASSWORD, "--retract", "Ready(" + HOST + ")", "--retract-linux-host", HASH,
                 "--retract-guard", "ext.DatalogGuard([00])");
-        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(4);
+        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(6);
     }
 
     @Test
@@ -286,5 +286,37 @@ class DomainPolicyCommandTest {
         assertThat(policy(Map.of(), "--password-file", pw.toString(), "--add-host", HOST).status()).isZero();
 
         assertThat(query("TrustedHost(" + HOST + ")").out()).isEqualTo("true\n");
+    }
+
+    @Test
+    void addTpm2AndTpm2Pcrs_fromAHostsName_makeThatTpmInThoseValuesATrustedPlatform_andItsGuardedHostATrustedHost() {
+        init();
+        String ak = "tpm2([" + "22".repeat(32) + "])";
+        String pcrs = "PCRs(\"0,23\", \"" + "00".repeat(32) + "," + "33".repeat(32) + "\")";
+        String host = ak + "." + pcrs + ".DatalogGuard([00])";
+
+        Result added = policy(WITH_PASSWORD, "--add-tpm2", host, "--add-tpm2-pcrs", host, "--add-guard", "ext.DatalogGuard([00])");
+
+        assertThat(added.status()).as(added.err()).isZero();
+        assertThat(query("TrustedTpm(" + ak + ")").out()).isEqualTo("true\n");
+        assertThat(query("TrustedTpmPcrs(ext." + pcrs + ")").out()).isEqualTo("true\n");
+        assertThat(query("TrustedPlatform(" + ak + "." + pcrs + ")").out()).isEqualTo("true\n");
+        assertThat(query("TrustedHost(" + host + ")").out()).isEqualTo("true\n");
+        String otherValues = "PCRs(\"0,23\", \"" + "00".repeat(32) + "," + "44".repeat(32) + "\")";
+        assertThat(query("TrustedPlatform(" + ak + "." + otherValues + ")").out()).isEqualTo("false\n");
+
+        assertThat(policy(WITH_PASSWORD, "--retract-tpm2-pcrs", "ext." + pcrs).status()).isZero();
+        assertThat(query("TrustedHost(" + host + ")").out()).isEqualTo("false\n");
+    }
+
+    @Test
+    void tpm2Options_refuseWhatIsNotATpmKeyOrCanonicalPcrValues_beforeAnythingChanges() {
+        init();
+        assertFails(policy(WITH_PASSWORD, "--add-tpm2", HOST), "policy",
+                "--add-tpm2: expected a TPM attestation key tpm2([..]) or a name starting with it");
+        Result badPcrs = policy(WITH_PASSWORD, "--add-tpm2-pcrs", "ext.PCRs(\"23,0\", \"00,11\")");
+        assertThat(badPcrs.status()).isEqualTo(TaoCli.EXIT_INPUT);
+        assertThat(badPcrs.err()).startsWith("tao domain policy: --add-tpm2-pcrs: not PCR values: ");
+        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(6);
     }
 }

@@ -326,6 +326,15 @@ public final class Attestation {
         return signerKey;
     }
 
+    /**
+     * The principal of the signing key: {@code key([h])} for a key-signed attestation,
+     * {@code tpm2([h])} (the attestation key) for a TPM quote, h the SHA-256 of the key's PKIX
+     * encoding. Not yet verified; {@link AttestationVerifier} names the same principal as the signer.
+     */
+    public Prin signerPrincipal() {
+        return tpm2Quote == null ? signerKey.principal() : Tpm2Quote.akPrincipal(signerKey);
+    }
+
     /** The attached delegation, if any. */
     public Optional<Attestation> delegation() {
         return Optional.ofNullable(delegation);
@@ -361,8 +370,7 @@ public final class Attestation {
 
     @Override
     public String toString() {
-        Prin signer = tpm2Quote == null ? signerKey.principal() : Tpm2Quote.akPrincipal(signerKey);
-        return "Attestation[" + signer + " signs " + statement + "]";
+        return "Attestation[" + signerPrincipal() + " signs " + statement + "]";
     }
 
     private static void require(boolean ok, String what) throws VerificationException {

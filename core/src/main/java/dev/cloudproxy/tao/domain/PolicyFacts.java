@@ -1,5 +1,7 @@
 package dev.cloudproxy.tao.domain;
 
+import dev.cloudproxy.tao.VerificationException;
+import dev.cloudproxy.tao.attestation.Tpm2Pcrs;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Pred;
@@ -22,7 +24,12 @@ import java.util.Objects;
  *       host daemon), so a host running it on a trusted host can itself be trusted;
  *   <li>{@code TrustedGuard(ext.G(..))}: a guard subprincipal, e.g. {@code ext.DatalogGuard([..])},
  *       for hosts that append the guard they enforce to their name;
- *   <li>{@code Authorized(P, "Execute")}: a principal that may run in the domain, directly.
+ *   <li>{@code Authorized(P, "Execute")}: a principal that may run in the domain, directly;
+ *   <li>{@code TrustedTpm(tpm2([H]))}: a TPM attestation key the domain trusts to be resident in
+ *       a real TPM (H the SHA-256 of its PKIX encoding);
+ *   <li>{@code TrustedTpmPcrs(ext.PCRs("list", "values"))}: PCR values the domain accepts from
+ *       such a TPM. With the template's rule, the two together make
+ *       {@code TrustedPlatform(tpm2([H]).PCRs(..))}: the quoted name of that TPM in that state.
  * </ul>
  */
 public final class PolicyFacts {
@@ -54,6 +61,40 @@ public final class PolicyFacts {
     /** {@code Authorized(program, "Execute")}. */
     public static Form canExecute(Prin program) {
         return Pred.of("Authorized", Objects.requireNonNull(program, "program"), new Str("Execute"));
+    }
+
+    /**
+     * {@code TrustedTpm(ak)}: a TPM attestation key, {@code tpm2([h])} with no extension (the PCR
+     * values are a separate fact, {@link #trustedTpmPcrs}).
+     *
+     * @throws IllegalArgumentException if {@code ak} is not of that form
+     */
+    public static Form trustedTpm(Prin ak) {
+        if (!"tpm2".equals(ak.type()) || !ak.ext().isEmpty()) {
+            throw new IllegalArgumentException("a TPM attestation key is tpm2([hash]) with no extension, not " + ak);
+        }
+        return Pred.of("TrustedTpm", ak);
+    }
+
+    /**
+     * {@code TrustedTpmPcrs(ext.PCRs("list", "values"))}: PCR values a TPM-rooted platform may
+     * be in, in the canonical spelling of the name extension (ascending indices, lowercase hex).
+     *
+     * @throws IllegalArgumentException if {@code pcrs} is not one {@code PCRs} extension in that spelling
+     */
+    public static Form trustedTpmPcrs(PrinTail pcrs) {
+        if (pcrs.ext().size() != 1) {
+            throw new IllegalArgumentException("PCR values are one PCRs(\"list\", \"values\") extension, not " + pcrs);
+        }
+        try {
+            Tpm2Pcrs parsed = Tpm2Pcrs.fromExtension(pcrs.ext().exts().get(0));
+            if (!parsed.toExtension().equals(pcrs.ext().exts().get(0))) {
+                throw new IllegalArgumentException("PCR values must be spelled canonically: " + parsed.toExtension());
+            }
+        } catch (VerificationException e) {
+            throw new IllegalArgumentException("not PCR values: " + e.getMessage());
+        }
+        return Pred.of("TrustedTpmPcrs", pcrs);
     }
 
     /**

@@ -216,7 +216,9 @@ public final class Certifier {
         for (Optional<Attestation> a = Optional.of(top); a.isPresent(); a = a.get().delegation()) {
             levels.add(a.get());
         }
-        Prin root = levels.get(levels.size() - 1).signerKey().principal();
+        // key([h]) for a software key; tpm2([h]) for a TPM's attestation key, whose quote the
+        // verifier checked and whose name then carries the quoted PCR values (tpm2([h]).PCRs(..)).
+        Prin root = levels.get(levels.size() - 1).signerPrincipal();
         if (!p.root().equals(root)) {
             // The verifier guarantees this; checked again because the rule below relies on it.
             return Optional.of("the attestation's name " + p + " does not start with its root key " + root);

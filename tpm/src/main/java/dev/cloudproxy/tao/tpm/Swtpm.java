@@ -1,6 +1,8 @@
 package dev.cloudproxy.tao.tpm;
 
+import dev.cloudproxy.tao.io.AtomicFiles;
 import java.io.File;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -13,14 +15,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A swtpm TPM 2.0 simulator for one test class: started on two free loopback ports (data and
- * control) with a fresh state directory, and stopped (and its state deleted) by {@link #close},
- * also from a shutdown hook if the test JVM dies first.
+ * A swtpm TPM 2.0 simulator run by this process: started on two free loopback ports (data and
+ * control, adjacent as tpm2-tools expects) and stopped by {@link #close}, also from a shutdown
+ * hook if this JVM ends first. {@link #start()} gives a fresh TPM whose state is deleted at close
+ * (the tests); {@link #start(Path)} keeps its state in a directory, so a simulator started again
+ * on it is the same TPM: same endorsement seed, NV indices and counters (PCRs start from zero, as
+ * after a reboot). {@code tao demo --tpm2} uses that.
  *
- * <p>Public, in this module's test-jar, for other modules' TPM tests.
+ * <p>A simulator, not a root of trust: anyone who can read its state directory can be that TPM.
  *
- * <p>swtpm must be installed: CI installs it ({@code .ci/run}); elsewhere the tests fail with a
- * message saying how, rather than skipping.
+ * <p>swtpm must be installed: CI installs it ({@code .ci/run}); elsewhere starting fails with a
+ * message naming the packages, rather than skipping.
  */
 public final class Swtpm implements AutoCloseable {
     private static final long START_DEADLINE_MS = 15_000;
@@ -28,24 +33,47 @@ public final class Swtpm implements AutoCloseable {
     private final Path stateDir;
     private final int port;
     private final int controlPort;
+    private final boolean deleteState;
     private final Thread reaper;
 
-    private Swtpm(Process process, Path stateDir, int port, int controlPort) {
+    private Swtpm(Process process, Path stateDir, boolean deleteState, int port, int controlPort) {
         this.process = process;
         this.stateDir = stateDir;
+        this.deleteState = deleteState;
         this.port = port;
         this.controlPort = controlPort;
         this.reaper = new Thread(process::destroyForcibly, "swtpm-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);
     }
 
+    /** A fresh simulator whose state is deleted at {@link #close}. */
     public static Swtpm start() throws IOException, InterruptedException {
+        String swtpm = executable();
+        return start(swtpm, Files.createTempDirectory("swtpm-test"), true);
+    }
+
+    /**
+     * A simulator on the state in {@code stateDir} (made, mode 0700, if missing), kept at
+     * {@link #close}.
+     *
+     * @throws FileNotFoundException if swtpm is not installed (the message names the packages)
+     */
+    public static Swtpm start(Path stateDir) throws IOException, InterruptedException {
+        String swtpm = executable();
+        AtomicFiles.createPrivateDirectories(stateDir);
+        return start(swtpm, stateDir.toAbsolutePath(), false);
+    }
+
+    private static String executable() throws FileNotFoundException {
         String swtpm = findOnPath("swtpm");
         if (swtpm == null) {
-            throw new IllegalStateException("swtpm is not installed, and the TPM tests need it: "
-                    + "install it (Debian/Ubuntu: apt-get install -y swtpm swtpm-tools tpm2-tools) and run again");
+            throw new FileNotFoundException("swtpm (the TPM 2.0 simulator) is not installed: install it "
+                    + "(Debian/Ubuntu: apt-get install -y swtpm swtpm-tools tpm2-tools) and run again");
         }
-        Path state = Files.createTempDirectory("swtpm-test");
+        return swtpm;
+    }
+
+    private static Swtpm start(String swtpm, Path state, boolean deleteState) throws IOException, InterruptedException {
         int[] ports = freePorts();
         ProcessBuilder pb = new ProcessBuilder(swtpm, "socket", "--tpm2",
                 "--server", "type=tcp,port=" + ports[0] + ",bindaddr=127.0.0.1",
@@ -54,7 +82,7 @@ public final class Swtpm implements AutoCloseable {
                 "--flags", "not-need-init,startup-clear")
                 .redirectErrorStream(true)
                 .redirectOutput(state.resolve("swtpm.log").toFile());
-        Swtpm s = new Swtpm(pb.start(), state, ports[0], ports[1]);
+        Swtpm s = new Swtpm(pb.start(), state, deleteState, ports[0], ports[1]);
         try {
             s.awaitListening();
             return s;
@@ -148,11 +176,16 @@ public final class Swtpm implements AutoCloseable {
         return port;
     }
 
+    /** The spec of this simulator for {@link TpmParent}: {@code tpm:simulator:127.0.0.1:PORT}. */
+    public String spec() {
+        return TpmParent.simulatorSpec("127.0.0.1", port);
+    }
+
     public TpmConnection connect() throws Exception {
         return TpmConnection.simulator("127.0.0.1", port);
     }
 
-    /** Stops swtpm (TERM, then KILL after 5 s) and deletes its state. */
+    /** Stops swtpm (TERM, then KILL after 5 s) and deletes its state if {@link #start()} made it. */
     @Override
     public void close() throws IOException, InterruptedException {
         try {
@@ -166,6 +199,9 @@ public final class Swtpm implements AutoCloseable {
                 Runtime.getRuntime().removeShutdownHook(reaper);
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs anyway
+            }
+            if (!deleteState) {
+                return;
             }
             try (Stream<Path> files = Files.walk(stateDir)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
