@@ -50,6 +50,7 @@ final class Launch {
     static final String STATE_ENV = "TAO_SEALED_STATE";
     static final String PARADIGM_ENV = "TAO_PARADIGM_STATE";
     static final String SOCKET_ENV = "TAO_HOST_SOCKET";
+    static final String APP_ID_ENV = dev.cloudproxy.tao.agent.tooling.AgentInstaller.APP_ID_ENV;
 
     private final LauncherOptions options;
     private final List<String> rawArgs;
@@ -152,7 +153,10 @@ final class Launch {
         /** The development root: its programs' counters beside its keys (not rollback-protected). */
         static OpenHost of(Keys rootKeys, Path dir) throws IOException, TaoException {
             try {
-                return new OpenHost(Host.root(rootKeys).withCountersIn(dir), rootKeys);
+                // Liberal: on the development root every app name is admitted to its app's state,
+                // so a changed app, rule, option or runtime keeps it with no command.
+                return new OpenHost(Host.root(rootKeys).withCountersIn(dir)
+                        .withGuard(dev.cloudproxy.tao.guard.LiberalGuard.INSTANCE), rootKeys);
             } catch (IOException | TaoException | RuntimeException e) {
                 rootKeys.close();
                 throw e;
@@ -216,6 +220,10 @@ final class Launch {
             childEnv.put(SOCKET_ENV, server.socketPath().toString());
             childEnv.put(AGENT_DIR_ENV, agentDir.toString());
             childEnv.put(GATE_ENV, gatePath.toString());
+            // The state is the app's, not the exact name's: the app id is the state's name, which
+            // depends on the jar's file name and main class only, so a new version, rule, option or
+            // runtime finds it, and the host's guard decides whether the new name may open it.
+            childEnv.put(APP_ID_ENV, stateName);
             childEnv.put(STATE_ENV, home.state().resolve(stateName + ".sealed").toString());
             childEnv.put(PARADIGM_ENV, home.state().resolve(stateName + ".paradigm").toString());
             if (options.verbose()) {
