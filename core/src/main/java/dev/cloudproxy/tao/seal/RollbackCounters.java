@@ -164,13 +164,22 @@ public final class RollbackCounters {
 
     /** Whether {@code label} is a valid counter label (see {@link Tao#MAX_LABEL_CHARS}). */
     public static boolean isValidLabel(String label) {
-        if (label == null || label.isEmpty() || label.length() > Tao.MAX_LABEL_CHARS) {
+        return isToken(label, Tao.MAX_LABEL_CHARS, "._-:/$");
+    }
+
+    /**
+     * Whether {@code s} is 1..{@code max} characters from {@code A-Z a-z 0-9} and
+     * {@code punctuation}: the names (labels, app ids) that may appear in a log line, a path or a
+     * guard's fact without quoting.
+     */
+    static boolean isToken(String s, int max, String punctuation) {
+        if (s == null || s.isEmpty() || s.length() > max) {
             return false;
         }
-        for (int i = 0; i < label.length(); i++) {
-            char c = label.charAt(i);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' || c == '$';
+                    || punctuation.indexOf(c) >= 0;
             if (!ok) {
                 return false;
             }

@@ -229,18 +229,7 @@ public final class SealFormat {
     }
 
     private static boolean isValidAppId(String id) {
-        if (id == null || id.isEmpty() || id.length() > MAX_APP_ID_CHARS) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == '-' || c == '+' || c == ':' || c == '/';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
+        return RollbackCounters.isToken(id, MAX_APP_ID_CHARS, "._-+:/");
     }
 
     /**

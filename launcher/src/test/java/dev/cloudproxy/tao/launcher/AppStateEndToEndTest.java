@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cloudproxy.tao.auth.Prin;
-import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainTemplate;
@@ -165,11 +164,9 @@ class AppStateEndToEndTest {
         try (Domain domain = TestDomains.liberal(tmp.resolve("domain"), password);
                 DomainService service = DomainService.builder(domain)
                         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).start();
-                SoftTao serverTao = SoftTao.ephemeral();
-                TaoParadigm server = TaoParadigm.builder(serverTao, tmp.resolve("server-state"))
-                        .policyCertificate(domain.policyCertificate()).domainService(service.address()).open()) {
-            TaoChannels channels = TaoChannels.of(
-                    ProgramCredentials.of(server.signer(), server.certificateChain(), server.policyCertificate()));
+                SoftTao serverTao = SoftTao.ephemeral()) {
+            TaoChannels channels = TestDomains.serverChannels(serverTao, domain, service, tmp.resolve("server-state"));
+            String server = serverTao.getTaoName().toString();
             Path policy = Files.writeString(tmp.resolve("policy.pem"), ProgramCertificate.toPem(domain.policyCertificate()));
             List<String> seen = new CopyOnWriteArrayList<>();
             try (SSLServerSocket listener = (SSLServerSocket) channels.sslContext().getServerSocketFactory()
@@ -200,8 +197,8 @@ class AppStateEndToEndTest {
                 Result second = launch(rule.get(0), rule.get(1), rule.get(2), rule.get(3), rule.get(4), rule.get(5), v2, port);
                 X509Certificate cert2 = ProgramCertificate.parsePem(Files.readAllBytes(certFile));
 
-                assertThat(first.out()).as(first.err()).startsWith("answer: echo: hello\npeer: " + server.principal());
-                assertThat(second.out()).as(second.err()).startsWith("answer: echo: hello\npeer: " + server.principal());
+                assertThat(first.out()).as(first.err()).startsWith("answer: echo: hello\npeer: " + server);
+                assertThat(second.out()).as(second.err()).startsWith("answer: echo: hello\npeer: " + server);
                 Prin name1 = clientName(first);
                 Prin name2 = clientName(second);
                 assertThat(name2).isNotEqualTo(name1);
