@@ -38,6 +38,15 @@ public interface Tao {
     String SEAL_POLICY_SELF = "self";
     /** Seal to this Tao: any program it hosts (or any extension of the caller's name) can open the blob. */
     String SEAL_POLICY_ANY = "any";
+    /**
+     * Prefix of an app policy, {@code app:<app-id>}: seal to an application rather than to one
+     * exact name. Any program of this Tao whose name the host's guard authorizes for the app
+     * ({@code Authorized(name, "AppState", "<app-id>")}) can open the blob, so a new version, a new
+     * runtime or new options of the program keep its data once the guard admits the new name, and
+     * a name the guard does not (or no longer) admit cannot. Only a host with a guard offers it
+     * (see {@link dev.cloudproxy.tao.seal.SealFormat#appId(String)} for the id's form).
+     */
+    String SEAL_POLICY_APP_PREFIX = "app:";
 
     /** Most random bytes one call returns. */
     int MAX_RANDOM_BYTES = 1 << 16;

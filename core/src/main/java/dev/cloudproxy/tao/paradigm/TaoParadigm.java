@@ -17,6 +17,7 @@ import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.seal.RollbackProtectedFile;
+import dev.cloudproxy.tao.seal.SealFormat;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.keys.Verifier;
@@ -60,11 +61,15 @@ import java.util.Objects;
  *       is refused with {@link dev.cloudproxy.tao.StaleStateException}) and reads the keys;
  *       otherwise makes a new ECDSA P-256 signing key and AES-256 key and writes them
  *       rollback-protected ({@link RollbackProtectedFile}, label {@value #KEYS_LABEL}). A file
- *       written before rollback protection existed is read once and rewritten protected;
+ *       written before rollback protection existed is read once and rewritten protected.
+ *       With {@link Builder#sealPolicy} {@code app:<app-id>}, the keys are sealed to the app
+ *       instead of the exact name: a new version the host's guard admits to the app opens them
+ *       (keys sealed to the program's own name earlier are moved to the app policy on first use);
  *   <li>if {@value #CERT_FILE} holds a certificate that verifies against the policy certificate,
  *       names this program and certifies its key, and is not within the renewal threshold of its
  *       expiry, uses it; otherwise asks its Tao for {@code P says key(K) speaksfor P}, trades it at
- *       the domain service for a certificate ({@link DomainServiceClient}) and writes it. If a
+ *       the domain service for a certificate ({@link DomainServiceClient}) and writes it (so a
+ *       new version with the same keys gets a certificate naming its new name). If a
  *       renewal fails while the old certificate is still valid, the old one is kept (and a warning
  *       logged); {@link #renewCertificate()} renews on demand.
  * </ol>
@@ -140,6 +145,7 @@ public final class TaoParadigm implements AutoCloseable {
         private Duration renewWithin;
         private Duration timeout = DomainServiceClient.DEFAULT_TIMEOUT;
         private Clock clock = Clock.systemUTC();
+        private String sealPolicy = Tao.SEAL_POLICY_SELF;
 
         private Builder(Tao tao, Path dir) {
             this.tao = Objects.requireNonNull(tao, "tao");
@@ -194,6 +200,22 @@ public final class TaoParadigm implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What the keys are sealed to: {@code self} (default: the exact name, with its
+         * {@code PolicyKey} extension) or {@code app:<app-id>} (any name the host's guard admits
+         * to the app; the host must offer app policies).
+         *
+         * @throws IllegalArgumentException for another policy or a malformed app id
+         */
+        public Builder sealPolicy(String policy) {
+            Objects.requireNonNull(policy, "policy");
+            if (!policy.equals(Tao.SEAL_POLICY_SELF) && SealFormat.appId(policy).isEmpty()) {
+                throw new IllegalArgumentException("the paradigm's keys are sealed to \"self\" or to \"app:<app-id>\"");
+            }
+            this.sealPolicy = policy;
+            return this;
+        }
+
         /** The clock certificates are checked against (tests). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -223,7 +245,7 @@ public final class TaoParadigm implements AutoCloseable {
             Path keysFile = dir.resolve(KEYS_FILE);
             Signer signer;
             Crypter crypter;
-            byte[][] keys = readKeys(tao, keysFile, dir, principal);
+            byte[][] keys = readKeys(tao, keysFile, dir, principal, sealPolicy);
             if (keys != null) {
                 try {
                     signer = Signer.fromSecretKeyMaterial(keys[0]);
@@ -239,7 +261,7 @@ public final class TaoParadigm implements AutoCloseable {
                 crypter = Crypter.generate();
                 byte[] plain = encodeKeys(signer, crypter);
                 try {
-                    RollbackProtectedFile.write(tao, keysFile, KEYS_LABEL, plain);
+                    RollbackProtectedFile.write(tao, keysFile, KEYS_LABEL, plain, sealPolicy);
                 } catch (IOException | TaoException | RuntimeException e) {
                     signer.close();
                     crypter.close();
@@ -275,23 +297,28 @@ public final class TaoParadigm implements AutoCloseable {
      * The two keys in the state file, or null if there is none; the caller zeroes them. A file in
      * the format before rollback protection is read once and rewritten protected.
      */
-    private static byte[][] readKeys(Tao tao, Path keysFile, Path dir, Prin principal) throws IOException, TaoException {
+    private static byte[][] readKeys(Tao tao, Path keysFile, Path dir, Prin principal, String policy)
+            throws IOException, TaoException {
         byte[] plain;
-        try (Unsealed u = RollbackProtectedFile.read(tao, keysFile, KEYS_LABEL, MAX_STATE_FILE)) {
+        try (Unsealed u = RollbackProtectedFile.read(tao, keysFile, KEYS_LABEL, MAX_STATE_FILE, policy)) {
             if (u == null) {
                 return null;
             }
             plain = u.data();
-            if (u.label().isEmpty()) {
+            if (RollbackProtectedFile.needsRewrite(u, policy)) {
                 for (byte[] k : decodeKeys(plain.clone(), dir)) { // never rewrite what does not parse
                     Arrays.fill(k, (byte) 0);
                 }
-                RollbackProtectedFile.write(tao, keysFile, KEYS_LABEL, plain);
-                LOG.log(System.Logger.Level.INFO, "rewrote " + keysFile + " with rollback protection");
+                RollbackProtectedFile.migrate(tao, keysFile, KEYS_LABEL, plain, policy);
+                LOG.log(System.Logger.Level.INFO, "rewrote " + keysFile + " rollback-protected under policy " + policy);
             }
         } catch (UnsealException e) {
-            throw new TaoException("the program state in " + dir + " does not unseal for " + principal
-                    + ": another program, host or domain sealed it, or it was altered", e);
+            throw new TaoException("the program state in " + dir + " does not unseal for " + principal + ": "
+                    + (policy.equals(Tao.SEAL_POLICY_SELF)
+                            ? "another program, host or domain sealed it, or it was altered"
+                            : "another host sealed it, or the exact name of an earlier version (run that version"
+                                    + " once with this launcher: it moves its keys to " + policy + "), or it was altered")
+                    + "; to start afresh instead (a new key and certificate), move it away", e);
         }
         return decodeKeys(plain, dir);
     }

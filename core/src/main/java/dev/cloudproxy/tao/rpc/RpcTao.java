@@ -196,7 +196,7 @@ public final class RpcTao implements Tao, AutoCloseable {
         }
         TaoRpcResponse r = call(request(RpcProtocol.UNSEAL).setData(ByteString.copyFrom(sealed)));
         String policy = r.getPolicy();
-        if (!policy.equals(SEAL_POLICY_SELF) && !policy.equals(SEAL_POLICY_ANY)) {
+        if (!isKnownPolicy(policy)) {
             throw fail("the Tao host sent an unknown seal policy");
         }
         return new Unsealed(r.getData().toByteArray(), policy);
@@ -226,11 +226,21 @@ public final class RpcTao implements Tao, AutoCloseable {
             throw new UnsealException();
         }
         TaoRpcResponse r = call(request(RpcProtocol.ROLLBACK_PROTECTED_UNSEAL).setData(ByteString.copyFrom(sealed)));
-        if (!r.getPolicy().equals(SEAL_POLICY_SELF) || !RollbackCounters.isValidLabel(r.getLabel())
+        String policy = r.getPolicy();
+        if (policy.equals(SEAL_POLICY_ANY) || !isKnownPolicy(policy) || !RollbackCounters.isValidLabel(r.getLabel())
                 || r.getCounter() < 1) {
             throw fail("the Tao host sent a malformed rollback-protected unseal result");
         }
-        return new Unsealed(r.getData().toByteArray(), SEAL_POLICY_SELF, r.getLabel(), r.getCounter());
+        return new Unsealed(r.getData().toByteArray(), policy, r.getLabel(), r.getCounter());
+    }
+
+    /** {@code self}, {@code any} or a well-formed {@code app:<app-id>}. */
+    private static boolean isKnownPolicy(String policy) {
+        try {
+            return policy.equals(SEAL_POLICY_SELF) || policy.equals(SEAL_POLICY_ANY) || SealFormat.appId(policy).isPresent();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static TaoRpcRequest.Builder sealRequest(String op, byte[] data, String policy) {

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.AuthFormatException;
 import dev.cloudproxy.tao.auth.Prin;
@@ -163,13 +164,22 @@ public final class RollbackCounters {
 
     /** Whether {@code label} is a valid counter label (see {@link Tao#MAX_LABEL_CHARS}). */
     public static boolean isValidLabel(String label) {
-        if (label == null || label.isEmpty() || label.length() > Tao.MAX_LABEL_CHARS) {
+        return isToken(label, Tao.MAX_LABEL_CHARS, "._-:/$");
+    }
+
+    /**
+     * Whether {@code s} is 1..{@code max} characters from {@code A-Z a-z 0-9} and
+     * {@code punctuation}: the names (labels, app ids) that may appear in a log line, a path or a
+     * guard's fact without quoting.
+     */
+    static boolean isToken(String s, int max, String punctuation) {
+        if (s == null || s.isEmpty() || s.length() > max) {
             return false;
         }
-        for (int i = 0; i < label.length(); i++) {
-            char c = label.charAt(i);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' || c == '$';
+                    || punctuation.indexOf(c) >= 0;
             if (!ok) {
                 return false;
             }
@@ -282,6 +292,33 @@ public final class RollbackCounters {
         Unsealed u = SealFormat.unsealRollback(crypter, blob, owner, tao);
         try {
             check(owner, u.label().orElseThrow(), u.counter().orElseThrow());
+            return u;
+        } catch (IOException | TaoException | RuntimeException e) {
+            u.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link Tao#rollbackProtectedSeal} with an app policy, for a Tao that seals with its own keys
+     * and has asked its guard: advances the app's counter ({@link SealFormat#appOwner}) durably,
+     * then seals with {@link SealFormat#sealAppRollback}. Every name admitted to the app shares the
+     * counter, so a new version finds the old version's state current, and an older copy stale.
+     */
+    public byte[] sealApp(Crypter crypter, Prin tao, String appId, String label, byte[] data)
+            throws IOException, TaoException {
+        Objects.requireNonNull(data, "data");
+        checkLabel(label);
+        long counter = advance(SealFormat.appOwner(tao, appId), label);
+        return SealFormat.sealAppRollback(crypter, data, appId, tao, label, counter);
+    }
+
+    /** {@link Tao#rollbackProtectedUnseal} of an app blob, for a Tao that has asked its guard. */
+    public Unsealed unsealApp(Crypter crypter, byte[] blob, Prin tao) throws IOException, TaoException {
+        String appId = SealFormat.appIdOf(blob).orElseThrow(UnsealException::new);
+        Unsealed u = SealFormat.unsealAppRollback(crypter, blob, tao);
+        try {
+            check(SealFormat.appOwner(tao, appId), u.label().orElseThrow(), u.counter().orElseThrow());
             return u;
         } catch (IOException | TaoException | RuntimeException e) {
             u.close();

@@ -26,6 +26,14 @@ import java.util.Objects;
  * the label is still 0, that is, before it ever wrote protected state; the caller checks its
  * content and rewrites it with {@link #write}. After that, an old-format copy put back is
  * refused as stale (counter 0), so the migration path is no way around the counter.
+ *
+ * <p>The same holds for a move from {@code self} to an app policy ({@code app:<app-id>}, which a
+ * new version of the program can open once its host's guard admits it): {@link #read} with the
+ * app policy returns a {@code self} blob of the same program as it is ({@link #needsRewrite} says
+ * so), and {@link #migrate} writes it under the app policy, then advances and commits the
+ * program's own counter, so the {@code self} copy is stale from then on and cannot be fed to the
+ * migration again. The window is the writer protocol's: between the two steps the old copy put
+ * back still opens once.
  */
 public final class RollbackProtectedFile {
     private RollbackProtectedFile() {}
@@ -39,7 +47,20 @@ public final class RollbackProtectedFile {
      * @throws IOException if it cannot be read or is larger than {@code maxBytes}
      */
     public static Unsealed read(Tao tao, Path file, String label, int maxBytes) throws IOException, TaoException {
+        return read(tao, file, label, maxBytes, Tao.SEAL_POLICY_SELF);
+    }
+
+    /**
+     * As {@link #read(Tao, Path, String, int)}, for state kept under {@code policy}
+     * ({@code self} or {@code app:<app-id>}). A blob of the program's own earlier {@code self}
+     * state is returned too (to be {@link #migrate}d); one of another app is refused.
+     *
+     * @throws TaoException also if the host's guard does not admit this program to the app
+     */
+    public static Unsealed read(Tao tao, Path file, String label, int maxBytes, String policy)
+            throws IOException, TaoException {
         Objects.requireNonNull(tao, "tao");
+        Objects.requireNonNull(policy, "policy");
         RollbackCounters.checkLabel(label);
         byte[] blob;
         try {
@@ -70,12 +91,45 @@ public final class RollbackProtectedFile {
             u.close();
             throw new TaoException(file + " holds the state of another label");
         }
+        if (!u.policy().equals(policy) && !u.policy().equals(Tao.SEAL_POLICY_SELF)) {
+            u.close();
+            throw new TaoException(file + " holds the state of another app (sealed under \"" + u.policy() + "\")");
+        }
         return u;
+    }
+
+    /**
+     * Whether what {@link #read} returned must be written again under {@code policy}: it is in the
+     * format before rollback protection, or sealed under another policy (the program's own
+     * {@code self} state, on its way to an app policy).
+     */
+    public static boolean needsRewrite(Unsealed read, String policy) {
+        return read.label().isEmpty() || !read.policy().equals(policy);
+    }
+
+    /**
+     * Writes {@code plain}, read from the program's earlier state with {@link #read}, under
+     * {@code policy}; if that is not {@code self}, then retires the program's own {@code self}
+     * counter for the label (seals and commits an empty blob under it), so the earlier copy is
+     * stale from then on.
+     */
+    public static void migrate(Tao tao, Path file, String label, byte[] plain, String policy)
+            throws IOException, TaoException {
+        write(tao, file, label, plain, policy);
+        if (!Tao.SEAL_POLICY_SELF.equals(policy)) {
+            tao.rollbackProtectedUnseal(tao.rollbackProtectedSeal(label, new byte[0], Tao.SEAL_POLICY_SELF)).close();
+        }
     }
 
     /** Writes {@code plain} to {@code file} rollback-protected under {@code label}, and commits it. */
     public static void write(Tao tao, Path file, String label, byte[] plain) throws IOException, TaoException {
-        byte[] blob = tao.rollbackProtectedSeal(label, plain, Tao.SEAL_POLICY_SELF);
+        write(tao, file, label, plain, Tao.SEAL_POLICY_SELF);
+    }
+
+    /** As {@link #write(Tao, Path, String, byte[])}, under {@code policy} ({@code self} or {@code app:<app-id>}). */
+    public static void write(Tao tao, Path file, String label, byte[] plain, String policy)
+            throws IOException, TaoException {
+        byte[] blob = tao.rollbackProtectedSeal(label, plain, policy);
         AtomicFiles.writeOwnerOnly(file, blob);
         tao.rollbackProtectedUnseal(blob).close();
     }

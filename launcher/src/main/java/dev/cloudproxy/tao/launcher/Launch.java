@@ -3,6 +3,10 @@ package dev.cloudproxy.tao.launcher;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.domain.Domain;
+import dev.cloudproxy.tao.domain.DomainException;
+import dev.cloudproxy.tao.guard.Guard;
+import dev.cloudproxy.tao.guard.LiberalGuard;
 import dev.cloudproxy.tao.host.Host;
 import dev.cloudproxy.tao.host.HostedProgram;
 import dev.cloudproxy.tao.host.HostedPrograms;
@@ -50,6 +54,9 @@ final class Launch {
     static final String STATE_ENV = "TAO_SEALED_STATE";
     static final String PARADIGM_ENV = "TAO_PARADIGM_STATE";
     static final String SOCKET_ENV = "TAO_HOST_SOCKET";
+    static final String APP_ID_ENV = dev.cloudproxy.tao.agent.tooling.AgentInstaller.APP_ID_ENV;
+    /** Environment variable: a domain directory whose guard decides app state on the development root. */
+    static final String APP_POLICY_ENV = "TAO_APP_POLICY";
 
     private final LauncherOptions options;
     private final List<String> rawArgs;
@@ -58,6 +65,15 @@ final class Launch {
     private final TaoHome home;
     private Path runDir;
     private Process child;
+    /**
+     * Whether the app's state is sealed to its app rather than its exact name: on the development
+     * root only, which is its user's alone (its keys are that user's to read anyway) and admits
+     * the names its app guard admits ({@link #appGuard}). A stacked launcher's host serves whoever runs the launcher on that host (on a
+     * root host, every user's apps share its id), so a liberal guard there would let one user's
+     * app claim another's state: it keeps sealing to the exact name until a domain's guard
+     * decides (docs/upgrades.md).
+     */
+    private boolean sealsToTheApp;
     private boolean cleanedUp;
     private final long startNanos = System.nanoTime();
 
@@ -76,6 +92,7 @@ final class Launch {
 
     private int run() throws LauncherException {
         Optional<Path> parent = HostLocator.parentSocket(options, env);
+        sealsToTheApp = parent.isEmpty();
         if (parent.isEmpty()) {
             Optional<HostLocator.Found> host = HostLocator.find(options, home, env);
             if (host.isPresent()) {
@@ -107,7 +124,7 @@ final class Launch {
         Thread opener = new Thread(() -> {
             try {
                 hostFuture.complete(parent.isPresent() ? OpenHost.of(StackedHost.open(home, parent.get()))
-                        : OpenHost.of(DevRoot.open(home, env), home.rootKeys()));
+                        : OpenHost.of(DevRoot.open(home, env), home.rootKeys(), appGuard(env)));
             } catch (Throwable t) {
                 hostFuture.completeExceptionally(t);
             }
@@ -149,10 +166,13 @@ final class Launch {
 
     /** The host the app runs under, and what to close when it is done. */
     private record OpenHost(Host host, AutoCloseable resources) implements AutoCloseable {
-        /** The development root: its programs' counters beside its keys (not rollback-protected). */
-        static OpenHost of(Keys rootKeys, Path dir) throws IOException, TaoException {
+        /**
+         * The development root: its programs' counters beside its keys (not rollback-protected),
+         * and {@code appGuard} deciding which names may open each app's state.
+         */
+        static OpenHost of(Keys rootKeys, Path dir, Guard appGuard) throws IOException, TaoException {
             try {
-                return new OpenHost(Host.root(rootKeys).withCountersIn(dir), rootKeys);
+                return new OpenHost(Host.root(rootKeys).withCountersIn(dir).withGuard(appGuard), rootKeys);
             } catch (IOException | TaoException | RuntimeException e) {
                 rootKeys.close();
                 throw e;
@@ -170,6 +190,26 @@ final class Launch {
             } catch (Exception e) {
                 // closing keys does not fail in a way worth reporting
             }
+        }
+    }
+
+    /**
+     * The guard that decides which app names may open each app's state on the development root:
+     * the guard of the domain in {@value #APP_POLICY_ENV} (its rules as the policy key signed
+     * them, read at every start, so the operator's {@code tao domain policy} takes effect at the
+     * next one), else liberal: every name is admitted, so a changed app, rule, option or runtime
+     * keeps its state with no command.
+     */
+    static Guard appGuard(Map<String, String> env) throws LauncherException {
+        String dir = env.get(APP_POLICY_ENV);
+        if (dir == null || dir.isEmpty()) {
+            return LiberalGuard.INSTANCE;
+        }
+        try {
+            return Domain.load(Path.of(dir)).guard();
+        } catch (IOException | DomainException | RuntimeException e) {
+            throw new LauncherException("cannot load the domain in " + APP_POLICY_ENV + "=" + dir
+                    + " whose guard decides who may open app state: " + e.getMessage(), e);
         }
     }
 
@@ -216,6 +256,12 @@ final class Launch {
             childEnv.put(SOCKET_ENV, server.socketPath().toString());
             childEnv.put(AGENT_DIR_ENV, agentDir.toString());
             childEnv.put(GATE_ENV, gatePath.toString());
+            if (sealsToTheApp) {
+                // The state is the app's, not the exact name's: the app id is the state's name, which
+                // depends on the jar's file name and main class only, so a new version, rule, option
+                // or runtime finds it, and the host's guard decides whether the new name may open it.
+                childEnv.put(APP_ID_ENV, stateName);
+            }
             childEnv.put(STATE_ENV, home.state().resolve(stateName + ".sealed").toString());
             childEnv.put(PARADIGM_ENV, home.state().resolve(stateName + ".paradigm").toString());
             if (options.verbose()) {

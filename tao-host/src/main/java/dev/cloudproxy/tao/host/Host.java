@@ -5,6 +5,7 @@ import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.guard.Guard;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.seal.RollbackCounters;
 import java.security.SecureRandom;
@@ -31,17 +32,19 @@ public final class Host {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final RollbackCounters counters;
+    private final Guard guard;
 
-    private Host(Keys keys, Prin name, Attestation delegation, Clock clock, RollbackCounters counters) {
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock, RollbackCounters counters, Guard guard) {
         this.keys = keys;
         this.name = name;
         this.delegation = delegation;
         this.clock = clock;
         this.counters = counters;
+        this.guard = guard;
     }
 
     private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
-        this(keys, name, delegation, clock, RollbackCounters.inMemory());
+        this(keys, name, delegation, clock, RollbackCounters.inMemory(), null);
     }
 
     /**
@@ -50,7 +53,18 @@ public final class Host {
      * stops).
      */
     public Host withCounters(RollbackCounters counters) {
-        return new Host(keys, name, delegation, clock, Objects.requireNonNull(counters, "counters"));
+        return new Host(keys, name, delegation, clock, Objects.requireNonNull(counters, "counters"), guard);
+    }
+
+    /**
+     * This host with {@code guard} deciding app seals ({@link Tao#SEAL_POLICY_APP_PREFIX}): a
+     * program may seal or open the state of app {@code id} only if
+     * {@code Authorized(its full name, "AppState", "id")} holds. The guard is asked at every call,
+     * so a fact retracted from a guard that changes in place takes effect at the next one. A host
+     * without a guard refuses app policies.
+     */
+    public Host withGuard(Guard guard) {
+        return new Host(keys, name, delegation, clock, counters, Objects.requireNonNull(guard, "guard"));
     }
 
     /** A root host whose name is its key principal: its attestations need no delegation. */
@@ -117,6 +131,11 @@ public final class Host {
 
     Keys keys() {
         return keys;
+    }
+
+    /** The guard that decides app seals, if this host has one. */
+    Optional<Guard> guard() {
+        return Optional.ofNullable(guard);
     }
 
     RollbackCounters counters() {

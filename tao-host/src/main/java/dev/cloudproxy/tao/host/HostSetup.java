@@ -428,6 +428,7 @@ public final class HostSetup {
                 }
             }
         }
-        return new OpenedHost(dir, config, keys, host, guard);
+        // The guard that decides which programs execute also decides which names an app's state admits.
+        return new OpenedHost(dir, config, keys, host.withGuard(guard), guard);
     }
 }

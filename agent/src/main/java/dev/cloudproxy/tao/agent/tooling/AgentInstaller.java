@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.Tao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.net.StandardProtocolFamily;
@@ -36,6 +37,14 @@ public final class AgentInstaller {
      * measured: {@code -v} must not change the program's name. It only adds lines holding no secret.
      */
     public static final String VERBOSE_ENV = "TAO_AGENT_VERBOSE";
+    /**
+     * Environment variable: the app id the launcher runs this program as. When set, the
+     * {@code @TaoSealed} state and the Tao paradigm's keys are sealed to the app
+     * ({@code app:<app-id>}), which every version the host's guard admits can open; otherwise to
+     * the program's exact name. Not measured: it is no authority, only which app's state this
+     * program asks for; the host's guard decides whether its name may have it.
+     */
+    public static final String APP_ID_ENV = "TAO_APP_ID";
 
     private AgentInstaller() {}
 
@@ -61,13 +70,16 @@ public final class AgentInstaller {
         opts.rules().rules().forEach(r -> lines.info("tao-agent: rule '" + r + "'"));
         waitForGate();
         Tao tao = connectParent();
+        String appId = System.getenv(APP_ID_ENV);
+        String policy = appId == null || appId.isEmpty() ? Tao.SEAL_POLICY_SELF : Tao.SEAL_POLICY_APP_PREFIX + appId;
+        SealFormat.appId(policy); // a malformed id refuses the start here, not at the first seal
         // Before the sealed state: the paradigm extends the program's name with PolicyKey([..]),
         // and the state is sealed to the full name.
         ChannelCredentials credentials = opts.rules().needsTao() && opts.domainService().isPresent()
-                ? ChannelCredentials.obtain(tao, opts, System.getenv(PARADIGM_ENV)) : null;
+                ? ChannelCredentials.obtain(tao, opts, System.getenv(PARADIGM_ENV), policy) : null;
 
         String stateFile = System.getenv(STATE_ENV);
-        SealedState sealed = SealedState.open(tao, stateFile == null || stateFile.isEmpty() ? null : Path.of(stateFile),
+        SealedState sealed = SealedState.open(tao, policy, stateFile == null || stateFile.isEmpty() ? null : Path.of(stateFile),
                 inst, opts.sealEvery());
         inst.addTransformer(new SealedTransformer(), false);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> sealed.flushQuietly("final"), "tao-sealed-state-exit"));

@@ -38,7 +38,8 @@ final class ChannelCredentials implements TlsProvider {
         this.certificate = certificate;
     }
 
-    static ChannelCredentials obtain(Tao tao, AgentOptions opts, String stateDir) throws IOException {
+    /** The credentials, with the paradigm's keys sealed under {@code sealPolicy} ({@code self} or {@code app:<app-id>}). */
+    static ChannelCredentials obtain(Tao tao, AgentOptions opts, String stateDir, String sealPolicy) throws IOException {
         if (stateDir == null || stateDir.isEmpty()) {
             throw new IOException("Tao channels need a state directory for the program's keys (run under tao-launcher)");
         }
@@ -50,6 +51,7 @@ final class ChannelCredentials implements TlsProvider {
                     .policyCertificate(policy)
                     .domainService(resolved)
                     .timeout(Duration.ofSeconds(20))
+                    .sealPolicy(sealPolicy)
                     .open();
             ProgramCredentials me = ProgramCredentials.of(p.signer(), p.certificateChain(), p.policyCertificate());
             RevocationChecker.Builder crl = RevocationChecker.fromDomainService(p.policyCertificate(), resolved)

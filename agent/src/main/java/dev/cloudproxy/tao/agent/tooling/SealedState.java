@@ -27,7 +27,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code @TaoSealed} fields of one program: restored from one blob sealed to the program's
- * full Tao name ({@link Tao#SEAL_POLICY_SELF}), and sealed again into it when they change.
+ * app ({@code app:<app-id>}, when the launcher names one: any version the host's guard admits to
+ * the app opens it) or else to its full Tao name ({@link Tao#SEAL_POLICY_SELF}), and sealed again
+ * into it when they change. State of the program's own name, written before it had an app id, is
+ * read once and moved to the app policy ({@link RollbackProtectedFile#migrate}).
  *
  * <p>The blob is rollback-protected ({@link Tao#rollbackProtectedSeal}, label {@value #LABEL}):
  * an older copy of the file put back over a newer one is refused with the host's stale-state
@@ -48,6 +51,7 @@ final class SealedState {
     private static final int MAX_FILE_BYTES = SealedCodec.MAX_BYTES + 4096;
 
     private final Tao tao;
+    private final String policy;
     private final Path file;
     private final Instrumentation inst;
     private final Duration every;
@@ -57,10 +61,11 @@ final class SealedState {
     private byte[] lastSealed;
     private ScheduledExecutorService timer;
 
-    private SealedState(Tao tao, Path file, Instrumentation inst, Duration every, Map<String, Value> stored, byte[] plain,
-            String unreadable) {
+    private SealedState(Tao tao, String policy, Path file, Instrumentation inst, Duration every,
+            Map<String, Value> stored, byte[] plain, String unreadable) {
         this.unreadable = unreadable;
         this.tao = tao;
+        this.policy = policy;
         this.file = file;
         this.inst = inst;
         this.every = every;
@@ -69,27 +74,29 @@ final class SealedState {
     }
 
     /**
-     * Opens the state in {@code file} (none yet is fine), or a state that cannot be saved when
-     * {@code file} is null (a class with sealed fields is then refused).
+     * Opens the state in {@code file} (none yet is fine), kept under {@code policy}, or a state
+     * that cannot be saved when {@code file} is null (a class with sealed fields is then refused).
      *
      * @throws IOException if the file exists but cannot be read at all
      */
-    static SealedState open(Tao tao, Path file, Instrumentation inst, Duration every) throws IOException {
+    static SealedState open(Tao tao, String policy, Path file, Instrumentation inst, Duration every) throws IOException {
         Map<String, Value> stored = new LinkedHashMap<>();
         byte[] plain = null;
         String unreadable = null;
         if (file != null) {
             if (Files.exists(file)) {
                 try {
-                    plain = open(tao, file);
+                    plain = open(tao, policy, file);
                     stored.putAll(SealedCodec.decode(plain));
                 } catch (StaleStateException e) {
                     unreadable = "the state in " + file + " is an older copy than this program last saved ("
                             + e.getMessage() + "): it was put back over newer state. It is left untouched";
                 } catch (UnsealException e) {
-                    unreadable = "the state in " + file + " cannot be unsealed by this program: it belongs to"
-                            + " another program (changed code or configuration), another host, or was altered."
-                            + " It is left untouched; move it away to start afresh";
+                    unreadable = "the state in " + file + " cannot be unsealed by this program: " + (policy.equals(Tao.SEAL_POLICY_SELF)
+                            ? "it belongs to another program (changed code or configuration), another host, or was altered"
+                            : "it was sealed on another host, or to the exact name of an earlier version (run that"
+                                    + " version once with this launcher: it moves its state to the app), or was altered")
+                            + ". It is left untouched; to start afresh instead, move it away";
                 } catch (SealedStateException e) {
                     unreadable = "the state in " + file + " is unreadable: " + e.getMessage();
                 } catch (TaoException e) {
@@ -100,25 +107,26 @@ final class SealedState {
                         + " program saved state before: starting from the fields' initial values");
             }
         }
-        return new SealedState(tao, file, inst, every, stored, plain, unreadable);
+        return new SealedState(tao, policy, file, inst, every, stored, plain, unreadable);
     }
 
     /** The plaintext of the state blob; one in the earlier, plain-sealed format is rewritten protected at once. */
-    private static byte[] open(Tao tao, Path file) throws IOException, TaoException, SealedStateException {
-        try (Unsealed u = RollbackProtectedFile.read(tao, file, LABEL, MAX_FILE_BYTES)) {
+    private static byte[] open(Tao tao, String policy, Path file) throws IOException, TaoException, SealedStateException {
+        try (Unsealed u = RollbackProtectedFile.read(tao, file, LABEL, MAX_FILE_BYTES, policy)) {
             byte[] plain = u.data();
-            if (u.label().isEmpty()) {
+            if (RollbackProtectedFile.needsRewrite(u, policy)) {
                 SealedCodec.decode(plain); // never rewrite what does not parse
-                write(tao, file, plain);
-                System.err.println("tao-agent: rewrote the @TaoSealed state in " + file + " with rollback protection");
+                RollbackProtectedFile.migrate(tao, file, LABEL, plain, policy);
+                System.err.println("tao-agent: rewrote the @TaoSealed state in " + file
+                        + (u.label().isEmpty() ? " with rollback protection" : "") + " under policy " + policy);
             }
             return plain;
         }
     }
 
-    private static void write(Tao tao, Path file, byte[] plain) throws IOException, TaoException {
+    private static void write(Tao tao, String policy, Path file, byte[] plain) throws IOException, TaoException {
         AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
-        RollbackProtectedFile.write(tao, file, LABEL, plain);
+        RollbackProtectedFile.write(tao, file, LABEL, plain, policy);
     }
 
     private static boolean savedBefore(Tao tao) {
@@ -231,7 +239,7 @@ final class SealedState {
             return;
         }
         try {
-            write(tao, file, plain);
+            write(tao, policy, file, plain);
         } catch (TaoException e) {
             throw new IOException("the host refused to seal the @TaoSealed state: " + e.getMessage());
         }
