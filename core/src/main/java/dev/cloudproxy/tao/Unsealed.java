@@ -9,7 +9,7 @@ import javax.security.auth.Destroyable;
 /**
  * The plaintext of an unsealed blob and the policy it was sealed under. Holds a secret: it has no
  * {@code equals}, its {@code toString} shows only the policy and length, and {@link #close()}
- * zeroes its copy. A blob from {@link Tao#rollbackProtectedSeal} also names its label and counter
+ * zeroes its copy. A blob from {@link CoreTao#rollbackProtectedSeal} also names its label and counter
  * value (neither is secret).
  */
 public final class Unsealed implements AutoCloseable, Destroyable {
@@ -43,7 +43,7 @@ public final class Unsealed implements AutoCloseable, Destroyable {
         return data.clone();
     }
 
-    /** The policy the blob was sealed under, such as {@link Tao#SEAL_POLICY_SELF}. */
+    /** The policy the blob was sealed under, such as {@link CoreTao#SEAL_POLICY_SELF}. */
     public String policy() {
         return policy;
     }

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.tpm;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Form;
@@ -80,8 +80,8 @@ public class TpmBenchmark {
     private int made;
     private Keys tpmHostKeys;
     private Keys softHostKeys;
-    private Tao onTpmHost;
-    private Tao onSoftHost;
+    private CoreTao onTpmHost;
+    private CoreTao onSoftHost;
     private byte[] tpmHostAttestation;
     private byte[] softHostAttestation;
     private final AttestationVerifier verifier = AttestationVerifier.create();
@@ -122,8 +122,8 @@ public class TpmBenchmark {
         soft = SoftTao.ephemeral();
         counter = NvCounter.define(tpm, COUNTER);
         data = new byte[1024];
-        tpmSealed = tao.seal(data, Tao.SEAL_POLICY_SELF);
-        softSealed = soft.seal(data, Tao.SEAL_POLICY_SELF);
+        tpmSealed = tao.seal(data, CoreTao.SEAL_POLICY_SELF);
+        softSealed = soft.seal(data, CoreTao.SEAL_POLICY_SELF);
         digest = new byte[32];
 
         HostedPrograms programs = new HostedPrograms();
@@ -178,12 +178,12 @@ public class TpmBenchmark {
 
     @Benchmark
     public byte[] tpmSeal1KiB() throws Exception {
-        return tao.seal(data, Tao.SEAL_POLICY_SELF);
+        return tao.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
     public byte[] softSeal1KiB() throws Exception {
-        return soft.seal(data, Tao.SEAL_POLICY_SELF);
+        return soft.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
@@ -202,7 +202,7 @@ public class TpmBenchmark {
 
     @Benchmark
     public byte[] tpmSharedSecret() throws Exception {
-        return tao.getSharedSecret(32, Tao.SEAL_POLICY_SELF);
+        return tao.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
@@ -239,12 +239,12 @@ public class TpmBenchmark {
 
     @Benchmark
     public byte[] hostedSeal1KiBOnTpmHost() throws Exception {
-        return onTpmHost.seal(data, Tao.SEAL_POLICY_SELF);
+        return onTpmHost.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
     public byte[] hostedSeal1KiBOnSoftHost() throws Exception {
-        return onSoftHost.seal(data, Tao.SEAL_POLICY_SELF);
+        return onSoftHost.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark

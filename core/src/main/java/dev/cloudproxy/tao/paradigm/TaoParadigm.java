@@ -2,7 +2,7 @@ package dev.cloudproxy.tao.paradigm;
 
 import dev.cloudproxy.tao.AttestRequest;
 import dev.cloudproxy.tao.DecryptionException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -40,7 +40,7 @@ import java.util.Objects;
  * key and its program certificate, created at first start and restored from sealed state later.
  *
  * <pre>{@code
- * try (TaoParadigm p = TaoParadigm.builder(Tao.parent(), Path.of("state"))
+ * try (TaoParadigm p = TaoParadigm.builder(CoreTao.parent(), Path.of("state"))
  *         .policyCertificate(policyCert)
  *         .domainService(new InetSocketAddress("ca.example", 8124))
  *         .open()) {
@@ -99,7 +99,7 @@ public final class TaoParadigm implements AutoCloseable {
     private static final int MAX_STATE_FILE = 64 << 10;
     private static final byte[] PROTECT_CONTEXT = "Tao Paradigm Protect V1\0".getBytes(StandardCharsets.US_ASCII);
 
-    private final Tao tao;
+    private final CoreTao tao;
     private final Path dir;
     private final X509Certificate policyCertificate;
     private final DomainServiceClient client;
@@ -125,13 +125,13 @@ public final class TaoParadigm implements AutoCloseable {
     }
 
     /** Starts configuring the paradigm for the program whose Tao is {@code tao}, keeping state in {@code stateDirectory}. */
-    public static Builder builder(Tao tao, Path stateDirectory) {
+    public static Builder builder(CoreTao tao, Path stateDirectory) {
         return new Builder(tao, stateDirectory);
     }
 
     /** Configuration. The policy certificate and the domain service are required. */
     public static final class Builder {
-        private final Tao tao;
+        private final CoreTao tao;
         private final Path dir;
         private X509Certificate policyCertificate;
         private List<InetSocketAddress> service;
@@ -141,7 +141,7 @@ public final class TaoParadigm implements AutoCloseable {
         private Duration timeout = DomainServiceClient.DEFAULT_TIMEOUT;
         private Clock clock = Clock.systemUTC();
 
-        private Builder(Tao tao, Path dir) {
+        private Builder(CoreTao tao, Path dir) {
             this.tao = Objects.requireNonNull(tao, "tao");
             this.dir = Objects.requireNonNull(dir, "stateDirectory");
         }
@@ -275,7 +275,7 @@ public final class TaoParadigm implements AutoCloseable {
      * The two keys in the state file, or null if there is none; the caller zeroes them. A file in
      * the format before rollback protection is read once and rewritten protected.
      */
-    private static byte[][] readKeys(Tao tao, Path keysFile, Path dir, Prin principal) throws IOException, TaoException {
+    private static byte[][] readKeys(CoreTao tao, Path keysFile, Path dir, Prin principal) throws IOException, TaoException {
         byte[] plain;
         try (Unsealed u = RollbackProtectedFile.read(tao, keysFile, KEYS_LABEL, MAX_STATE_FILE)) {
             if (u == null) {

@@ -2,7 +2,7 @@ package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.AuthFormatException;
@@ -161,9 +161,9 @@ public final class RollbackCounters {
         };
     }
 
-    /** Whether {@code label} is a valid counter label (see {@link Tao#MAX_LABEL_CHARS}). */
+    /** Whether {@code label} is a valid counter label (see {@link CoreTao#MAX_LABEL_CHARS}). */
     public static boolean isValidLabel(String label) {
-        if (label == null || label.isEmpty() || label.length() > Tao.MAX_LABEL_CHARS) {
+        if (label == null || label.isEmpty() || label.length() > CoreTao.MAX_LABEL_CHARS) {
             return false;
         }
         for (int i = 0; i < label.length(); i++) {
@@ -181,7 +181,7 @@ public final class RollbackCounters {
     public static void checkLabel(String label) {
         Objects.requireNonNull(label, "label");
         if (!isValidLabel(label)) {
-            throw new IllegalArgumentException("a counter label is 1.." + Tao.MAX_LABEL_CHARS
+            throw new IllegalArgumentException("a counter label is 1.." + CoreTao.MAX_LABEL_CHARS
                     + " characters from A-Z a-z 0-9 . _ - : / $");
         }
     }
@@ -191,7 +191,7 @@ public final class RollbackCounters {
         save();
     }
 
-    /** {@link Tao#initCounter}: creates the counter at 0 if needed and returns its latest value. */
+    /** {@link CoreTao#initCounter}: creates the counter at 0 if needed and returns its latest value. */
     public synchronized long init(Prin owner, String label) throws IOException, TaoException {
         warnIfAsked();
         Key key = key(owner, label);
@@ -203,7 +203,7 @@ public final class RollbackCounters {
         return 0;
     }
 
-    /** {@link Tao#getCounter}: the latest value. */
+    /** {@link CoreTao#getCounter}: the latest value. */
     public synchronized long get(Prin owner, String label) throws TaoException {
         warnIfAsked();
         Entry e = entries.get(key(owner, label));
@@ -263,21 +263,21 @@ public final class RollbackCounters {
     }
 
     /**
-     * {@link Tao#rollbackProtectedSeal} for a Tao that seals with its own keys: advances
+     * {@link CoreTao#rollbackProtectedSeal} for a Tao that seals with its own keys: advances
      * {@code owner}'s counter durably, then seals in {@link SealFormat} bound to {@code owner}.
      */
     public byte[] seal(Crypter crypter, Prin owner, Prin tao, String label, byte[] data, String policy)
             throws IOException, TaoException {
         Objects.requireNonNull(data, "data");
         checkLabel(label);
-        if (!Tao.SEAL_POLICY_SELF.equals(Objects.requireNonNull(policy, "policy"))) {
+        if (!CoreTao.SEAL_POLICY_SELF.equals(Objects.requireNonNull(policy, "policy"))) {
             throw new IllegalArgumentException("rollback-protected state can only be sealed with policy \"self\"");
         }
         long counter = advance(owner, label);
         return SealFormat.sealRollback(crypter, data, policy, owner, tao, label, counter);
     }
 
-    /** {@link Tao#rollbackProtectedUnseal} for a Tao that seals with its own keys. */
+    /** {@link CoreTao#rollbackProtectedUnseal} for a Tao that seals with its own keys. */
     public Unsealed unseal(Crypter crypter, byte[] blob, Prin owner, Prin tao) throws IOException, TaoException {
         Unsealed u = SealFormat.unsealRollback(crypter, blob, owner, tao);
         try {

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -13,8 +13,8 @@ import java.util.Objects;
 
 /**
  * A program's state file under rollback protection: the writer protocol of
- * {@link Tao#rollbackProtectedSeal} and the reader that goes with it, including the one-time
- * migration of a file written with a plain {@link Tao#seal} before rollback protection existed.
+ * {@link CoreTao#rollbackProtectedSeal} and the reader that goes with it, including the one-time
+ * migration of a file written with a plain {@link CoreTao#seal} before rollback protection existed.
  *
  * <p>{@link #write}: seal (the counter advances), replace the file atomically (mode 0600), open
  * the blob once (which commits it). A crash at any step leaves the old file or the new one, and
@@ -38,7 +38,7 @@ public final class RollbackProtectedFile {
      * @throws TaoException if it holds another label's state, or a plain blob not sealed {@code self}
      * @throws IOException if it cannot be read or is larger than {@code maxBytes}
      */
-    public static Unsealed read(Tao tao, Path file, String label, int maxBytes) throws IOException, TaoException {
+    public static Unsealed read(CoreTao tao, Path file, String label, int maxBytes) throws IOException, TaoException {
         Objects.requireNonNull(tao, "tao");
         RollbackCounters.checkLabel(label);
         byte[] blob;
@@ -55,7 +55,7 @@ public final class RollbackProtectedFile {
             u = tao.rollbackProtectedUnseal(blob);
         } catch (UnsealException notProtected) {
             u = tao.unseal(blob); // the earlier format, or the same UnsealException
-            if (!Tao.SEAL_POLICY_SELF.equals(u.policy())) {
+            if (!CoreTao.SEAL_POLICY_SELF.equals(u.policy())) {
                 u.close();
                 throw new TaoException(file + " was not sealed to the program alone");
             }
@@ -74,8 +74,8 @@ public final class RollbackProtectedFile {
     }
 
     /** Writes {@code plain} to {@code file} rollback-protected under {@code label}, and commits it. */
-    public static void write(Tao tao, Path file, String label, byte[] plain) throws IOException, TaoException {
-        byte[] blob = tao.rollbackProtectedSeal(label, plain, Tao.SEAL_POLICY_SELF);
+    public static void write(CoreTao tao, Path file, String label, byte[] plain) throws IOException, TaoException {
+        byte[] blob = tao.rollbackProtectedSeal(label, plain, CoreTao.SEAL_POLICY_SELF);
         AtomicFiles.writeOwnerOnly(file, blob);
         tao.rollbackProtectedUnseal(blob).close();
     }

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.DecryptionException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -48,7 +48,7 @@ public final class SealFormat {
     private static final byte[] SECRET_SALT = "Tao Shared Secret V1".getBytes(StandardCharsets.US_ASCII);
 
     /** Largest blob {@link #unseal} reads. */
-    public static final int MAX_BLOB_BYTES = Tao.MAX_SEAL_BYTES + HEADER + MAX_PARAMS + Crypter.OVERHEAD;
+    public static final int MAX_BLOB_BYTES = CoreTao.MAX_SEAL_BYTES + HEADER + MAX_PARAMS + Crypter.OVERHEAD;
 
     private SealFormat() {}
 
@@ -87,8 +87,8 @@ public final class SealFormat {
 
     private static byte[] seal(Crypter crypter, byte[] data, int id, byte[] params, Prin caller, Prin tao) {
         Objects.requireNonNull(data, "data");
-        if (data.length > Tao.MAX_SEAL_BYTES) {
-            throw new IllegalArgumentException("cannot seal more than " + Tao.MAX_SEAL_BYTES + " bytes");
+        if (data.length > CoreTao.MAX_SEAL_BYTES) {
+            throw new IllegalArgumentException("cannot seal more than " + CoreTao.MAX_SEAL_BYTES + " bytes");
         }
         byte[] header = header(id, params);
         byte[] ct = crypter.encrypt(data, associatedData(header, bound(id, caller, tao)));
@@ -130,7 +130,7 @@ public final class SealFormat {
             Arrays.fill(data, (byte) 0);
             throw new UnsealException();
         }
-        return new Unsealed(data, Tao.SEAL_POLICY_SELF, label, counter);
+        return new Unsealed(data, CoreTao.SEAL_POLICY_SELF, label, counter);
     }
 
     /** The parameter length of a blob with a valid frame, or {@link UnsealException}. */
@@ -160,7 +160,7 @@ public final class SealFormat {
     }
 
     private static String policyName(int id) {
-        return id == POLICY_SELF ? Tao.SEAL_POLICY_SELF : Tao.SEAL_POLICY_ANY;
+        return id == POLICY_SELF ? CoreTao.SEAL_POLICY_SELF : CoreTao.SEAL_POLICY_ANY;
     }
 
     /**
@@ -169,8 +169,8 @@ public final class SealFormat {
      * the length as context, so different lengths give unrelated secrets.
      */
     public static byte[] sharedSecret(Deriver deriver, int n, String policy, Prin caller, Prin tao) {
-        if (n < 1 || n > Tao.MAX_SHARED_SECRET_BYTES) {
-            throw new IllegalArgumentException("shared secret length must be 1.." + Tao.MAX_SHARED_SECRET_BYTES);
+        if (n < 1 || n > CoreTao.MAX_SHARED_SECRET_BYTES) {
+            throw new IllegalArgumentException("shared secret length must be 1.." + CoreTao.MAX_SHARED_SECRET_BYTES);
         }
         int id = policyId(policy);
         byte[] name = bound(id, caller, tao).encode();
@@ -182,8 +182,8 @@ public final class SealFormat {
     private static int policyId(String policy) {
         Objects.requireNonNull(policy, "policy");
         return switch (policy) {
-            case Tao.SEAL_POLICY_SELF -> POLICY_SELF;
-            case Tao.SEAL_POLICY_ANY -> POLICY_ANY;
+            case CoreTao.SEAL_POLICY_SELF -> POLICY_SELF;
+            case CoreTao.SEAL_POLICY_ANY -> POLICY_ANY;
             default -> throw new IllegalArgumentException("unknown policy (use \"self\" or \"any\")");
         };
     }

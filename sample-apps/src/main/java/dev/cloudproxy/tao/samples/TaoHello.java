@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.samples;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.io.AtomicFiles;
@@ -37,7 +37,7 @@ public final class TaoHello {
             state = Path.of(stateDir).resolve(state);
         }
         try {
-            Tao tao = Tao.parent();
+            CoreTao tao = CoreTao.parent();
             System.out.println("name: " + tao.getTaoName());
             if (Files.exists(state)) {
                 try (Unsealed u = tao.unseal(AtomicFiles.readAtMost(state, 1 << 20))) {
@@ -46,7 +46,7 @@ public final class TaoHello {
             } else {
                 String message = "sealed at " + Instant.now() + " by " + tao.getTaoName();
                 AtomicFiles.writeOwnerOnly(state.toAbsolutePath(),
-                        tao.seal(message.getBytes(StandardCharsets.UTF_8), Tao.SEAL_POLICY_SELF));
+                        tao.seal(message.getBytes(StandardCharsets.UTF_8), CoreTao.SEAL_POLICY_SELF));
                 System.out.println("sealed to " + state + "; run again to unseal it");
             }
         } catch (TaoException e) {

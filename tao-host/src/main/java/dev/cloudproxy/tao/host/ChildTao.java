@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -18,7 +18,7 @@ import java.util.Objects;
  * program. {@code self} binds to the program's full current name, {@code any} to the host's name;
  * rollback counters are the host's, keyed by the program's full current name.
  */
-final class ChildTao implements Tao {
+final class ChildTao implements CoreTao {
     private final Host host;
     private final HostedProgram program;
 

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.host;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Speaksfor;
@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A host that holds its own keys and gives each program it runs a {@link Tao}: the program's
+ * A host that holds its own keys and gives each program it runs a {@link CoreTao}: the program's
  * name is the host's name extended by the program's subprincipal, its seals and shared secrets
  * come from the host's keys bound to that name, and its attestations are signed by the host's key.
  *
@@ -111,7 +111,7 @@ public final class Host {
     }
 
     /** The Tao that {@code program} sees. */
-    public Tao taoFor(HostedProgram program) {
+    public CoreTao taoFor(HostedProgram program) {
         return new ChildTao(this, Objects.requireNonNull(program, "program"));
     }
 

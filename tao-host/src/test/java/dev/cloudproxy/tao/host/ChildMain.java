@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.host;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.rpc.RpcTao;
@@ -24,7 +24,7 @@ public final class ChildMain {
         if (!"connect".equals(in.readLine())) {
             return;
         }
-        Tao tao;
+        CoreTao tao;
         try {
             tao = RpcTao.connect(Path.of(args[0]));
         } catch (TaoException e) {

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import com.sun.tools.attach.VirtualMachine;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import java.io.BufferedReader;
@@ -15,7 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 
 /**
- * A hosted program for tests, started by a real host: it finds its host with {@link Tao#parent()}
+ * A hosted program for tests, started by a real host: it finds its host with {@link CoreTao#parent()}
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
  * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; counter LABEL, rpseal LABEL
  * HEX, rpunseal HEX (rollback protection); and, to probe what it may do
@@ -31,9 +31,9 @@ public final class HostedMain {
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         HexFormat hex = HexFormat.of();
-        Tao tao;
+        CoreTao tao;
         try {
-            tao = Tao.parent();
+            tao = CoreTao.parent();
         } catch (TaoException e) {
             answer("refused " + e.getMessage());
             return;
@@ -52,7 +52,7 @@ public final class HostedMain {
                     }
                     case "counter" -> answer(Long.toString(tao.getCounter(cmd[1])));
                     case "rpseal" -> answer(hex.formatHex(tao.rollbackProtectedSeal(cmd[1], hex.parseHex(cmd[2]),
-                            Tao.SEAL_POLICY_SELF)));
+                            CoreTao.SEAL_POLICY_SELF)));
                     case "rpunseal" -> {
                         try (Unsealed u = tao.rollbackProtectedUnseal(hex.parseHex(cmd[1]))) {
                             answer("unsealed " + u.label().orElseThrow() + " " + u.counter().orElseThrow() + " "

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
 import java.io.IOException;
@@ -60,7 +60,7 @@ public final class AgentInstaller {
         AgentLines lines = new AgentLines(() -> System.err, System::nanoTime, "1".equals(System.getenv(VERBOSE_ENV)));
         opts.rules().rules().forEach(r -> lines.info("tao-agent: rule '" + r + "'"));
         waitForGate();
-        Tao tao = connectParent();
+        CoreTao tao = connectParent();
         // Before the sealed state: the paradigm extends the program's name with PolicyKey([..]),
         // and the state is sealed to the full name.
         ChannelCredentials credentials = opts.rules().needsTao() && opts.domainService().isPresent()
@@ -149,9 +149,9 @@ public final class AgentInstaller {
         }
     }
 
-    private static Tao connectParent() throws IOException {
+    private static CoreTao connectParent() throws IOException {
         try {
-            Tao tao = Tao.parent();
+            CoreTao tao = CoreTao.parent();
             tao.getTaoName(); // the host answers, and knows this process
             return tao;
         } catch (TaoException e) {

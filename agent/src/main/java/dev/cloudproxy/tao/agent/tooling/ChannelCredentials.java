@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
@@ -38,7 +38,7 @@ final class ChannelCredentials implements TlsProvider {
         this.certificate = certificate;
     }
 
-    static ChannelCredentials obtain(Tao tao, AgentOptions opts, String stateDir) throws IOException {
+    static ChannelCredentials obtain(CoreTao tao, AgentOptions opts, String stateDir) throws IOException {
         if (stateDir == null || stateDir.isEmpty()) {
             throw new IOException("Tao channels need a state directory for the program's keys (run under tao-launcher)");
         }

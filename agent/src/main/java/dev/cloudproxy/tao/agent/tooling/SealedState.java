@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code @TaoSealed} fields of one program: restored from one blob sealed to the program's
- * full Tao name ({@link Tao#SEAL_POLICY_SELF}), and sealed again into it when they change.
+ * full Tao name ({@link CoreTao#SEAL_POLICY_SELF}), and sealed again into it when they change.
  *
- * <p>The blob is rollback-protected ({@link Tao#rollbackProtectedSeal}, label {@value #LABEL}):
+ * <p>The blob is rollback-protected ({@link CoreTao#rollbackProtectedSeal}, label {@value #LABEL}):
  * an older copy of the file put back over a newer one is refused with the host's stale-state
  * error, as unreadable state is. A file of the earlier, plain-sealed format is read once and
  * rewritten protected. Deleting the file is not refused (the fields start from their initial
@@ -47,7 +47,7 @@ final class SealedState {
     static final String LABEL = "tao.agent.sealed-state";
     private static final int MAX_FILE_BYTES = SealedCodec.MAX_BYTES + 4096;
 
-    private final Tao tao;
+    private final CoreTao tao;
     private final Path file;
     private final Instrumentation inst;
     private final Duration every;
@@ -57,7 +57,7 @@ final class SealedState {
     private byte[] lastSealed;
     private ScheduledExecutorService timer;
 
-    private SealedState(Tao tao, Path file, Instrumentation inst, Duration every, Map<String, Value> stored, byte[] plain,
+    private SealedState(CoreTao tao, Path file, Instrumentation inst, Duration every, Map<String, Value> stored, byte[] plain,
             String unreadable) {
         this.unreadable = unreadable;
         this.tao = tao;
@@ -74,7 +74,7 @@ final class SealedState {
      *
      * @throws IOException if the file exists but cannot be read at all
      */
-    static SealedState open(Tao tao, Path file, Instrumentation inst, Duration every) throws IOException {
+    static SealedState open(CoreTao tao, Path file, Instrumentation inst, Duration every) throws IOException {
         Map<String, Value> stored = new LinkedHashMap<>();
         byte[] plain = null;
         String unreadable = null;
@@ -104,7 +104,7 @@ final class SealedState {
     }
 
     /** The plaintext of the state blob; one in the earlier, plain-sealed format is rewritten protected at once. */
-    private static byte[] open(Tao tao, Path file) throws IOException, TaoException, SealedStateException {
+    private static byte[] open(CoreTao tao, Path file) throws IOException, TaoException, SealedStateException {
         try (Unsealed u = RollbackProtectedFile.read(tao, file, LABEL, MAX_FILE_BYTES)) {
             byte[] plain = u.data();
             if (u.label().isEmpty()) {
@@ -116,12 +116,12 @@ final class SealedState {
         }
     }
 
-    private static void write(Tao tao, Path file, byte[] plain) throws IOException, TaoException {
+    private static void write(CoreTao tao, Path file, byte[] plain) throws IOException, TaoException {
         AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
         RollbackProtectedFile.write(tao, file, LABEL, plain);
     }
 
-    private static boolean savedBefore(Tao tao) {
+    private static boolean savedBefore(CoreTao tao) {
         try {
             return tao.initCounter(LABEL) > 0;
         } catch (IOException | TaoException e) {

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.launcher.apps;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.agent.api.TaoConnections;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,6 +27,6 @@ public final class TaoClientApp {
         } catch (IOException e) {
             System.out.println("failed: " + e);
         }
-        System.out.println("name: " + Tao.parent().getTaoName());
+        System.out.println("name: " + CoreTao.parent().getTaoName());
     }
 }

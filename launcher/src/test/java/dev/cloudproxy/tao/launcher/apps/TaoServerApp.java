@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.launcher.apps;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.agent.api.TaoConnections;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -36,7 +36,7 @@ public final class TaoServerApp {
         InetSocketAddress at = mode.endsWith("-any") ? new InetSocketAddress(Integer.parseInt(args[1]))
                 : new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[1]));
         int count = Integer.parseInt(args[2]);
-        System.out.println("name: " + Tao.parent().getTaoName());
+        System.out.println("name: " + CoreTao.parent().getTaoName());
         try {
             switch (mode) {
                 case "socket", "socket-any" -> socket(at, count);

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.samples.whoami;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 
 /**
  * Prints the Tao name its host gave it, then exits with the status given as its argument (0 by
@@ -11,7 +11,7 @@ public final class WhoAmI {
 
     public static void main(String[] args) throws Exception {
         System.out.println("Hello from a measured JVM. My Tao name is:");
-        System.out.println(Tao.parent().getTaoName());
+        System.out.println(CoreTao.parent().getTaoName());
         System.exit(args.length > 0 ? Integer.parseInt(args[0]) : 0);
     }
 }
