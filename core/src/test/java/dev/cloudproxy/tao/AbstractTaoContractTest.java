@@ -174,7 +174,7 @@ public abstract class AbstractTaoContractTest {
         for (String policy : List.of(CoreTao.SEAL_POLICY_SELF, CoreTao.SEAL_POLICY_ANY)) {
             try (Unsealed u = t.unseal(t.seal(SECRET, policy))) {
                 assertThat(u.data()).isEqualTo(SECRET);
-                assertThat(u.policy()).isEqualTo(policy);
+                assertThat(u.policy().text()).isEqualTo(policy);
             }
         }
         try (Unsealed empty = t.unseal(t.seal(new byte[0], CoreTao.SEAL_POLICY_SELF))) {
@@ -357,7 +357,7 @@ public abstract class AbstractTaoContractTest {
         assertThat(t.getCounter("app.State$balance")).isEqualTo(1);
         try (Unsealed u = t.rollbackProtectedUnseal(blob)) {
             assertThat(u.data()).isEqualTo(SECRET);
-            assertThat(u.policy()).isEqualTo(CoreTao.SEAL_POLICY_SELF);
+            assertThat(u.policy()).isEqualTo(SealPolicy.SELF);
             assertThat(u.label()).contains("app.State$balance");
             assertThat(u.counter()).hasValue(1);
             assertThat(u.toString()).doesNotContain("attack");

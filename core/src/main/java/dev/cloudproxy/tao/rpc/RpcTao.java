@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.rpc;
 import com.google.protobuf.ByteString;
 import dev.cloudproxy.tao.AttestRequest;
 import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -199,7 +200,7 @@ public final class RpcTao implements CoreTao, AutoCloseable {
         if (!policy.equals(SEAL_POLICY_SELF) && !policy.equals(SEAL_POLICY_ANY)) {
             throw fail("the Tao host sent an unknown seal policy");
         }
-        return new Unsealed(r.getData().toByteArray(), policy);
+        return new Unsealed(r.getData().toByteArray(), SealPolicy.fromText(policy));
     }
 
     @Override
@@ -230,7 +231,7 @@ public final class RpcTao implements CoreTao, AutoCloseable {
                 || r.getCounter() < 1) {
             throw fail("the Tao host sent a malformed rollback-protected unseal result");
         }
-        return new Unsealed(r.getData().toByteArray(), SEAL_POLICY_SELF, r.getLabel(), r.getCounter());
+        return new Unsealed(r.getData().toByteArray(), SealPolicy.SELF, r.getLabel(), r.getCounter());
     }
 
     private static TaoRpcRequest.Builder sealRequest(String op, byte[] data, String policy) {

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -55,7 +56,7 @@ public final class RollbackProtectedFile {
             u = tao.rollbackProtectedUnseal(blob);
         } catch (UnsealException notProtected) {
             u = tao.unseal(blob); // the earlier format, or the same UnsealException
-            if (!CoreTao.SEAL_POLICY_SELF.equals(u.policy())) {
+            if (u.policy() != SealPolicy.SELF) {
                 u.close();
                 throw new TaoException(file + " was not sealed to the program alone");
             }

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -104,7 +105,7 @@ public final class SealFormat {
             throw new UnsealException();
         }
         byte[] data = open(crypter, blob, params, caller, tao);
-        return new Unsealed(data, policyName(blob[MAGIC.length + 1]));
+        return new Unsealed(data, SealPolicy.fromText(policyName(blob[MAGIC.length + 1])));
     }
 
     /**
@@ -130,7 +131,7 @@ public final class SealFormat {
             Arrays.fill(data, (byte) 0);
             throw new UnsealException();
         }
-        return new Unsealed(data, CoreTao.SEAL_POLICY_SELF, label, counter);
+        return new Unsealed(data, SealPolicy.SELF, label, counter);
     }
 
     /** The parameter length of a blob with a valid frame, or {@link UnsealException}. */

@@ -54,7 +54,7 @@ public final class MasterKey implements AutoCloseable, Destroyable {
                 throw new UnsealException();
             }
             try (Unsealed unsealed = tao.unseal(sealed)) {
-                if (!unsealed.policy().equals(policy)) {
+                if (!unsealed.policy().text().equals(policy)) {
                     throw new UnsealException();
                 }
                 byte[] key = unsealed.data();

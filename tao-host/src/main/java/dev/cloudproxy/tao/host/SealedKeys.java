@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.VerificationException;
@@ -121,7 +122,7 @@ final class SealedKeys {
         Parsed p = parse(file);
         byte[] payload;
         try (Unsealed u = parent.unseal(p.blob())) {
-            if (!CoreTao.SEAL_POLICY_SELF.equals(u.policy())) {
+            if (u.policy() != SealPolicy.SELF) {
                 throw new HostException("the host's keys were sealed under the wrong policy");
             }
             payload = u.data().clone();

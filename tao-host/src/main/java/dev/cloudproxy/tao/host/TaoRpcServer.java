@@ -394,7 +394,7 @@ public final class TaoRpcServer implements AutoCloseable {
                 case RpcProtocol.SEAL -> out.setData(ByteString.copyFrom(tao.seal(data(r), policy(r))));
                 case RpcProtocol.UNSEAL -> {
                     try (Unsealed u = tao.unseal(data(r))) {
-                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy());
+                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy().text());
                     }
                 }
                 case RpcProtocol.INIT_COUNTER -> out.setCounter(tao.initCounter(label(r)));
@@ -403,7 +403,7 @@ public final class TaoRpcServer implements AutoCloseable {
                         out.setData(ByteString.copyFrom(tao.rollbackProtectedSeal(label(r), data(r), policy(r))));
                 case RpcProtocol.ROLLBACK_PROTECTED_UNSEAL -> {
                     try (Unsealed u = tao.rollbackProtectedUnseal(data(r))) {
-                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy())
+                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy().text())
                                 .setLabel(u.label().orElseThrow()).setCounter(u.counter().orElseThrow());
                     }
                 }

@@ -47,7 +47,7 @@ public final class HostedMain {
                     case "seal" -> answer(hex.formatHex(tao.seal(hex.parseHex(cmd[2]), cmd[1])));
                     case "unseal" -> {
                         try (Unsealed u = tao.unseal(hex.parseHex(cmd[1]))) {
-                            answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
+                            answer("unsealed " + u.policy().text() + " " + hex.formatHex(u.data()));
                         }
                     }
                     case "counter" -> answer(Long.toString(tao.getCounter(cmd[1])));

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.tpm;
 
 import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -95,7 +96,7 @@ final class TpmSealFormat {
     static Unsealed open(byte[] key, Parsed blob, Prin bound) throws UnsealException {
         try (Crypter c = Crypter.fromSecretKeyMaterial(key)) {
             byte[] data = c.decrypt(blob.ciphertext(), associatedData(blob.header(), bound));
-            return new Unsealed(data, blob.policyId() == POLICY_SELF ? CoreTao.SEAL_POLICY_SELF : CoreTao.SEAL_POLICY_ANY);
+            return new Unsealed(data, blob.policyId() == POLICY_SELF ? SealPolicy.SELF : SealPolicy.ANY);
         } catch (DecryptionException e) {
             throw new UnsealException();
         } finally {

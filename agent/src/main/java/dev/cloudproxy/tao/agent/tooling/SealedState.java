@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * this run never initializes are carried over unchanged.
  */
 final class SealedState {
-    static final String ANNOTATION = "dev.cloudproxy.tao.agent.api.TaoSealed";
+    static final String ANNOTATION = "dev.cloudproxy.tao.TaoSealed";
     /** The program's counter label for its sealed-state file. */
     static final String LABEL = "tao.agent.sealed-state";
     private static final int MAX_FILE_BYTES = SealedCodec.MAX_BYTES + 4096;

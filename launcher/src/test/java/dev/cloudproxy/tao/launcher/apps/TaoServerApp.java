@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.launcher.apps;
 
 import dev.cloudproxy.tao.CoreTao;
-import dev.cloudproxy.tao.agent.api.TaoConnections;
+import dev.cloudproxy.tao.TaoConnections;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -3,7 +3,7 @@ package dev.cloudproxy.tao;
 /**
  * A rollback-protected blob opened, but it is not the program's current state for its label: an
  * older copy was put back (or, if its counter is higher than the host's, the host's own counter
- * table was wound back). Thrown by {@link CoreTao#rollbackProtectedUnseal} only after the blob
+ * table was wound back). Thrown by {@link Tao#rollbackProtectedUnseal} only after the blob
  * authenticated, so it never says anything about a blob that was altered or sealed for someone
  * else (those give {@link UnsealException}).
  *
