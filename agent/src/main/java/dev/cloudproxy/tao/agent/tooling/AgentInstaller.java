@@ -12,7 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.function.Consumer;
 
 /**
@@ -42,7 +41,8 @@ public final class AgentInstaller {
     /**
      * Installs the agent; returns the {@code @TaoSealed} callbacks for premain to wire into the
      * tier-1 hooks: {@code "restore"} a {@code Consumer<Class<?>>}, {@code "flush"} a
-     * {@code Callable<Void>} (JDK types: premain's class loader cannot see ours).
+     * {@code Callable<Void>} (JDK types: premain's class loader cannot see ours), and {@code "tao"}
+     * the {@link dev.cloudproxy.tao.agent.TaoBridge} that the application's Tao API is bound to.
      *
      * @param appendBootstrap puts tier 2 on the bootstrap class path; called only if needed
      */
@@ -92,16 +92,7 @@ public final class AgentInstaller {
             sealed.flush();
             return null;
         };
-        // {localPort, remote address, remote port} -> the principal text, null, or the
-        // IOException (a Function cannot throw it).
-        Function<Object[], Object> peer = a -> {
-            try {
-                return channels.peer((Integer) a[0], (java.net.InetAddress) a[1], (Integer) a[2]);
-            } catch (IOException e) {
-                return e;
-            }
-        };
-        return Map.of("restore", restore, "flush", flush, "peer", peer);
+        return Map.of("restore", restore, "flush", flush, "tao", new ParentBridge(tao, channels));
     }
 
     /**

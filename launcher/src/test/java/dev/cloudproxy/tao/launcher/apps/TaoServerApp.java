@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.launcher.apps;
 
 import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoConnections;
+import dev.cloudproxy.tao.TaoName;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -126,7 +127,7 @@ public final class TaoServerApp {
         s.getOutputStream().write(("echo: " + line + "\n").getBytes(StandardCharsets.UTF_8));
         s.getOutputStream().flush();
         report(s.getLocalPort(), (InetSocketAddress) s.getRemoteSocketAddress(),
-                TaoConnections.peer(s).orElse("none"), line);
+                TaoConnections.peer(s).map(TaoName::text).orElse("none"), line);
     }
 
     private static void listening(int port) {
