@@ -17,7 +17,8 @@ import java.util.HexFormat;
 /**
  * A hosted program for tests, started by a real host: it finds its host with {@link CoreTao#parent()}
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
- * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; counter LABEL, rpseal LABEL
+ * line starting "> ": name, api HEX (its name through the app-facing {@code Tao.parent()}, and a
+ * blob sealed through it, opened through core's), seal POLICY HEX, unseal HEX, exit STATUS; counter LABEL, rpseal LABEL
  * HEX, rpunseal HEX (rollback protection); and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
  * write PATH, create PATH TEXT (a new file), read PATH, delete PATH, open PATH (for reading),
@@ -44,6 +45,14 @@ public final class HostedMain {
             try {
                 switch (cmd[0]) {
                     case "name" -> answer(tao.getTaoName().toString());
+                    // The app-facing API, as a program that bundles tao-core but runs without the agent sees it.
+                    case "api" -> {
+                        dev.cloudproxy.tao.Tao api = dev.cloudproxy.tao.Tao.parent();
+                        byte[] blob = api.seal(hex.parseHex(cmd[1]), dev.cloudproxy.tao.SealPolicy.SELF);
+                        try (Unsealed u = tao.unseal(blob)) {
+                            answer(api.getTaoName() + " " + u.policy() + " " + hex.formatHex(u.data()));
+                        }
+                    }
                     case "seal" -> answer(hex.formatHex(tao.seal(hex.parseHex(cmd[2]), cmd[1])));
                     case "unseal" -> {
                         try (Unsealed u = tao.unseal(hex.parseHex(cmd[1]))) {
