@@ -30,7 +30,7 @@ final class ApiBinding implements TaoProvider {
     private final TaoBridge bridge;
     private final Tao tao;
 
-    private ApiBinding(TaoBridge bridge) {
+    ApiBinding(TaoBridge bridge) {
         this.bridge = Objects.requireNonNull(bridge, "bridge");
         this.tao = new BridgedTao(bridge);
     }
