@@ -59,7 +59,20 @@ final class ApiBinding implements TaoProvider {
         return TaoName.of(n.text(), n.encoded());
     }
 
-    /** The API's exception for a refusal from tier 3. */
+    /** One call across the bridge. */
+    private interface Crossing<T> {
+        T call() throws IOException, TaoBridge.Refusal;
+    }
+
+    /** Makes the call, turning a refusal from tier 3 into the API's exception for its kind. */
+    private static <T> T crossing(Crossing<T> c) throws IOException, TaoException {
+        try {
+            return c.call();
+        } catch (TaoBridge.Refusal r) {
+            throw rethrown(r);
+        }
+    }
+
     private static TaoException rethrown(TaoBridge.Refusal r) {
         return switch (r.kind()) {
             case UNSEAL -> new UnsealException();
@@ -79,102 +92,61 @@ final class ApiBinding implements TaoProvider {
     private record BridgedTao(TaoBridge bridge) implements Tao {
         @Override
         public TaoName getTaoName() throws IOException, TaoException {
-            try {
-                return name(bridge.name());
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> name(bridge.name()));
         }
 
         @Override
         public void extendTaoName(String extensions) throws IOException, TaoException {
-            try {
+            crossing(() -> {
                 bridge.extendName(extensions);
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+                return null;
+            });
         }
 
         @Override
         public byte[] getRandomBytes(int n) throws IOException, TaoException {
-            try {
-                return bridge.randomBytes(n);
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> bridge.randomBytes(n));
         }
 
         @Override
         public byte[] getSharedSecret(int n, SealPolicy policy) throws IOException, TaoException {
-            try {
-                return bridge.sharedSecret(n, policy.text());
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> bridge.sharedSecret(n, policy.text()));
         }
 
         @Override
         public SignedStatement attest(String statement) throws IOException, TaoException {
-            try {
-                TaoBridge.Signed s = bridge.attest(statement);
-                return new SignedStatement(s.attestation(), s.statement());
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            TaoBridge.Signed s = crossing(() -> bridge.attest(statement));
+            return new SignedStatement(s.attestation(), s.statement());
         }
 
         @Override
         public byte[] seal(byte[] data, SealPolicy policy) throws IOException, TaoException {
-            try {
-                return bridge.seal(data, policy.text());
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> bridge.seal(data, policy.text()));
         }
 
         @Override
         public Unsealed unseal(byte[] sealed) throws IOException, TaoException {
-            try {
-                return unsealed(bridge.unseal(sealed));
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> unsealed(bridge.unseal(sealed)));
         }
 
         @Override
         public long initCounter(String label) throws IOException, TaoException {
-            try {
-                return bridge.initCounter(label);
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> bridge.initCounter(label));
         }
 
         @Override
         public long getCounter(String label) throws IOException, TaoException {
-            try {
-                return bridge.counter(label);
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> bridge.counter(label));
         }
 
         @Override
         public byte[] rollbackProtectedSeal(String label, byte[] data, SealPolicy policy) throws IOException, TaoException {
-            try {
-                return bridge.rollbackProtectedSeal(label, data, policy.text());
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> bridge.rollbackProtectedSeal(label, data, policy.text()));
         }
 
         @Override
         public Unsealed rollbackProtectedUnseal(byte[] sealed) throws IOException, TaoException {
-            try {
-                return unsealed(bridge.rollbackProtectedUnseal(sealed));
-            } catch (TaoBridge.Refusal r) {
-                throw rethrown(r);
-            }
+            return crossing(() -> unsealed(bridge.rollbackProtectedUnseal(sealed)));
         }
 
         @Override

@@ -32,101 +32,64 @@ final class ParentBridge implements TaoBridge {
 
     @Override
     public Name name() throws IOException, Refusal {
-        try {
-            return name(tao.getTaoName());
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> name(tao.getTaoName()));
     }
 
     @Override
     public void extendName(String extensions) throws IOException, Refusal {
-        try {
+        refusing(() -> {
             tao.extendTaoName(extensions);
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public byte[] randomBytes(int n) throws IOException, Refusal {
-        try {
-            return tao.getRandomBytes(n);
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> tao.getRandomBytes(n));
     }
 
     @Override
     public byte[] sharedSecret(int n, String policy) throws IOException, Refusal {
-        try {
-            return tao.getSharedSecret(n, SealPolicy.fromText(policy));
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> tao.getSharedSecret(n, SealPolicy.fromText(policy)));
     }
 
     @Override
     public Signed attest(String statement) throws IOException, Refusal {
-        try {
-            SignedStatement s = tao.attest(statement);
-            return new Signed(s.attestation(), s.statement());
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        SignedStatement s = refusing(() -> tao.attest(statement));
+        return new Signed(s.attestation(), s.statement());
     }
 
     @Override
     public byte[] seal(byte[] data, String policy) throws IOException, Refusal {
-        try {
-            return tao.seal(data, SealPolicy.fromText(policy));
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> tao.seal(data, SealPolicy.fromText(policy)));
     }
 
     @Override
     public Opened unseal(byte[] sealed) throws IOException, Refusal {
-        try (Unsealed u = tao.unseal(sealed)) {
+        try (Unsealed u = refusing(() -> tao.unseal(sealed))) {
             return new Opened(u.data(), u.policy().text(), null, 0);
-        } catch (TaoException e) {
-            throw refusal(e);
         }
     }
 
     @Override
     public long initCounter(String label) throws IOException, Refusal {
-        try {
-            return tao.initCounter(label);
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> tao.initCounter(label));
     }
 
     @Override
     public long counter(String label) throws IOException, Refusal {
-        try {
-            return tao.getCounter(label);
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> tao.getCounter(label));
     }
 
     @Override
     public byte[] rollbackProtectedSeal(String label, byte[] data, String policy) throws IOException, Refusal {
-        try {
-            return tao.rollbackProtectedSeal(label, data, SealPolicy.fromText(policy));
-        } catch (TaoException e) {
-            throw refusal(e);
-        }
+        return refusing(() -> tao.rollbackProtectedSeal(label, data, SealPolicy.fromText(policy)));
     }
 
     @Override
     public Opened rollbackProtectedUnseal(byte[] sealed) throws IOException, Refusal {
-        try (Unsealed u = tao.rollbackProtectedUnseal(sealed)) {
+        try (Unsealed u = refusing(() -> tao.rollbackProtectedUnseal(sealed))) {
             return new Opened(u.data(), u.policy().text(), u.label().orElseThrow(), u.counter().orElseThrow());
-        } catch (TaoException e) {
-            throw refusal(e);
         }
     }
 
@@ -146,6 +109,20 @@ final class ParentBridge implements TaoBridge {
 
     private static Name name(TaoName n) {
         return new Name(n.text(), n.encoded());
+    }
+
+    /** One call of the Tao. */
+    private interface TaoCall<T> {
+        T call() throws IOException, TaoException;
+    }
+
+    /** Makes the call, turning a {@link TaoException} into the refusal of its kind. */
+    private static <T> T refusing(TaoCall<T> c) throws IOException, Refusal {
+        try {
+            return c.call();
+        } catch (TaoException e) {
+            throw refusal(e);
+        }
     }
 
     private static Refusal refusal(TaoException e) {
