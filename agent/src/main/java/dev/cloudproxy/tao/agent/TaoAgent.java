@@ -20,7 +20,8 @@ import java.util.jar.JarFile;
  * Tier 1: the premain class. It only makes the isolated class loader for the tooling and hands
  * over to it; the tooling hardens the process, connects to the parent Tao and installs the hooks
  * before {@code main} runs. Premain then wires the tooling's {@code @TaoSealed} callbacks into
- * {@link SealedHooks}, which application classes call.
+ * {@link SealedHooks}, which application classes call, and provides and binds the Tao API
+ * ({@link ApiBinding}).
  *
  * <p>Fails closed: anything that goes wrong ends the JVM with {@link #REFUSED_STATUS} and one line
  * on standard error, before any application code has run. An agent that let the app start
