@@ -23,26 +23,26 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link Tao} keeps, whatever is underneath: a soft key, a Linux host over RPC,
+ * The contract every {@link CoreTao} keeps, whatever is underneath: a soft key, a Linux host over RPC,
  * a stacked host, a TPM. Subclasses say how to make a fresh Tao and how to restart one.
  */
 public abstract class AbstractTaoContractTest {
     private static final byte[] SECRET = "attack at dawn".getBytes(StandardCharsets.UTF_8);
     private static final Form HELLO = Pred.of("Hello", new Str("world"));
 
-    private final List<Tao> opened = new ArrayList<>();
+    private final List<CoreTao> opened = new ArrayList<>();
 
     /** A new Tao with keys of its own. */
-    protected abstract Tao newTao() throws Exception;
+    protected abstract CoreTao newTao() throws Exception;
 
     /**
      * The same Tao after a restart: same keys and name as when it was created (extensions made
      * since are gone, as for a restarted program).
      */
-    protected abstract Tao restart(Tao tao) throws Exception;
+    protected abstract CoreTao restart(CoreTao tao) throws Exception;
 
     /** Releases a Tao made by {@link #newTao} or {@link #restart}. */
-    protected void release(Tao tao) throws Exception {
+    protected void release(CoreTao tao) throws Exception {
         if (tao instanceof AutoCloseable c) {
             c.close();
         }
@@ -53,21 +53,21 @@ public abstract class AbstractTaoContractTest {
         return AttestationVerifier.create();
     }
 
-    private Tao tao() throws Exception {
-        Tao t = newTao();
+    private CoreTao tao() throws Exception {
+        CoreTao t = newTao();
         opened.add(t);
         return t;
     }
 
-    private Tao restarted(Tao t) throws Exception {
-        Tao r = restart(t);
+    private CoreTao restarted(CoreTao t) throws Exception {
+        CoreTao r = restart(t);
         opened.add(r);
         return r;
     }
 
     @AfterEach
     void releaseAll() throws Exception {
-        for (Tao t : opened) {
+        for (CoreTao t : opened) {
             release(t);
         }
         opened.clear();
@@ -87,7 +87,7 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void extendTaoName_appendsToTheName() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         Prin before = t.getTaoName();
         t.extendTaoName(ext("Policy", 1));
         t.extendTaoName(ext("Session", 2));
@@ -105,107 +105,107 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void randomBytes_haveTheLengthAskedFor_andDiffer() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         assertThat(t.getRandomBytes(0)).isEmpty();
         byte[] a = t.getRandomBytes(32);
         byte[] b = t.getRandomBytes(32);
         assertThat(a).hasSize(32);
         assertThat(a).isNotEqualTo(b);
-        assertThat(t.getRandomBytes(Tao.MAX_RANDOM_BYTES)).hasSize(Tao.MAX_RANDOM_BYTES);
+        assertThat(t.getRandomBytes(CoreTao.MAX_RANDOM_BYTES)).hasSize(CoreTao.MAX_RANDOM_BYTES);
     }
 
     @Test
     void randomBytes_outOfRange_isRefused() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         assertThrows(IllegalArgumentException.class, () -> t.getRandomBytes(-1));
-        assertThrows(IllegalArgumentException.class, () -> t.getRandomBytes(Tao.MAX_RANDOM_BYTES + 1));
+        assertThrows(IllegalArgumentException.class, () -> t.getRandomBytes(CoreTao.MAX_RANDOM_BYTES + 1));
     }
 
     // ---- shared secrets ----
 
     @Test
     void sharedSecret_isDeterministic_andDependsOnPolicyAndLength() throws Exception {
-        Tao t = tao();
-        byte[] self = t.getSharedSecret(32, Tao.SEAL_POLICY_SELF);
-        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_SELF)).isEqualTo(self);
-        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_ANY)).isNotEqualTo(self);
-        byte[] longer = t.getSharedSecret(64, Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] self = t.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF);
+        assertThat(t.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF)).isEqualTo(self);
+        assertThat(t.getSharedSecret(32, CoreTao.SEAL_POLICY_ANY)).isNotEqualTo(self);
+        byte[] longer = t.getSharedSecret(64, CoreTao.SEAL_POLICY_SELF);
         assertThat(Arrays.copyOf(longer, 32)).isNotEqualTo(self);
     }
 
     @Test
     void sharedSecret_self_changesWithTheName_any_doesNot() throws Exception {
-        Tao t = tao();
-        byte[] self = t.getSharedSecret(32, Tao.SEAL_POLICY_SELF);
-        byte[] any = t.getSharedSecret(32, Tao.SEAL_POLICY_ANY);
+        CoreTao t = tao();
+        byte[] self = t.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF);
+        byte[] any = t.getSharedSecret(32, CoreTao.SEAL_POLICY_ANY);
         t.extendTaoName(ext("Policy", 1));
-        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_SELF)).isNotEqualTo(self);
-        assertThat(t.getSharedSecret(32, Tao.SEAL_POLICY_ANY)).isEqualTo(any);
+        assertThat(t.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF)).isNotEqualTo(self);
+        assertThat(t.getSharedSecret(32, CoreTao.SEAL_POLICY_ANY)).isEqualTo(any);
     }
 
     @Test
     void sharedSecret_differsBetweenTaos() throws Exception {
-        assertThat(tao().getSharedSecret(32, Tao.SEAL_POLICY_ANY)).isNotEqualTo(tao().getSharedSecret(32, Tao.SEAL_POLICY_ANY));
+        assertThat(tao().getSharedSecret(32, CoreTao.SEAL_POLICY_ANY)).isNotEqualTo(tao().getSharedSecret(32, CoreTao.SEAL_POLICY_ANY));
     }
 
     @Test
     void sharedSecret_badArguments_areRefused() throws Exception {
-        Tao t = tao();
-        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(0, Tao.SEAL_POLICY_SELF));
-        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(Tao.MAX_SHARED_SECRET_BYTES + 1, Tao.SEAL_POLICY_SELF));
+        CoreTao t = tao();
+        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(0, CoreTao.SEAL_POLICY_SELF));
+        assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(CoreTao.MAX_SHARED_SECRET_BYTES + 1, CoreTao.SEAL_POLICY_SELF));
         assertThrows(IllegalArgumentException.class, () -> t.getSharedSecret(32, "few"));
     }
 
     @Test
     void sharedSecret_isStableAcrossRestarts() throws Exception {
-        Tao t = tao();
-        byte[] self = t.getSharedSecret(48, Tao.SEAL_POLICY_SELF);
-        byte[] any = t.getSharedSecret(48, Tao.SEAL_POLICY_ANY);
-        Tao again = restarted(t);
-        assertThat(again.getSharedSecret(48, Tao.SEAL_POLICY_SELF)).isEqualTo(self);
-        assertThat(again.getSharedSecret(48, Tao.SEAL_POLICY_ANY)).isEqualTo(any);
+        CoreTao t = tao();
+        byte[] self = t.getSharedSecret(48, CoreTao.SEAL_POLICY_SELF);
+        byte[] any = t.getSharedSecret(48, CoreTao.SEAL_POLICY_ANY);
+        CoreTao again = restarted(t);
+        assertThat(again.getSharedSecret(48, CoreTao.SEAL_POLICY_SELF)).isEqualTo(self);
+        assertThat(again.getSharedSecret(48, CoreTao.SEAL_POLICY_ANY)).isEqualTo(any);
     }
 
     // ---- sealing ----
 
     @Test
     void seal_thenUnseal_givesTheDataAndPolicyBack() throws Exception {
-        Tao t = tao();
-        for (String policy : List.of(Tao.SEAL_POLICY_SELF, Tao.SEAL_POLICY_ANY)) {
+        CoreTao t = tao();
+        for (String policy : List.of(CoreTao.SEAL_POLICY_SELF, CoreTao.SEAL_POLICY_ANY)) {
             try (Unsealed u = t.unseal(t.seal(SECRET, policy))) {
                 assertThat(u.data()).isEqualTo(SECRET);
-                assertThat(u.policy()).isEqualTo(policy);
+                assertThat(u.policy().text()).isEqualTo(policy);
             }
         }
-        try (Unsealed empty = t.unseal(t.seal(new byte[0], Tao.SEAL_POLICY_SELF))) {
+        try (Unsealed empty = t.unseal(t.seal(new byte[0], CoreTao.SEAL_POLICY_SELF))) {
             assertThat(empty.data()).isEmpty();
         }
     }
 
     @Test
     void seal_isRandomized() throws Exception {
-        Tao t = tao();
-        assertThat(t.seal(SECRET, Tao.SEAL_POLICY_SELF)).isNotEqualTo(t.seal(SECRET, Tao.SEAL_POLICY_SELF));
+        CoreTao t = tao();
+        assertThat(t.seal(SECRET, CoreTao.SEAL_POLICY_SELF)).isNotEqualTo(t.seal(SECRET, CoreTao.SEAL_POLICY_SELF));
     }
 
     @Test
     void seal_neverContainsThePlaintext() throws Exception {
-        byte[] blob = tao().seal(SECRET, Tao.SEAL_POLICY_SELF);
+        byte[] blob = tao().seal(SECRET, CoreTao.SEAL_POLICY_SELF);
         assertThat(new String(blob, StandardCharsets.ISO_8859_1)).doesNotContain("attack at dawn");
     }
 
     @Test
     void seal_unknownPolicy_isRefused() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         assertThrows(IllegalArgumentException.class, () -> t.seal(SECRET, "few"));
         assertThrows(IllegalArgumentException.class, () -> t.seal(SECRET, ""));
     }
 
     @Test
     void unseal_self_afterTheNameChanged_fails_any_stillWorks() throws Exception {
-        Tao t = tao();
-        byte[] self = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
-        byte[] any = t.seal(SECRET, Tao.SEAL_POLICY_ANY);
+        CoreTao t = tao();
+        byte[] self = t.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
+        byte[] any = t.seal(SECRET, CoreTao.SEAL_POLICY_ANY);
         t.extendTaoName(ext("Other", 7));
         UnsealException e = assertThrows(UnsealException.class, () -> t.unseal(self));
         assertThat(e.getMessage()).isEqualTo("unseal failed");
@@ -216,15 +216,15 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void unseal_byAnotherTao_failsTheSameWay() throws Exception {
-        byte[] blob = tao().seal(SECRET, Tao.SEAL_POLICY_ANY);
+        byte[] blob = tao().seal(SECRET, CoreTao.SEAL_POLICY_ANY);
         UnsealException e = assertThrows(UnsealException.class, () -> tao().unseal(blob));
         assertThat(e.getMessage()).isEqualTo("unseal failed");
     }
 
     @Test
     void unseal_everyBitFlip_failsTheSameWay() throws Exception {
-        Tao t = tao();
-        byte[] blob = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] blob = t.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
         for (int i = 0; i < blob.length; i++) {
             for (int bit = 0; bit < 8; bit++) {
                 byte[] bad = blob.clone();
@@ -237,8 +237,8 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void unseal_truncatedExtendedOrGarbage_failsTheSameWay() throws Exception {
-        Tao t = tao();
-        byte[] blob = t.seal(SECRET, Tao.SEAL_POLICY_ANY);
+        CoreTao t = tao();
+        byte[] blob = t.seal(SECRET, CoreTao.SEAL_POLICY_ANY);
         for (int len = 0; len < blob.length; len++) {
             byte[] cut = Arrays.copyOf(blob, len);
             assertThrows(UnsealException.class, () -> t.unseal(cut));
@@ -249,10 +249,10 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void unseal_afterRestart_opensWhatWasSealedBefore() throws Exception {
-        Tao t = tao();
-        byte[] self = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
-        byte[] any = t.seal(SECRET, Tao.SEAL_POLICY_ANY);
-        Tao again = restarted(t);
+        CoreTao t = tao();
+        byte[] self = t.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
+        byte[] any = t.seal(SECRET, CoreTao.SEAL_POLICY_ANY);
+        CoreTao again = restarted(t);
         assertThat(again.getTaoName()).isEqualTo(t.getTaoName());
         try (Unsealed a = again.unseal(self); Unsealed b = again.unseal(any)) {
             assertThat(a.data()).isEqualTo(SECRET);
@@ -262,8 +262,8 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void unsealed_toString_revealsNoData() throws Exception {
-        Tao t = tao();
-        try (Unsealed u = t.unseal(t.seal(SECRET, Tao.SEAL_POLICY_SELF))) {
+        CoreTao t = tao();
+        try (Unsealed u = t.unseal(t.seal(SECRET, CoreTao.SEAL_POLICY_SELF))) {
             assertThat(u.toString()).doesNotContain("attack").contains("redacted");
         }
     }
@@ -272,7 +272,7 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void attest_producesAStatementByTheCaller_thatVerifies() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         t.extendTaoName(ext("Policy", 1));
         Attestation a = t.attest(HELLO);
         VerifiedStatement v = verifier().verify(a.serialize());
@@ -285,7 +285,7 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void attest_withExplicitWindowAndSubprincipalIssuer() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         long now = Instant.now().getEpochSecond();
         Prin sub = t.getTaoName().extend(PrinExt.of("Key", Bytes.ofHex("01")));
         Attestation a = t.attest(AttestRequest.of(HELLO).issuer(sub).from(now - 10).until(now + 100));
@@ -297,7 +297,7 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void attest_asAnotherPrincipal_isRefused() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         Prin other = tao().getTaoName();
         assertThrows(TaoException.class, () -> t.attest(AttestRequest.of(HELLO).issuer(other)));
         Prin parentOfCaller = t.getTaoName();
@@ -307,13 +307,13 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void attest_windowStartTooLateForADefaultEnd_isMisuse() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         assertThrows(IllegalArgumentException.class, () -> t.attest(AttestRequest.of(HELLO).from(Long.MAX_VALUE)));
     }
 
     @Test
     void attest_expiredWindow_doesNotVerify() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         long now = Instant.now().getEpochSecond();
         Attestation a = t.attest(AttestRequest.of(HELLO).from(now - 1000).until(now - 500));
         assertThrows(VerificationException.class, () -> verifier().verify(a.serialize()));
@@ -321,8 +321,8 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void attest_fromAnotherTaoOnItsBehalf_neverVerifiesAsThisTao() throws Exception {
-        Tao t = tao();
-        Tao other = tao();
+        CoreTao t = tao();
+        CoreTao other = tao();
         byte[] a = other.attest(HELLO).serialize();
         VerifiedStatement v = verifier().verify(a);
         assertThat(v.speaker()).isNotEqualTo(t.getTaoName());
@@ -336,28 +336,28 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void initCounter_startsAtZero_andIsIdempotent() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         assertThat(t.initCounter("balance")).isZero();
-        t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        t.rollbackProtectedSeal("balance", version(1), CoreTao.SEAL_POLICY_SELF);
         assertThat(t.initCounter("balance")).isEqualTo(1);
         assertThat(t.getCounter("balance")).isEqualTo(1);
     }
 
     @Test
     void getCounter_ofALabelNeverUsed_isRefused() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         TaoException e = assertThrows(TaoException.class, () -> t.getCounter("never"));
         assertThat(e).isNotInstanceOf(StaleStateException.class);
     }
 
     @Test
     void rollbackProtectedSeal_thenUnseal_givesDataLabelAndCounterBack() throws Exception {
-        Tao t = tao();
-        byte[] blob = t.rollbackProtectedSeal("app.State$balance", SECRET, Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] blob = t.rollbackProtectedSeal("app.State$balance", SECRET, CoreTao.SEAL_POLICY_SELF);
         assertThat(t.getCounter("app.State$balance")).isEqualTo(1);
         try (Unsealed u = t.rollbackProtectedUnseal(blob)) {
             assertThat(u.data()).isEqualTo(SECRET);
-            assertThat(u.policy()).isEqualTo(Tao.SEAL_POLICY_SELF);
+            assertThat(u.policy()).isEqualTo(SealPolicy.SELF);
             assertThat(u.label()).contains("app.State$balance");
             assertThat(u.counter()).hasValue(1);
             assertThat(u.toString()).doesNotContain("attack");
@@ -366,9 +366,9 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void rollbackProtectedUnseal_sealV1SealV2OpenV1_isStale() throws Exception {
-        Tao t = tao();
-        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
-        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), CoreTao.SEAL_POLICY_SELF);
+        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), CoreTao.SEAL_POLICY_SELF);
         StaleStateException e = assertThrows(StaleStateException.class, () -> t.rollbackProtectedUnseal(v1));
         assertThat(e).hasMessage("stale state: counter 1, expected 2");
         assertThat(e.counter()).isEqualTo(1);
@@ -381,10 +381,10 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void rollbackProtectedUnseal_committedOlderState_isStaleOnceANewerOneWasOpened() throws Exception {
-        Tao t = tao();
-        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), CoreTao.SEAL_POLICY_SELF);
         t.rollbackProtectedUnseal(v1).close(); // the writer's commit
-        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), Tao.SEAL_POLICY_SELF);
+        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), CoreTao.SEAL_POLICY_SELF);
         // A writer that crashed before writing v2 still finds v1: the old state, not a lock-out.
         try (Unsealed u = t.rollbackProtectedUnseal(v1)) {
             assertThat(u.data()).isEqualTo(version(1));
@@ -398,12 +398,12 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void rollbackProtectedUnseal_afterRestart_keepsTheCounters() throws Exception {
-        Tao t = tao();
-        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] v1 = t.rollbackProtectedSeal("balance", version(1), CoreTao.SEAL_POLICY_SELF);
         t.rollbackProtectedUnseal(v1).close();
-        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), Tao.SEAL_POLICY_SELF);
+        byte[] v2 = t.rollbackProtectedSeal("balance", version(2), CoreTao.SEAL_POLICY_SELF);
         t.rollbackProtectedUnseal(v2).close();
-        Tao again = restarted(t);
+        CoreTao again = restarted(t);
         assertThat(again.getCounter("balance")).isEqualTo(2);
         assertThrows(StaleStateException.class, () -> again.rollbackProtectedUnseal(v1));
         try (Unsealed u = again.rollbackProtectedUnseal(v2)) {
@@ -413,10 +413,10 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void counters_areSeparatePerLabel() throws Exception {
-        Tao t = tao();
-        byte[] a = t.rollbackProtectedSeal("a", version(1), Tao.SEAL_POLICY_SELF);
-        t.rollbackProtectedSeal("b", version(1), Tao.SEAL_POLICY_SELF);
-        t.rollbackProtectedSeal("b", version(2), Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] a = t.rollbackProtectedSeal("a", version(1), CoreTao.SEAL_POLICY_SELF);
+        t.rollbackProtectedSeal("b", version(1), CoreTao.SEAL_POLICY_SELF);
+        t.rollbackProtectedSeal("b", version(2), CoreTao.SEAL_POLICY_SELF);
         assertThat(t.getCounter("a")).isEqualTo(1);
         assertThat(t.getCounter("b")).isEqualTo(2);
         try (Unsealed u = t.rollbackProtectedUnseal(a)) {
@@ -426,8 +426,8 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void counters_belongToTheFullName_anExtendedNameHasItsOwn() throws Exception {
-        Tao t = tao();
-        byte[] blob = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] blob = t.rollbackProtectedSeal("balance", version(1), CoreTao.SEAL_POLICY_SELF);
         t.extendTaoName(ext("Policy", 1));
         assertThrows(TaoException.class, () -> t.getCounter("balance"));
         assertThrows(UnsealException.class, () -> t.rollbackProtectedUnseal(blob));
@@ -436,9 +436,9 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void counters_ofAnotherTao_areNotShared() throws Exception {
-        Tao t = tao();
-        Tao other = tao();
-        byte[] blob = t.rollbackProtectedSeal("balance", version(1), Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        CoreTao other = tao();
+        byte[] blob = t.rollbackProtectedSeal("balance", version(1), CoreTao.SEAL_POLICY_SELF);
         assertThrows(TaoException.class, () -> other.getCounter("balance"));
         assertThrows(UnsealException.class, () -> other.rollbackProtectedUnseal(blob));
         assertThat(t.getCounter("balance")).isEqualTo(1);
@@ -446,7 +446,7 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void rollbackProtectedSeal_twoThreadsUnderOneLabel_neverLoseAnUpdate() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         int perThread = 20;
         List<byte[]> blobs = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
@@ -455,7 +455,7 @@ public abstract class AbstractTaoContractTest {
             for (int thread = 0; thread < 2; thread++) {
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < perThread; i++) {
-                        blobs.add(t.rollbackProtectedSeal("shared", version(i), Tao.SEAL_POLICY_SELF));
+                        blobs.add(t.rollbackProtectedSeal("shared", version(i), CoreTao.SEAL_POLICY_SELF));
                     }
                     return null;
                 }));
@@ -482,37 +482,37 @@ public abstract class AbstractTaoContractTest {
 
     @Test
     void counterLabels_outsideTheCharsetOrTooLong_areMisuse() throws Exception {
-        Tao t = tao();
-        for (String bad : List.of("", "a b", "a*b", "line\nbreak", "é", "x".repeat(Tao.MAX_LABEL_CHARS + 1))) {
+        CoreTao t = tao();
+        for (String bad : List.of("", "a b", "a*b", "line\nbreak", "é", "x".repeat(CoreTao.MAX_LABEL_CHARS + 1))) {
             assertThrows(IllegalArgumentException.class, () -> t.initCounter(bad), bad);
             assertThrows(IllegalArgumentException.class, () -> t.getCounter(bad), bad);
             assertThrows(IllegalArgumentException.class,
-                    () -> t.rollbackProtectedSeal(bad, SECRET, Tao.SEAL_POLICY_SELF), bad);
+                    () -> t.rollbackProtectedSeal(bad, SECRET, CoreTao.SEAL_POLICY_SELF), bad);
         }
-        assertThat(t.initCounter("x".repeat(Tao.MAX_LABEL_CHARS))).isZero();
+        assertThat(t.initCounter("x".repeat(CoreTao.MAX_LABEL_CHARS))).isZero();
     }
 
     @Test
     void rollbackProtectedSeal_policyOtherThanSelf_isMisuse() throws Exception {
-        Tao t = tao();
+        CoreTao t = tao();
         assertThrows(IllegalArgumentException.class,
-                () -> t.rollbackProtectedSeal("balance", SECRET, Tao.SEAL_POLICY_ANY));
+                () -> t.rollbackProtectedSeal("balance", SECRET, CoreTao.SEAL_POLICY_ANY));
         assertThrows(IllegalArgumentException.class, () -> t.rollbackProtectedSeal("balance", SECRET, "nobody"));
     }
 
     @Test
     void rollbackBlobsAndOrdinaryBlobs_doNotOpenAsEachOther() throws Exception {
-        Tao t = tao();
-        byte[] rollback = t.rollbackProtectedSeal("balance", SECRET, Tao.SEAL_POLICY_SELF);
-        byte[] plain = t.seal(SECRET, Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] rollback = t.rollbackProtectedSeal("balance", SECRET, CoreTao.SEAL_POLICY_SELF);
+        byte[] plain = t.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
         assertThrows(UnsealException.class, () -> t.unseal(rollback));
         assertThrows(UnsealException.class, () -> t.rollbackProtectedUnseal(plain));
     }
 
     @Test
     void rollbackProtectedUnseal_everyBitFlip_failsAsUnseal() throws Exception {
-        Tao t = tao();
-        byte[] blob = t.rollbackProtectedSeal("balance", SECRET, Tao.SEAL_POLICY_SELF);
+        CoreTao t = tao();
+        byte[] blob = t.rollbackProtectedSeal("balance", SECRET, CoreTao.SEAL_POLICY_SELF);
         for (int i = 0; i < blob.length * 8; i++) {
             byte[] bad = blob.clone();
             bad[i / 8] ^= (byte) (1 << (i % 8));

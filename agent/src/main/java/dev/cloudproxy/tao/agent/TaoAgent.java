@@ -20,7 +20,8 @@ import java.util.jar.JarFile;
  * Tier 1: the premain class. It only makes the isolated class loader for the tooling and hands
  * over to it; the tooling hardens the process, connects to the parent Tao and installs the hooks
  * before {@code main} runs. Premain then wires the tooling's {@code @TaoSealed} callbacks into
- * {@link SealedHooks}, which application classes call.
+ * {@link SealedHooks}, which application classes call, and provides and binds the Tao API
+ * ({@link ApiBinding}).
  *
  * <p>Fails closed: anything that goes wrong ends the JVM with {@link #REFUSED_STATUS} and one line
  * on standard error, before any application code has run. An agent that let the app start
@@ -34,6 +35,7 @@ public final class TaoAgent {
 
     static final String BOOTSTRAP_JAR = "tao-agent-bootstrap.jar";
     static final String TOOLING_JAR = "tao-agent-tooling.jar";
+    static final String API_JAR = "tao-api.jar";
     private static final String INSTALLER = "dev.cloudproxy.tao.agent.tooling.AgentInstaller";
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
 
@@ -60,9 +62,10 @@ public final class TaoAgent {
                     .getMethod("install", String.class, Instrumentation.class, Path.class, Runnable.class)
                     .invoke(null, options, inst, workDir, appendBootstrap));
             SealedHooks.install(cast(hooks.get("restore")), cast(hooks.get("flush")));
-            if (hooks.get("peer") != null) {
-                ChannelHooks.install(cast(hooks.get("peer")));
-            }
+            // The Tao API, behind the app's own class path (so an app's bundled copy wins), bound
+            // to tier 3 before any application class runs.
+            inst.appendToSystemClassLoaderSearch(new JarFile(extract(jar, API_JAR, workDir).toFile()));
+            ApiBinding.bind((TaoBridge) hooks.get("tao"));
         } catch (InvocationTargetException e) {
             refuse(e.getCause() == null ? e : e.getCause());
         } catch (Throwable t) {

@@ -19,12 +19,16 @@ import java.util.jar.JarFile;
  *
  * <p>Its parent is the platform class loader, so the tooling sees the JDK and the bootstrap hooks
  * but never the application's classes, and the application never sees the tooling's Byte Buddy,
- * JNA or protobuf: the two can use different versions of the same library.
+ * JNA or protobuf: the two can use different versions of the same library. The one exception is
+ * {@link TaoBridge} (with its nested types), which tier 3 implements and tier 1 calls: it comes
+ * from tier 1's loader, so that both tiers mean the same interface.
  */
 final class ToolingClassLoader extends ClassLoader {
     static {
         registerAsParallelCapable();
     }
+
+    private static final String BRIDGE = TaoBridge.class.getName();
 
     private final JarFile jar;
     private final String jarUrl;
@@ -36,6 +40,14 @@ final class ToolingClassLoader extends ClassLoader {
         URL location = jarPath.toUri().toURL();
         this.jarUrl = "jar:" + location + "!/";
         this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        if (name.equals(BRIDGE) || name.startsWith(BRIDGE + "$")) {
+            return TaoBridge.class.getClassLoader().loadClass(name);
+        }
+        return super.loadClass(name, resolve);
     }
 
     @Override

@@ -5,6 +5,8 @@
  * the class loader for tier 3, both JDK only; {@link dev.cloudproxy.tao.agent.bootstrap} is tier 2,
  * the hooks that advice inside {@code java.base} calls, on the bootstrap class path;
  * {@link dev.cloudproxy.tao.agent.tooling} is tier 3, the agent proper, in an isolated class
- * loader. Apps compile against {@link dev.cloudproxy.tao.agent.api} only.
+ * loader. Apps compile against {@code tao-api} ({@code dev.cloudproxy.tao}) only, which premain
+ * puts behind the app's class path and binds ({@code ApiBinding}) to tier 3 through
+ * {@link dev.cloudproxy.tao.agent.TaoBridge}.
  */
 package dev.cloudproxy.tao.agent;

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.benchmarks;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Form;
@@ -124,7 +124,7 @@ public class HostRpcBenchmark {
 
     @Benchmark
     public byte[] rpcSeal1KiB() throws Exception {
-        return rpc.seal(data, Tao.SEAL_POLICY_SELF);
+        return rpc.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
@@ -149,7 +149,7 @@ public class HostRpcBenchmark {
 
     @Benchmark
     public byte[] softSeal1KiB() {
-        return soft.seal(data, Tao.SEAL_POLICY_SELF);
+        return soft.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.benchmarks;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.kms.DirectoryStore;
@@ -65,7 +65,7 @@ public class KeyManagementBenchmark {
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("kms-bench");
         tao = SoftTao.ephemeral();
-        master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), Tao.SEAL_POLICY_SELF);
+        master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), CoreTao.SEAL_POLICY_SELF);
         byte[] content = new byte[1024];
         new SecureRandom().nextBytes(content);
         onDisk = chain(DirectoryStore.open(dir.resolve("store")), content);

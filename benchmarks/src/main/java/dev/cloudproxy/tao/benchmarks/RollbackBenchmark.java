@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.benchmarks;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.io.AtomicFiles;
@@ -62,23 +62,23 @@ public class RollbackBenchmark {
 
     @Benchmark
     public byte[] baselineSeal1KiB() {
-        return inMemory.seal(data, Tao.SEAL_POLICY_SELF);
+        return inMemory.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
     public byte[] rollbackProtectedSeal1KiB_tableInMemory() throws IOException, TaoException {
-        return inMemory.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF);
+        return inMemory.rollbackProtectedSeal("bench", data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
     public byte[] rollbackProtectedSeal1KiB_tableOnDisk() throws IOException, TaoException {
-        return onDisk.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF);
+        return onDisk.rollbackProtectedSeal("bench", data, CoreTao.SEAL_POLICY_SELF);
     }
 
     /** Seal, then the commit a writer makes once its file is written (open the new blob once). */
     @Benchmark
     public Unsealed rollbackProtectedSealAndCommit1KiB_tableOnDisk() throws IOException, TaoException {
-        try (Unsealed u = onDisk.rollbackProtectedUnseal(onDisk.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF))) {
+        try (Unsealed u = onDisk.rollbackProtectedUnseal(onDisk.rollbackProtectedSeal("bench", data, CoreTao.SEAL_POLICY_SELF))) {
             return u;
         }
     }

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.benchmarks;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinExt;
@@ -92,7 +92,7 @@ public class SecretServiceBenchmark {
         ProgramCredentials server = credentials(1, policyCert);
         ProgramCredentials reader = credentials(2, policyCert);
         dir = Files.createTempDirectory("secret-service-bench");
-        master = MasterKey.openOrCreate(SoftTao.ephemeral(), dir.resolve("master.sealed"), Tao.SEAL_POLICY_SELF);
+        master = MasterKey.openOrCreate(SoftTao.ephemeral(), dir.resolve("master.sealed"), CoreTao.SEAL_POLICY_SELF);
         ProtectedObjects objects = ProtectedObjects.open(master, DirectoryStore.open(dir.resolve("objects")),
                 Clock.systemUTC());
         objects.createKey(ZONE, ObjectType.AES_256_GCM, ObjectName.ROOT, Validity.UNBOUNDED);

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.benchmarks;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -76,7 +76,7 @@ public class TaoBenchmark {
         tao = SoftTao.ephemeral();
         data = new byte[1024];
         random.nextBytes(data);
-        sealed = tao.seal(data, Tao.SEAL_POLICY_SELF);
+        sealed = tao.seal(data, CoreTao.SEAL_POLICY_SELF);
         attestation = tao.attest(HELLO).serialize();
         verifier = AttestationVerifier.create();
 
@@ -110,7 +110,7 @@ public class TaoBenchmark {
 
     @Benchmark
     public byte[] seal1KiB() {
-        return tao.seal(data, Tao.SEAL_POLICY_SELF);
+        return tao.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.tpm;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Form;
@@ -80,8 +80,8 @@ public class TpmBenchmark {
     private int made;
     private Keys tpmHostKeys;
     private Keys softHostKeys;
-    private Tao onTpmHost;
-    private Tao onSoftHost;
+    private CoreTao onTpmHost;
+    private CoreTao onSoftHost;
     private byte[] tpmHostAttestation;
     private byte[] softHostAttestation;
     private final AttestationVerifier verifier = AttestationVerifier.create();
@@ -122,8 +122,8 @@ public class TpmBenchmark {
         soft = SoftTao.ephemeral();
         counter = NvCounter.define(tpm, COUNTER);
         data = new byte[1024];
-        tpmSealed = tao.seal(data, Tao.SEAL_POLICY_SELF);
-        softSealed = soft.seal(data, Tao.SEAL_POLICY_SELF);
+        tpmSealed = tao.seal(data, CoreTao.SEAL_POLICY_SELF);
+        softSealed = soft.seal(data, CoreTao.SEAL_POLICY_SELF);
         digest = new byte[32];
 
         HostedPrograms programs = new HostedPrograms();
@@ -178,24 +178,24 @@ public class TpmBenchmark {
 
     @Benchmark
     public byte[] tpmSeal1KiB() throws Exception {
-        return tao.seal(data, Tao.SEAL_POLICY_SELF);
+        return tao.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
     public byte[] softSeal1KiB() throws Exception {
-        return soft.seal(data, Tao.SEAL_POLICY_SELF);
+        return soft.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     /** An ordinary seal plus the counter advance: one NV increment when the table is committed. */
     @Benchmark
     public byte[] tpmRollbackProtectedSeal1KiB() throws Exception {
-        return tao.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF);
+        return tao.rollbackProtectedSeal("bench", data, CoreTao.SEAL_POLICY_SELF);
     }
 
     /** Seal, then the commit a writer makes once its file is written (open the new blob once). */
     @Benchmark
     public int tpmRollbackProtectedSealAndCommit1KiB() throws Exception {
-        try (Unsealed u = tao.rollbackProtectedUnseal(tao.rollbackProtectedSeal("bench", data, Tao.SEAL_POLICY_SELF))) {
+        try (Unsealed u = tao.rollbackProtectedUnseal(tao.rollbackProtectedSeal("bench", data, CoreTao.SEAL_POLICY_SELF))) {
             return u.data().length;
         }
     }
@@ -216,7 +216,7 @@ public class TpmBenchmark {
 
     @Benchmark
     public byte[] tpmSharedSecret() throws Exception {
-        return tao.getSharedSecret(32, Tao.SEAL_POLICY_SELF);
+        return tao.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
@@ -253,12 +253,12 @@ public class TpmBenchmark {
 
     @Benchmark
     public byte[] hostedSeal1KiBOnTpmHost() throws Exception {
-        return onTpmHost.seal(data, Tao.SEAL_POLICY_SELF);
+        return onTpmHost.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark
     public byte[] hostedSeal1KiBOnSoftHost() throws Exception {
-        return onSoftHost.seal(data, Tao.SEAL_POLICY_SELF);
+        return onSoftHost.seal(data, CoreTao.SEAL_POLICY_SELF);
     }
 
     @Benchmark

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.channel;
 
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
@@ -22,7 +22,7 @@ import java.util.Objects;
  * serves any number of channels until the attestation expires.
  */
 public final class AttestedCredentials implements AutoCloseable {
-    /** Lifetime of the attestation and certificate unless {@link #create(Tao, Duration)} says otherwise. */
+    /** Lifetime of the attestation and certificate unless {@link #create(CoreTao, Duration)} says otherwise. */
     public static final Duration DEFAULT_LIFETIME = Duration.ofDays(1);
 
     private final Signer key;
@@ -38,7 +38,7 @@ public final class AttestedCredentials implements AutoCloseable {
     }
 
     /** A new TLS key attested by {@code tao} for its current name, valid for a day. */
-    public static AttestedCredentials create(Tao tao) throws IOException, TaoException {
+    public static AttestedCredentials create(CoreTao tao) throws IOException, TaoException {
         return create(tao, DEFAULT_LIFETIME);
     }
 
@@ -46,7 +46,7 @@ public final class AttestedCredentials implements AutoCloseable {
      * A new TLS key attested by {@code tao} for its current name ({@code getTaoName()}), valid
      * from now for {@code lifetime}.
      */
-    public static AttestedCredentials create(Tao tao, Duration lifetime) throws IOException, TaoException {
+    public static AttestedCredentials create(CoreTao tao, Duration lifetime) throws IOException, TaoException {
         Objects.requireNonNull(tao, "tao");
         ChannelConfig.checkTimeout(lifetime, "the lifetime");
         Signer key = Signer.generate();

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.cli;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.host.AdminClient;
@@ -65,7 +65,7 @@ final class HostCommand extends CommandGroup {
      * or a TPM in this process, "tpm:device:PATH" or "tpm:simulator:HOST:PORT" (whose state is in
      * the host directory).
      */
-    static Tao connectParent(String spec, HostDirectory dir) throws InputException {
+    static CoreTao connectParent(String spec, HostDirectory dir) throws InputException {
         if (TpmParent.isSpec(spec)) {
             return TpmHost.open(spec, dir, Optional.empty());
         }
@@ -84,7 +84,7 @@ final class HostCommand extends CommandGroup {
         throw new InputException("this build cannot reach a parent Tao of the kind '" + spec + "'");
     }
 
-    static void closeParent(Tao parent) {
+    static void closeParent(CoreTao parent) {
         if (parent instanceof AutoCloseable c) {
             try {
                 c.close();
@@ -209,7 +209,7 @@ final class HostCommand extends CommandGroup {
                     // The TPM Tao keeps its state in the host directory: build it aside with the rest,
                     // so that a crash leaves no half-made host.
                     try (HostSetup.Staging staging = HostSetup.stage(dir)) {
-                        Tao p = TpmHost.open(spec, staging.directory(), Optional.of(pcrs));
+                        CoreTao p = TpmHost.open(spec, staging.directory(), Optional.of(pcrs));
                         try {
                             init = HostSetup.initStacked(staging, p, spec, d);
                         } finally {
@@ -222,7 +222,7 @@ final class HostCommand extends CommandGroup {
                     }
                 } else {
                     String spec = parent.equals("auto") ? "rpc:auto" : "rpc:" + Path.of(parent).toAbsolutePath();
-                    Tao p = connectParent(spec, dir);
+                    CoreTao p = connectParent(spec, dir);
                     try {
                         init = HostSetup.initStacked(dir, p, spec, d);
                     } finally {
@@ -341,11 +341,11 @@ final class HostCommand extends CommandGroup {
             // while this host serves. A TPM parent releases its connection first and reconnects
             // only to commit a counter change: a host must not hold the TPM's one connection
             // (swtpm, /dev/tpm0) while it runs.
-            Tao keptParent = null;
+            CoreTao keptParent = null;
             try {
                 if (config.type() == HostConfig.Type.STACKED) {
                     String spec = config.parent().orElseThrow();
-                    Tao parent = connectParent(spec, dir);
+                    CoreTao parent = connectParent(spec, dir);
                     try {
                         opened = HostSetup.openStacked(dir, parent);
                     } catch (IOException | TaoException | RuntimeException e) {

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.cli;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import java.nio.charset.StandardCharsets;
 
@@ -16,10 +16,10 @@ public final class RollbackProbeMain {
 
     public static void main(String[] args) throws Exception {
         try {
-            Tao tao = Tao.parent();
-            byte[] v1 = tao.rollbackProtectedSeal("probe", "v1".getBytes(StandardCharsets.UTF_8), Tao.SEAL_POLICY_SELF);
+            CoreTao tao = CoreTao.parent();
+            byte[] v1 = tao.rollbackProtectedSeal("probe", "v1".getBytes(StandardCharsets.UTF_8), CoreTao.SEAL_POLICY_SELF);
             tao.rollbackProtectedUnseal(v1).close();
-            byte[] v2 = tao.rollbackProtectedSeal("probe", "v2".getBytes(StandardCharsets.UTF_8), Tao.SEAL_POLICY_SELF);
+            byte[] v2 = tao.rollbackProtectedSeal("probe", "v2".getBytes(StandardCharsets.UTF_8), CoreTao.SEAL_POLICY_SELF);
             long counter;
             try (Unsealed u = tao.rollbackProtectedUnseal(v2)) {
                 if (!"v2".equals(new String(u.data(), StandardCharsets.UTF_8))) {

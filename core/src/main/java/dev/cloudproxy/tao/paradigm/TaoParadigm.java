@@ -2,7 +2,7 @@ package dev.cloudproxy.tao.paradigm;
 
 import dev.cloudproxy.tao.AttestRequest;
 import dev.cloudproxy.tao.DecryptionException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -41,7 +41,7 @@ import java.util.Objects;
  * key and its program certificate, created at first start and restored from sealed state later.
  *
  * <pre>{@code
- * try (TaoParadigm p = TaoParadigm.builder(Tao.parent(), Path.of("state"))
+ * try (TaoParadigm p = TaoParadigm.builder(CoreTao.parent(), Path.of("state"))
  *         .policyCertificate(policyCert)
  *         .domainService(new InetSocketAddress("ca.example", 8124))
  *         .open()) {
@@ -104,7 +104,7 @@ public final class TaoParadigm implements AutoCloseable {
     private static final int MAX_STATE_FILE = 64 << 10;
     private static final byte[] PROTECT_CONTEXT = "Tao Paradigm Protect V1\0".getBytes(StandardCharsets.US_ASCII);
 
-    private final Tao tao;
+    private final CoreTao tao;
     private final Path dir;
     private final X509Certificate policyCertificate;
     private final DomainServiceClient client;
@@ -130,13 +130,13 @@ public final class TaoParadigm implements AutoCloseable {
     }
 
     /** Starts configuring the paradigm for the program whose Tao is {@code tao}, keeping state in {@code stateDirectory}. */
-    public static Builder builder(Tao tao, Path stateDirectory) {
+    public static Builder builder(CoreTao tao, Path stateDirectory) {
         return new Builder(tao, stateDirectory);
     }
 
     /** Configuration. The policy certificate and the domain service are required. */
     public static final class Builder {
-        private final Tao tao;
+        private final CoreTao tao;
         private final Path dir;
         private X509Certificate policyCertificate;
         private List<InetSocketAddress> service;
@@ -145,9 +145,9 @@ public final class TaoParadigm implements AutoCloseable {
         private Duration renewWithin;
         private Duration timeout = DomainServiceClient.DEFAULT_TIMEOUT;
         private Clock clock = Clock.systemUTC();
-        private String sealPolicy = Tao.SEAL_POLICY_SELF;
+        private String sealPolicy = CoreTao.SEAL_POLICY_SELF;
 
-        private Builder(Tao tao, Path dir) {
+        private Builder(CoreTao tao, Path dir) {
             this.tao = Objects.requireNonNull(tao, "tao");
             this.dir = Objects.requireNonNull(dir, "stateDirectory");
         }
@@ -209,7 +209,7 @@ public final class TaoParadigm implements AutoCloseable {
          */
         public Builder sealPolicy(String policy) {
             Objects.requireNonNull(policy, "policy");
-            if (!policy.equals(Tao.SEAL_POLICY_SELF) && SealFormat.appId(policy).isEmpty()) {
+            if (!policy.equals(CoreTao.SEAL_POLICY_SELF) && SealFormat.appId(policy).isEmpty()) {
                 throw new IllegalArgumentException("the paradigm's keys are sealed to \"self\" or to \"app:<app-id>\"");
             }
             this.sealPolicy = policy;
@@ -297,7 +297,7 @@ public final class TaoParadigm implements AutoCloseable {
      * The two keys in the state file, or null if there is none; the caller zeroes them. A file in
      * the format before rollback protection is read once and rewritten protected.
      */
-    private static byte[][] readKeys(Tao tao, Path keysFile, Path dir, Prin principal, String policy)
+    private static byte[][] readKeys(CoreTao tao, Path keysFile, Path dir, Prin principal, String policy)
             throws IOException, TaoException {
         byte[] plain;
         try (Unsealed u = RollbackProtectedFile.read(tao, keysFile, KEYS_LABEL, MAX_STATE_FILE, policy)) {
@@ -314,7 +314,7 @@ public final class TaoParadigm implements AutoCloseable {
             }
         } catch (UnsealException e) {
             throw new TaoException("the program state in " + dir + " does not unseal for " + principal + ": "
-                    + (policy.equals(Tao.SEAL_POLICY_SELF)
+                    + (policy.equals(CoreTao.SEAL_POLICY_SELF)
                             ? "another program, host or domain sealed it, or it was altered"
                             : "another host sealed it, or the exact name of an earlier version (run that version"
                                     + " once with this launcher: it moves its keys to " + policy + "), or it was altered")

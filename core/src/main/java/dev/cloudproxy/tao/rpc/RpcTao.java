@@ -2,7 +2,8 @@ package dev.cloudproxy.tao.rpc;
 
 import com.google.protobuf.ByteString;
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -40,7 +41,7 @@ import java.util.Objects;
  * ({@code TAO_RPC_IDLE}) after which it reads nothing more, so a request that meets that notice
  * was certainly not run; it is sent again once on a new connection.
  */
-public final class RpcTao implements Tao, AutoCloseable {
+public final class RpcTao implements CoreTao, AutoCloseable {
     /** The environment variable in which a host gives its hosted program the socket path. */
     public static final String SOCKET_ENV = "TAO_HOST_SOCKET";
 
@@ -199,7 +200,7 @@ public final class RpcTao implements Tao, AutoCloseable {
         if (!isKnownPolicy(policy)) {
             throw fail("the Tao host sent an unknown seal policy");
         }
-        return new Unsealed(r.getData().toByteArray(), policy);
+        return new Unsealed(r.getData().toByteArray(), SealPolicy.fromText(policy));
     }
 
     @Override
@@ -231,7 +232,7 @@ public final class RpcTao implements Tao, AutoCloseable {
                 || r.getCounter() < 1) {
             throw fail("the Tao host sent a malformed rollback-protected unseal result");
         }
-        return new Unsealed(r.getData().toByteArray(), policy, r.getLabel(), r.getCounter());
+        return new Unsealed(r.getData().toByteArray(), SealPolicy.fromText(policy), r.getLabel(), r.getCounter());
     }
 
     /** {@code self}, {@code any} or a well-formed {@code app:<app-id>}. */

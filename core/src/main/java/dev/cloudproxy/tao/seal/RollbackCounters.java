@@ -2,7 +2,7 @@ package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -162,9 +162,9 @@ public final class RollbackCounters {
         };
     }
 
-    /** Whether {@code label} is a valid counter label (see {@link Tao#MAX_LABEL_CHARS}). */
+    /** Whether {@code label} is a valid counter label (see {@link CoreTao#MAX_LABEL_CHARS}). */
     public static boolean isValidLabel(String label) {
-        return isToken(label, Tao.MAX_LABEL_CHARS, "._-:/$");
+        return isToken(label, CoreTao.MAX_LABEL_CHARS, "._-:/$");
     }
 
     /**
@@ -191,7 +191,7 @@ public final class RollbackCounters {
     public static void checkLabel(String label) {
         Objects.requireNonNull(label, "label");
         if (!isValidLabel(label)) {
-            throw new IllegalArgumentException("a counter label is 1.." + Tao.MAX_LABEL_CHARS
+            throw new IllegalArgumentException("a counter label is 1.." + CoreTao.MAX_LABEL_CHARS
                     + " characters from A-Z a-z 0-9 . _ - : / $");
         }
     }
@@ -201,7 +201,7 @@ public final class RollbackCounters {
         save();
     }
 
-    /** {@link Tao#initCounter}: creates the counter at 0 if needed and returns its latest value. */
+    /** {@link CoreTao#initCounter}: creates the counter at 0 if needed and returns its latest value. */
     public synchronized long init(Prin owner, String label) throws IOException, TaoException {
         warnIfAsked();
         Key key = key(owner, label);
@@ -213,7 +213,7 @@ public final class RollbackCounters {
         return 0;
     }
 
-    /** {@link Tao#getCounter}: the latest value. */
+    /** {@link CoreTao#getCounter}: the latest value. */
     public synchronized long get(Prin owner, String label) throws TaoException {
         warnIfAsked();
         Entry e = entries.get(key(owner, label));
@@ -273,21 +273,21 @@ public final class RollbackCounters {
     }
 
     /**
-     * {@link Tao#rollbackProtectedSeal} for a Tao that seals with its own keys: advances
+     * {@link CoreTao#rollbackProtectedSeal} for a Tao that seals with its own keys: advances
      * {@code owner}'s counter durably, then seals in {@link SealFormat} bound to {@code owner}.
      */
     public byte[] seal(Crypter crypter, Prin owner, Prin tao, String label, byte[] data, String policy)
             throws IOException, TaoException {
         Objects.requireNonNull(data, "data");
         checkLabel(label);
-        if (!Tao.SEAL_POLICY_SELF.equals(Objects.requireNonNull(policy, "policy"))) {
+        if (!CoreTao.SEAL_POLICY_SELF.equals(Objects.requireNonNull(policy, "policy"))) {
             throw new IllegalArgumentException("rollback-protected state can only be sealed with policy \"self\"");
         }
         long counter = advance(owner, label);
         return SealFormat.sealRollback(crypter, data, policy, owner, tao, label, counter);
     }
 
-    /** {@link Tao#rollbackProtectedUnseal} for a Tao that seals with its own keys. */
+    /** {@link CoreTao#rollbackProtectedUnseal} for a Tao that seals with its own keys. */
     public Unsealed unseal(Crypter crypter, byte[] blob, Prin owner, Prin tao) throws IOException, TaoException {
         Unsealed u = SealFormat.unsealRollback(crypter, blob, owner, tao);
         try {
@@ -300,7 +300,7 @@ public final class RollbackCounters {
     }
 
     /**
-     * {@link Tao#rollbackProtectedSeal} with an app policy, for a Tao that seals with its own keys
+     * {@link CoreTao#rollbackProtectedSeal} with an app policy, for a Tao that seals with its own keys
      * and has asked its guard: advances the app's counter ({@link SealFormat#appOwner}) durably,
      * then seals with {@link SealFormat#sealAppRollback}. Every name admitted to the app shares the
      * counter, so a new version finds the old version's state current, and an older copy stale.
@@ -313,7 +313,7 @@ public final class RollbackCounters {
         return SealFormat.sealAppRollback(crypter, data, appId, tao, label, counter);
     }
 
-    /** {@link Tao#rollbackProtectedUnseal} of an app blob, for a Tao that has asked its guard. */
+    /** {@link CoreTao#rollbackProtectedUnseal} of an app blob, for a Tao that has asked its guard. */
     public Unsealed unsealApp(Crypter crypter, byte[] blob, Prin tao) throws IOException, TaoException {
         String appId = SealFormat.appIdOf(blob).orElseThrow(UnsealException::new);
         Unsealed u = SealFormat.unsealAppRollback(crypter, blob, tao);

@@ -1,7 +1,8 @@
 package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -13,8 +14,8 @@ import java.util.Objects;
 
 /**
  * A program's state file under rollback protection: the writer protocol of
- * {@link Tao#rollbackProtectedSeal} and the reader that goes with it, including the one-time
- * migration of a file written with a plain {@link Tao#seal} before rollback protection existed.
+ * {@link CoreTao#rollbackProtectedSeal} and the reader that goes with it, including the one-time
+ * migration of a file written with a plain {@link CoreTao#seal} before rollback protection existed.
  *
  * <p>{@link #write}: seal (the counter advances), replace the file atomically (mode 0600), open
  * the blob once (which commits it). A crash at any step leaves the old file or the new one, and
@@ -46,18 +47,18 @@ public final class RollbackProtectedFile {
      * @throws TaoException if it holds another label's state, or a plain blob not sealed {@code self}
      * @throws IOException if it cannot be read or is larger than {@code maxBytes}
      */
-    public static Unsealed read(Tao tao, Path file, String label, int maxBytes) throws IOException, TaoException {
-        return read(tao, file, label, maxBytes, Tao.SEAL_POLICY_SELF);
+    public static Unsealed read(CoreTao tao, Path file, String label, int maxBytes) throws IOException, TaoException {
+        return read(tao, file, label, maxBytes, CoreTao.SEAL_POLICY_SELF);
     }
 
     /**
-     * As {@link #read(Tao, Path, String, int)}, for state kept under {@code policy}
+     * As {@link #read(CoreTao, Path, String, int)}, for state kept under {@code policy}
      * ({@code self} or {@code app:<app-id>}). A blob of the program's own earlier {@code self}
      * state is returned too (to be {@link #migrate}d); one of another app is refused.
      *
      * @throws TaoException also if the host's guard does not admit this program to the app
      */
-    public static Unsealed read(Tao tao, Path file, String label, int maxBytes, String policy)
+    public static Unsealed read(CoreTao tao, Path file, String label, int maxBytes, String policy)
             throws IOException, TaoException {
         Objects.requireNonNull(tao, "tao");
         Objects.requireNonNull(policy, "policy");
@@ -76,7 +77,7 @@ public final class RollbackProtectedFile {
             u = tao.rollbackProtectedUnseal(blob);
         } catch (UnsealException notProtected) {
             u = tao.unseal(blob); // the earlier format, or the same UnsealException
-            if (!Tao.SEAL_POLICY_SELF.equals(u.policy())) {
+            if (!CoreTao.SEAL_POLICY_SELF.equals(u.policy().text())) {
                 u.close();
                 throw new TaoException(file + " was not sealed to the program alone");
             }
@@ -91,7 +92,7 @@ public final class RollbackProtectedFile {
             u.close();
             throw new TaoException(file + " holds the state of another label");
         }
-        if (!u.policy().equals(policy) && !u.policy().equals(Tao.SEAL_POLICY_SELF)) {
+        if (!u.policy().text().equals(policy) && u.policy() != SealPolicy.SELF) {
             u.close();
             throw new TaoException(file + " holds the state of another app (sealed under \"" + u.policy() + "\")");
         }
@@ -104,7 +105,7 @@ public final class RollbackProtectedFile {
      * {@code self} state, on its way to an app policy).
      */
     public static boolean needsRewrite(Unsealed read, String policy) {
-        return read.label().isEmpty() || !read.policy().equals(policy);
+        return read.label().isEmpty() || !read.policy().text().equals(policy);
     }
 
     /**
@@ -113,21 +114,21 @@ public final class RollbackProtectedFile {
      * counter for the label (seals and commits an empty blob under it), so the earlier copy is
      * stale from then on.
      */
-    public static void migrate(Tao tao, Path file, String label, byte[] plain, String policy)
+    public static void migrate(CoreTao tao, Path file, String label, byte[] plain, String policy)
             throws IOException, TaoException {
         write(tao, file, label, plain, policy);
-        if (!Tao.SEAL_POLICY_SELF.equals(policy)) {
-            tao.rollbackProtectedUnseal(tao.rollbackProtectedSeal(label, new byte[0], Tao.SEAL_POLICY_SELF)).close();
+        if (!CoreTao.SEAL_POLICY_SELF.equals(policy)) {
+            tao.rollbackProtectedUnseal(tao.rollbackProtectedSeal(label, new byte[0], CoreTao.SEAL_POLICY_SELF)).close();
         }
     }
 
     /** Writes {@code plain} to {@code file} rollback-protected under {@code label}, and commits it. */
-    public static void write(Tao tao, Path file, String label, byte[] plain) throws IOException, TaoException {
-        write(tao, file, label, plain, Tao.SEAL_POLICY_SELF);
+    public static void write(CoreTao tao, Path file, String label, byte[] plain) throws IOException, TaoException {
+        write(tao, file, label, plain, CoreTao.SEAL_POLICY_SELF);
     }
 
-    /** As {@link #write(Tao, Path, String, byte[])}, under {@code policy} ({@code self} or {@code app:<app-id>}). */
-    public static void write(Tao tao, Path file, String label, byte[] plain, String policy)
+    /** As {@link #write(CoreTao, Path, String, byte[])}, under {@code policy} ({@code self} or {@code app:<app-id>}). */
+    public static void write(CoreTao tao, Path file, String label, byte[] plain, String policy)
             throws IOException, TaoException {
         byte[] blob = tao.rollbackProtectedSeal(label, plain, policy);
         AtomicFiles.writeOwnerOnly(file, blob);

@@ -1,7 +1,8 @@
 package dev.cloudproxy.tao.seal;
 
 import dev.cloudproxy.tao.DecryptionException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -37,7 +38,7 @@ import java.util.Optional;
  * {@link #unseal} refuses a blob with parameters, and {@link #unsealRollback} one without, so a
  * rollback-protected blob cannot be opened around its counter check.
  *
- * <p>Policy 3, {@code app:<app-id>} ({@link Tao#SEAL_POLICY_APP_PREFIX}), binds the blob to the
+ * <p>Policy 3, {@code app:<app-id>} ({@link CoreTao#SEAL_POLICY_APP_PREFIX}), binds the blob to the
  * Tao's own name (as {@code any} does) and to the app id, which leads its parameters:
  * <pre>
  *   parameters = 2 (app) | u8 app-id length | app-id (ASCII) [ | 1 (rollback) | u64 counter | u8 label length | label ]
@@ -70,7 +71,7 @@ public final class SealFormat {
     private static final byte[] SECRET_SALT = "Tao Shared Secret V1".getBytes(StandardCharsets.US_ASCII);
 
     /** Largest blob {@link #unseal} reads. */
-    public static final int MAX_BLOB_BYTES = Tao.MAX_SEAL_BYTES + HEADER + MAX_PARAMS + Crypter.OVERHEAD;
+    public static final int MAX_BLOB_BYTES = CoreTao.MAX_SEAL_BYTES + HEADER + MAX_PARAMS + Crypter.OVERHEAD;
 
     private SealFormat() {}
 
@@ -138,8 +139,8 @@ public final class SealFormat {
 
     private static byte[] seal(Crypter crypter, byte[] data, int id, byte[] params, Prin caller, Prin tao) {
         Objects.requireNonNull(data, "data");
-        if (data.length > Tao.MAX_SEAL_BYTES) {
-            throw new IllegalArgumentException("cannot seal more than " + Tao.MAX_SEAL_BYTES + " bytes");
+        if (data.length > CoreTao.MAX_SEAL_BYTES) {
+            throw new IllegalArgumentException("cannot seal more than " + CoreTao.MAX_SEAL_BYTES + " bytes");
         }
         byte[] header = header(id, params);
         byte[] ct = crypter.encrypt(data, associatedData(header, bound(id, caller, tao)));
@@ -154,7 +155,7 @@ public final class SealFormat {
         if (h.policy == POLICY_APP || h.label != null) {
             throw new UnsealException();
         }
-        return new Unsealed(open(crypter, blob, h, caller, tao), policyName(h));
+        return new Unsealed(open(crypter, blob, h, caller, tao), SealPolicy.fromText(policyName(h)));
     }
 
     /**
@@ -166,7 +167,7 @@ public final class SealFormat {
         if (h.policy != POLICY_SELF || h.label == null) {
             throw new UnsealException();
         }
-        return new Unsealed(open(crypter, blob, h, caller, tao), Tao.SEAL_POLICY_SELF, h.label, h.counter);
+        return new Unsealed(open(crypter, blob, h, caller, tao), SealPolicy.SELF, h.label, h.counter);
     }
 
     /** Opens a blob made by {@link #sealApp} on the Tao named {@code tao} with the same keys. */
@@ -175,7 +176,7 @@ public final class SealFormat {
         if (h.policy != POLICY_APP || h.label != null) {
             throw new UnsealException();
         }
-        return new Unsealed(open(crypter, blob, h, null, tao), policyName(h));
+        return new Unsealed(open(crypter, blob, h, null, tao), SealPolicy.fromText(policyName(h)));
     }
 
     /** Opens a blob made by {@link #sealAppRollback}; the caller checks the counter, as for {@link #unsealRollback}. */
@@ -184,7 +185,7 @@ public final class SealFormat {
         if (h.policy != POLICY_APP || h.label == null) {
             throw new UnsealException();
         }
-        return new Unsealed(open(crypter, blob, h, null, tao), policyName(h), h.label, h.counter);
+        return new Unsealed(open(crypter, blob, h, null, tao), SealPolicy.fromText(policyName(h)), h.label, h.counter);
     }
 
     /**
@@ -206,10 +207,10 @@ public final class SealFormat {
      */
     public static Optional<String> appId(String policy) {
         Objects.requireNonNull(policy, "policy");
-        if (!policy.startsWith(Tao.SEAL_POLICY_APP_PREFIX)) {
+        if (!policy.startsWith(CoreTao.SEAL_POLICY_APP_PREFIX)) {
             return Optional.empty();
         }
-        String id = policy.substring(Tao.SEAL_POLICY_APP_PREFIX.length());
+        String id = policy.substring(CoreTao.SEAL_POLICY_APP_PREFIX.length());
         checkAppId(id);
         return Optional.of(id);
     }
@@ -314,9 +315,9 @@ public final class SealFormat {
 
     private static String policyName(Header h) {
         return switch (h.policy) {
-            case POLICY_SELF -> Tao.SEAL_POLICY_SELF;
-            case POLICY_ANY -> Tao.SEAL_POLICY_ANY;
-            default -> Tao.SEAL_POLICY_APP_PREFIX + h.appId;
+            case POLICY_SELF -> CoreTao.SEAL_POLICY_SELF;
+            case POLICY_ANY -> CoreTao.SEAL_POLICY_ANY;
+            default -> CoreTao.SEAL_POLICY_APP_PREFIX + h.appId;
         };
     }
 
@@ -326,8 +327,8 @@ public final class SealFormat {
      * the length as context, so different lengths give unrelated secrets.
      */
     public static byte[] sharedSecret(Deriver deriver, int n, String policy, Prin caller, Prin tao) {
-        if (n < 1 || n > Tao.MAX_SHARED_SECRET_BYTES) {
-            throw new IllegalArgumentException("shared secret length must be 1.." + Tao.MAX_SHARED_SECRET_BYTES);
+        if (n < 1 || n > CoreTao.MAX_SHARED_SECRET_BYTES) {
+            throw new IllegalArgumentException("shared secret length must be 1.." + CoreTao.MAX_SHARED_SECRET_BYTES);
         }
         int id = policyId(policy);
         byte[] name = bound(id, caller, tao).encode();
@@ -339,9 +340,9 @@ public final class SealFormat {
     private static int policyId(String policy) {
         Objects.requireNonNull(policy, "policy");
         return switch (policy) {
-            case Tao.SEAL_POLICY_SELF -> POLICY_SELF;
-            case Tao.SEAL_POLICY_ANY -> POLICY_ANY;
-            default -> throw new IllegalArgumentException(policy.startsWith(Tao.SEAL_POLICY_APP_PREFIX)
+            case CoreTao.SEAL_POLICY_SELF -> POLICY_SELF;
+            case CoreTao.SEAL_POLICY_ANY -> POLICY_ANY;
+            default -> throw new IllegalArgumentException(policy.startsWith(CoreTao.SEAL_POLICY_APP_PREFIX)
                     ? "this Tao has no guard to decide who may open an app's state: app policies are offered by hosts"
                     : "unknown policy (use \"self\" or \"any\")");
         };

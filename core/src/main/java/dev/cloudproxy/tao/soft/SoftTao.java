@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.soft;
 
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -39,7 +39,7 @@ import java.util.Objects;
  * together with older blobs, and the soft Tao cannot tell. It says so once per process, on the
  * first counter call. An ephemeral soft Tao keeps its counters in memory. Thread-safe.
  */
-public final class SoftTao implements Tao, AutoCloseable {
+public final class SoftTao implements CoreTao, AutoCloseable {
     /** The file in the key directory that holds the counter table. */
     public static final String COUNTERS_FILE = "counters.tao";
 

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Bytes;
@@ -36,7 +37,7 @@ class AppSealFormatTest {
         assertThat(SealFormat.appIdOf(blob)).contains("counter-app");
         try (Unsealed u = SealFormat.unsealApp(crypter, blob, TAO)) {
             assertThat(u.data()).isEqualTo(DATA);
-            assertThat(u.policy()).isEqualTo(Tao.SEAL_POLICY_APP_PREFIX + "counter-app");
+            assertThat(u.policy()).isEqualTo(SealPolicy.app("counter-app"));
         }
     }
 
@@ -47,7 +48,7 @@ class AppSealFormatTest {
         assertThrows(UnsealException.class, () -> SealFormat.unsealApp(crypter, blob, OTHER_TAO));
         assertThrows(UnsealException.class, () -> SealFormat.unseal(crypter, blob, PROGRAM, TAO));
         assertThrows(UnsealException.class, () -> SealFormat.unsealRollback(crypter, blob, PROGRAM, TAO));
-        byte[] self = SealFormat.seal(crypter, DATA, Tao.SEAL_POLICY_SELF, PROGRAM, TAO);
+        byte[] self = SealFormat.seal(crypter, DATA, CoreTao.SEAL_POLICY_SELF, PROGRAM, TAO);
         assertThrows(UnsealException.class, () -> SealFormat.unsealApp(crypter, self, TAO));
     }
 

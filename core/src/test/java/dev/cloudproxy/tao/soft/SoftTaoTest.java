@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.AbstractTaoContractTest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.keys.WrongPasswordException;
@@ -22,11 +22,11 @@ class SoftTaoTest extends AbstractTaoContractTest {
     @TempDir
     Path temp;
 
-    private final Map<Tao, Path> dirs = new IdentityHashMap<>();
+    private final Map<CoreTao, Path> dirs = new IdentityHashMap<>();
     private int count;
 
     @Override
-    protected Tao newTao() throws Exception {
+    protected CoreTao newTao() throws Exception {
         Path dir = temp.resolve("tao" + count++);
         SoftTao t = SoftTao.create(dir, PASSWORD.clone(), Argon2Params.FLOOR);
         dirs.put(t, dir);
@@ -34,7 +34,7 @@ class SoftTaoTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected Tao restart(Tao tao) throws Exception {
+    protected CoreTao restart(CoreTao tao) throws Exception {
         Path dir = dirs.get(tao);
         SoftTao again = SoftTao.open(dir, PASSWORD.clone());
         dirs.put(again, dir);
@@ -43,7 +43,7 @@ class SoftTaoTest extends AbstractTaoContractTest {
 
     @Test
     void open_withWrongPassword_fails() throws Exception {
-        Tao t = newTao();
+        CoreTao t = newTao();
         Path dir = dirs.get(t);
         ((SoftTao) t).close();
         assertThrows(WrongPasswordException.class, () -> SoftTao.open(dir, "wrong".toCharArray()));

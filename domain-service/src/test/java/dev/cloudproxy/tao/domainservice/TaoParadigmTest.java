@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.DecryptionException;
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Bytes;
@@ -156,7 +156,7 @@ class TaoParadigmTest {
             java.nio.ByteBuffer plain = java.nio.ByteBuffer.allocate(5 + 2 + s.length + 2 + c.length)
                     .put("TAOP".getBytes(StandardCharsets.US_ASCII)).put((byte) 1)
                     .putShort((short) s.length).put(s).putShort((short) c.length).put(c);
-            oldFormat = program.seal(plain.array(), Tao.SEAL_POLICY_SELF);
+            oldFormat = program.seal(plain.array(), CoreTao.SEAL_POLICY_SELF);
         }
         Files.createDirectories(state);
         Path keys = state.resolve(TaoParadigm.KEYS_FILE);

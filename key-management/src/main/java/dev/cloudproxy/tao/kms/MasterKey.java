@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.kms;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -17,8 +17,8 @@ import javax.security.auth.Destroyable;
  * A program's master key: the root ({@link ObjectId#MASTER}) of every chain of protectors, and
  * the one place this module touches the Tao.
  *
- * <p>The key is 32 random bytes from the Tao, sealed with {@link Tao#seal} under a seal policy
- * ({@link Tao#SEAL_POLICY_SELF} for this exact program on this host, or another policy the host
+ * <p>The key is 32 random bytes from the Tao, sealed with {@link CoreTao#seal} under a seal policy
+ * ({@link CoreTao#SEAL_POLICY_SELF} for this exact program on this host, or another policy the host
  * supports) and stored in one file written atomically with mode 0600. So the master key is only
  * as portable as its seal policy: a program whose name changes cannot unseal it, and must receive
  * the keys under it another way (a disclosure directive to the secret service or to its
@@ -44,7 +44,7 @@ public final class MasterKey implements AutoCloseable, Destroyable {
      *     program cannot unseal it under
      *     {@code policy} (another program, another host, tampering)
      */
-    public static MasterKey openOrCreate(Tao tao, Path sealedFile, String policy) throws IOException, TaoException {
+    public static MasterKey openOrCreate(CoreTao tao, Path sealedFile, String policy) throws IOException, TaoException {
         Objects.requireNonNull(tao, "tao");
         Objects.requireNonNull(sealedFile, "sealedFile");
         Objects.requireNonNull(policy, "policy");
@@ -54,7 +54,7 @@ public final class MasterKey implements AutoCloseable, Destroyable {
                 throw new UnsealException();
             }
             try (Unsealed unsealed = tao.unseal(sealed)) {
-                if (!unsealed.policy().equals(policy)) {
+                if (!unsealed.policy().text().equals(policy)) {
                     throw new UnsealException();
                 }
                 byte[] key = unsealed.data();

@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.kms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.soft.SoftTao;
@@ -39,7 +39,7 @@ class ProtectedObjectsTest {
     @BeforeEach
     void setUp() throws Exception {
         tao = SoftTao.ephemeral();
-        master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), Tao.SEAL_POLICY_SELF);
+        master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), CoreTao.SEAL_POLICY_SELF);
         store = DirectoryStore.open(dir.resolve("store"));
         clock = Clock.fixed(Instant.parse("2026-12-07T12:00:00Z"), ZoneOffset.UTC);
         objects = ProtectedObjects.open(master, store, clock);
@@ -109,7 +109,7 @@ class ProtectedObjectsTest {
     void read_afterReopenWithSameTao_returnsContent() throws Exception {
         ObjectInfo file = buildChain();
         master.close();
-        master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), Tao.SEAL_POLICY_SELF);
+        master = MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), CoreTao.SEAL_POLICY_SELF);
         objects = ProtectedObjects.open(master, DirectoryStore.open(dir.resolve("store")), clock);
         assertThat(contentOf(file.id())).isEqualTo(CONTENT);
     }
@@ -118,10 +118,10 @@ class ProtectedObjectsTest {
     void masterKey_otherProgramOrPolicy_isRefused() throws Exception {
         buildChain();
         try (SoftTao other = SoftTao.ephemeral()) {
-            assertThatThrownBy(() -> MasterKey.openOrCreate(other, dir.resolve("master.sealed"), Tao.SEAL_POLICY_SELF))
+            assertThatThrownBy(() -> MasterKey.openOrCreate(other, dir.resolve("master.sealed"), CoreTao.SEAL_POLICY_SELF))
                     .isInstanceOf(UnsealException.class);
         }
-        assertThatThrownBy(() -> MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), Tao.SEAL_POLICY_ANY))
+        assertThatThrownBy(() -> MasterKey.openOrCreate(tao, dir.resolve("master.sealed"), CoreTao.SEAL_POLICY_ANY))
                 .isInstanceOf(UnsealException.class);
     }
 

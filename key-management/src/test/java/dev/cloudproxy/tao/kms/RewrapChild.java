@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.kms;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.soft.SoftTao;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,7 +19,7 @@ public final class RewrapChild {
 
     public static void main(String[] args) throws Exception {
         try (SoftTao tao = SoftTao.open(Path.of(args[0]), System.getenv(PASSWORD_ENV).toCharArray());
-                MasterKey master = MasterKey.openOrCreate(tao, Path.of(args[2]), Tao.SEAL_POLICY_SELF)) {
+                MasterKey master = MasterKey.openOrCreate(tao, Path.of(args[2]), CoreTao.SEAL_POLICY_SELF)) {
             ProtectedObjects objects = ProtectedObjects.open(master, DirectoryStore.open(Path.of(args[1])),
                     Clock.systemUTC());
             ProtectedObjects.RewrapListener report = (id, count) -> {

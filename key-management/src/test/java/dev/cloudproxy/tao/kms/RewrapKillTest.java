@@ -2,7 +2,7 @@ package dev.cloudproxy.tao.kms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.soft.SoftTao;
 import java.io.BufferedReader;
@@ -37,7 +37,7 @@ class RewrapKillTest {
         Path sealed = dir.resolve("master.sealed");
         List<ObjectId> files = new ArrayList<>();
         try (SoftTao tao = SoftTao.create(taoDir, PASSWORD.toCharArray(), Argon2Params.FLOOR)) {
-            try (MasterKey master = MasterKey.openOrCreate(tao, sealed, Tao.SEAL_POLICY_SELF)) {
+            try (MasterKey master = MasterKey.openOrCreate(tao, sealed, CoreTao.SEAL_POLICY_SELF)) {
                 ProtectedObjects objects = ProtectedObjects.open(master, DirectoryStore.open(storeDir), Clock.systemUTC());
                 objects.createKey(ProtectedObjectsTest.ZONE, ObjectType.AES_256_GCM, ObjectName.ROOT, Validity.UNBOUNDED);
                 objects.createKey(ProtectedObjectsTest.FILE_KEY, ObjectType.AES_256_GCM, ProtectedObjectsTest.ZONE,
@@ -56,7 +56,7 @@ class RewrapKillTest {
             int killAfterLines = 1 + (round % 3);
             boolean finished = runChild(taoDir, storeDir, sealed, killAfterLines);
             try (SoftTao tao = SoftTao.open(taoDir, PASSWORD.toCharArray());
-                    MasterKey master = MasterKey.openOrCreate(tao, sealed, Tao.SEAL_POLICY_SELF)) {
+                    MasterKey master = MasterKey.openOrCreate(tao, sealed, CoreTao.SEAL_POLICY_SELF)) {
                 ProtectedObjects objects = ProtectedObjects.open(master, DirectoryStore.open(storeDir), Clock.systemUTC());
                 for (int i = 0; i < FILES; i++) {
                     try (ObjectMaterial m = objects.read(files.get(i))) {

@@ -15,29 +15,52 @@ import java.util.stream.Stream;
 
 /**
  * Jars of the test apps: {@code app.jar} with the app's classes and a {@code Class-Path} naming
- * {@code lib/*.jar}, the libraries the apps use (core and what it needs, the agent's api), taken
+ * {@code lib/*.jar}, the libraries the apps use (core and what it needs, tao-api), taken
  * from this test's class path (jarred up where the class path has directories).
  */
 final class TestApps {
     private static final String[] LIBS = {"tao-core", "tao-auth", "protobuf-java", "bcprov", "bcpkix", "bcutil",
-        "tao-agent-0.1.0-SNAPSHOT-api", "/agent/target/classes", "/core/target/classes", "/auth/target/classes"};
+        "tao-api", "/api/target/classes", "/core/target/classes", "/auth/target/classes"};
 
     private TestApps() {}
 
     /** Builds {@code dir/NAME.jar} (and {@code dir/lib/}) for app class {@code main}; {@code extra} adds one more entry. */
     static Path jar(Path dir, String name, Class<?> main, String extra) throws IOException {
-        Path lib = dir.resolve("lib");
-        List<String> classPath = libraries(lib);
+        return write(dir.resolve(name + ".jar"), main, libraries(dir.resolve("lib")), extra);
+    }
+
+    /**
+     * Builds {@code dir/NAME.jar} with only the classes of {@code main}'s package and a
+     * {@code Class-Path} naming copies of {@code libs} in {@code dir/lib} (none: no class path).
+     */
+    static Path jarWith(Path dir, String name, Class<?> main, List<Path> libs) throws IOException {
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        List<String> classPath = new ArrayList<>();
+        for (Path l : libs) {
+            Path copy = lib.resolve(l.getFileName() + (Files.isDirectory(l) ? ".jar" : ""));
+            if (Files.isDirectory(l)) {
+                jarDirectory(l, copy);
+            } else {
+                Files.copy(l, copy);
+            }
+            classPath.add("lib/" + copy.getFileName());
+        }
+        return write(dir.resolve(name + ".jar"), main, classPath, null);
+    }
+
+    /** The classes of {@code main}'s package, a manifest, and {@code version.txt} holding {@code extra} if not null. */
+    private static Path write(Path jar, Class<?> main, List<String> classPath, String extra) throws IOException {
         Manifest mf = new Manifest();
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         mf.getMainAttributes().put(Attributes.Name.MAIN_CLASS, main.getName());
-        mf.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
-        Path jar = dir.resolve(name + ".jar");
+        if (!classPath.isEmpty()) {
+            mf.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", classPath));
+        }
         Path classes = Path.of(main.getProtectionDomain().getCodeSource().getLocation().getPath());
         String pkg = main.getPackageName().replace('.', '/');
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf);
                 Stream<Path> files = Files.list(classes.resolve(pkg))) {
-            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
                 add(out, pkg + "/" + f.getFileName(), Files.readAllBytes(f));
             }
             if (extra != null) {
@@ -45,6 +68,16 @@ final class TestApps {
             }
         }
         return jar;
+    }
+
+    /** The entry of this test's class path whose path contains {@code part}. */
+    static Path classPathEntry(String part) {
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (entry.contains(part)) {
+                return Path.of(entry);
+            }
+        }
+        throw new IllegalStateException("nothing on the test class path contains " + part);
     }
 
     private static List<String> libraries(Path lib) throws IOException {

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.secrets;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.RevocationChecker;
@@ -65,7 +65,7 @@ public final class SecretServiceProgram {
     }
 
     private static void run(Map<String, String> args) throws IOException, TaoException, InterruptedException {
-        Tao tao = Tao.parent();
+        CoreTao tao = CoreTao.parent();
         System.out.println("name: " + tao.getTaoName());
         Path state = Path.of(args.get("state"));
         Files.createDirectories(state);
@@ -74,7 +74,7 @@ public final class SecretServiceProgram {
                 TaoParadigm paradigm = TaoParadigm.builder(tao, state.resolve("paradigm"))
                         .policyCertificate(domain.policyCertificate()).domainService(domainService).open();
                 MasterKey master = MasterKey.openOrCreate(tao, state.resolve("secrets-master.sealed"),
-                        Tao.SEAL_POLICY_SELF)) {
+                        CoreTao.SEAL_POLICY_SELF)) {
             ProtectedObjects objects = ProtectedObjects.open(master, DirectoryStore.open(state.resolve("objects")),
                     Clock.systemUTC());
             objects.resumeRewrap();

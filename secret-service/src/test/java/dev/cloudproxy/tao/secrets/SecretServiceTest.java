@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.secrets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.auth.AuthText;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Prin;
@@ -111,16 +111,16 @@ class SecretServiceTest {
     }
 
     /** The service's objects, under a master key sealed by {@code tao} to the service itself. */
-    private ProtectedObjects objects(Tao tao) throws Exception {
+    private ProtectedObjects objects(CoreTao tao) throws Exception {
         MasterKey master = MasterKey.openOrCreate(tao, tmp.resolve("service").resolve("master.sealed"),
-                Tao.SEAL_POLICY_SELF);
+                CoreTao.SEAL_POLICY_SELF);
         closeLater.add(master);
         return ProtectedObjects.open(master, DirectoryStore.open(tmp.resolve("service").resolve("objects")),
                 Clock.systemUTC());
     }
 
     /** The operator's set-up: the zone and folder keys the programs' files live under. */
-    private ProtectedObjects objectsWithKeys(Tao tao) throws Exception {
+    private ProtectedObjects objectsWithKeys(CoreTao tao) throws Exception {
         Files.createDirectories(tmp.resolve("service"));
         ProtectedObjects objects = objects(tao);
         objects.createKey(ZONE, ObjectType.AES_256_GCM, ObjectName.ROOT, Validity.UNBOUNDED);

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.attestation.Attestation;
@@ -25,7 +25,7 @@ import java.util.Optional;
  * authorized for {@code AppState} with the app id. The app's rollback counters are keyed by the
  * app ({@link SealFormat#appOwner}), not by a name, so every admitted version shares them.
  */
-final class ChildTao implements Tao {
+final class ChildTao implements CoreTao {
     private final Host host;
     private final HostedProgram program;
 
@@ -98,7 +98,7 @@ final class ChildTao implements Tao {
         Optional<Guard> guard = host.guard();
         if (guard.isEmpty()) {
             throw new TaoException("this host has no guard to decide who may open app state (policy \""
-                    + Tao.SEAL_POLICY_APP_PREFIX + appId + "\")");
+                    + CoreTao.SEAL_POLICY_APP_PREFIX + appId + "\")");
         }
         if (!guard.get().isAuthorized(caller, SealFormat.APP_STATE_OP, List.of(appId))) {
             throw new TaoException("the host's guard does not admit this program to the state of app \"" + appId

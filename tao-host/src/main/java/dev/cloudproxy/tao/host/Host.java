@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.host;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Speaksfor;
@@ -14,7 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A host that holds its own keys and gives each program it runs a {@link Tao}: the program's
+ * A host that holds its own keys and gives each program it runs a {@link CoreTao}: the program's
  * name is the host's name extended by the program's subprincipal, its seals and shared secrets
  * come from the host's keys bound to that name, and its attestations are signed by the host's key.
  *
@@ -57,7 +57,7 @@ public final class Host {
     }
 
     /**
-     * This host with {@code guard} deciding app seals ({@link Tao#SEAL_POLICY_APP_PREFIX}): a
+     * This host with {@code guard} deciding app seals ({@link CoreTao#SEAL_POLICY_APP_PREFIX}): a
      * program may seal or open the state of app {@code id} only if
      * {@code Authorized(its full name, "AppState", "id")} holds. The guard is asked at every call,
      * so a fact retracted from a guard that changes in place takes effect at the next one. A host
@@ -125,7 +125,7 @@ public final class Host {
     }
 
     /** The Tao that {@code program} sees. */
-    public Tao taoFor(HostedProgram program) {
+    public CoreTao taoFor(HostedProgram program) {
         return new ChildTao(this, Objects.requireNonNull(program, "program"));
     }
 

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -25,9 +25,9 @@ import java.util.function.Consumer;
  * directory), and what protects them there.
  *
  * <p><b>Stacked host</b> ({@link #stacked}): the table is sealed with the parent's
- * {@link Tao#rollbackProtectedSeal} under a label of the host's own key, so putting back an older
+ * {@link CoreTao#rollbackProtectedSeal} under a label of the host's own key, so putting back an older
  * table is refused by the parent as stale, and a stack of hosts chains down to its root. Each save
- * is the writer protocol of {@link Tao#rollbackProtectedSeal}:
+ * is the writer protocol of {@link CoreTao#rollbackProtectedSeal}:
  * <ol>
  *   <li>the parent seals the new table (its counter for the label advances);
  *   <li>the blob replaces the file atomically;
@@ -78,7 +78,7 @@ final class HostCounters {
      * @throws StaleStateException if the file is an older table than the parent's counter
      * @throws HostException if the file is missing although the parent has a counter for it
      */
-    static RollbackCounters stacked(HostDirectory dir, Keys keys, Tao parent) throws IOException, TaoException {
+    static RollbackCounters stacked(HostDirectory dir, Keys keys, CoreTao parent) throws IOException, TaoException {
         ParentStore store = new ParentStore(dir.counters(), parent, labelFor(keys.principal()));
         return RollbackCounters.open(store);
     }
@@ -87,7 +87,7 @@ final class HostCounters {
      * Writes a new stacked host's empty table, so that from its first start a missing file means
      * a deleted one (called while the host directory is still being built aside).
      */
-    static void initStacked(HostDirectory dir, Keys keys, Tao parent) throws IOException, TaoException {
+    static void initStacked(HostDirectory dir, Keys keys, CoreTao parent) throws IOException, TaoException {
         RollbackCounters.empty(new ParentStore(dir.counters(), parent, labelFor(keys.principal()))).persist();
     }
 
@@ -104,10 +104,10 @@ final class HostCounters {
     /** A table sealed with the parent's rollback-protected seal. */
     private static final class ParentStore implements RollbackCounters.Store {
         private final Path file;
-        private final Tao parent;
+        private final CoreTao parent;
         private final String label;
 
-        ParentStore(Path file, Tao parent, String label) {
+        ParentStore(Path file, CoreTao parent, String label) {
             this.file = file;
             this.parent = Objects.requireNonNull(parent, "parent");
             this.label = label;
@@ -135,7 +135,7 @@ final class HostCounters {
 
         @Override
         public void save(byte[] table) throws IOException, TaoException {
-            byte[] blob = parent.rollbackProtectedSeal(label, table, Tao.SEAL_POLICY_SELF);
+            byte[] blob = parent.rollbackProtectedSeal(label, table, CoreTao.SEAL_POLICY_SELF);
             stepHook.accept("parent-sealed");
             AtomicFiles.writeOwnerOnly(file, blob);
             stepHook.accept("table-written");

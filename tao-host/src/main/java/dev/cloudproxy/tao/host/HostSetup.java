@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.attestation.Attestation;
@@ -44,8 +44,8 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>a <b>root</b> host holds its own key set under a password (the soft root: it protects
  *       nothing from whoever has the directory and the password);
- *   <li>a <b>stacked</b> host takes any {@link Tao} as its parent: the parent seals the host's keys
- *       and delegates the host's name to the host's key. Over RPC ({@code Tao.parent()}) that makes
+ *   <li>a <b>stacked</b> host takes any {@link CoreTao} as its parent: the parent seals the host's keys
+ *       and delegates the host's name to the host's key. Over RPC ({@code CoreTao.parent()}) that makes
  *       a host that is itself a hosted program; over an in-process TPM Tao it makes a TPM-rooted
  *       host. The configuration records how to reach the parent again ({@code parentSpec}, e.g.
  *       {@code rpc:auto}); turning that text back into a {@code Tao} is the caller's business.
@@ -212,7 +212,7 @@ public final class HostSetup {
      * parent, a delegation from the parent to the key, a signed configuration recording
      * {@code parentSpec}, and with a domain a host certificate.
      */
-    public static Initialized initStacked(HostDirectory dir, Tao parent, String parentSpec, Optional<Domain> domain)
+    public static Initialized initStacked(HostDirectory dir, CoreTao parent, String parentSpec, Optional<Domain> domain)
             throws IOException, TaoException {
         try (Staging staging = stage(dir)) {
             return initStacked(staging, parent, parentSpec, domain);
@@ -223,7 +223,7 @@ public final class HostSetup {
      * As {@link #initStacked(HostDirectory, Tao, String, Optional)}, in a directory already staged
      * (where a parent such as a TPM Tao may already keep its state).
      */
-    public static Initialized initStacked(Staging staging, Tao parent, String parentSpec, Optional<Domain> domain)
+    public static Initialized initStacked(Staging staging, CoreTao parent, String parentSpec, Optional<Domain> domain)
             throws IOException, TaoException {
         HostDirectory dir = staging.directory();
         SubPrin guard = guardOf(domain);
@@ -290,7 +290,7 @@ public final class HostSetup {
         return domain.map(d -> d.guard().subprincipal()).orElse(LiberalGuard.INSTANCE.subprincipal());
     }
 
-    private static Attestation delegate(Tao parent, Keys keys, Prin name) throws IOException, TaoException {
+    private static Attestation delegate(CoreTao parent, Keys keys, Prin name) throws IOException, TaoException {
         return parent.attest(AttestRequest.of(new Speaksfor(keys.principal(), name)).issuer(name));
     }
 
@@ -363,7 +363,7 @@ public final class HostSetup {
      * @throws dev.cloudproxy.tao.StaleStateException if the host's counter table is older than
      *     the parent's counter for it (the directory was restored from an older copy)
      */
-    public static OpenedHost openStacked(HostDirectory dir, Tao parent) throws IOException, TaoException {
+    public static OpenedHost openStacked(HostDirectory dir, CoreTao parent) throws IOException, TaoException {
         requireHost(dir);
         if (!Files.exists(dir.sealedKeys())) {
             throw new HostException(dir.root() + " holds a root host; it opens with its password");

@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.host;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.VerificationException;
@@ -43,7 +44,7 @@ final class SealedKeys {
     private SealedKeys() {}
 
     /** The file content for {@code keys}, sealed by {@code parent}. */
-    static byte[] seal(Keys keys, Tao parent) throws IOException, TaoException {
+    static byte[] seal(Keys keys, CoreTao parent) throws IOException, TaoException {
         byte[] payload = new byte[PAYLOAD_BYTES];
         byte[] s = keys.signer().exportSecretKeyMaterial();
         byte[] c = keys.crypter().exportSecretKeyMaterial();
@@ -53,7 +54,7 @@ final class SealedKeys {
             System.arraycopy(s, 0, payload, 1, 32);
             System.arraycopy(c, 0, payload, 33, 32);
             System.arraycopy(d, 0, payload, 65, 32);
-            byte[] blob = parent.seal(payload, Tao.SEAL_POLICY_SELF);
+            byte[] blob = parent.seal(payload, CoreTao.SEAL_POLICY_SELF);
             byte[] pkix = keys.verifier().pkix();
             return ByteBuffer.allocate(MAGIC.length + 1 + 2 + pkix.length + 4 + blob.length)
                     .put(MAGIC).put((byte) VERSION).putShort((short) pkix.length).put(pkix)
@@ -117,11 +118,11 @@ final class SealedKeys {
      * @throws HostException if the file is malformed, the parent cannot unseal it (another parent,
      *     or the same parent under another name), or it holds another key than it claims
      */
-    static Keys unseal(byte[] file, Tao parent) throws IOException, HostException {
+    static Keys unseal(byte[] file, CoreTao parent) throws IOException, HostException {
         Parsed p = parse(file);
         byte[] payload;
         try (Unsealed u = parent.unseal(p.blob())) {
-            if (!Tao.SEAL_POLICY_SELF.equals(u.policy())) {
+            if (u.policy() != SealPolicy.SELF) {
                 throw new HostException("the host's keys were sealed under the wrong policy");
             }
             payload = u.data().clone();

@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.host;
 import com.google.protobuf.ByteString;
 import dev.cloudproxy.tao.AttestRequest;
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.AuthFormatException;
 import dev.cloudproxy.tao.auth.Form;
@@ -40,7 +40,7 @@ import java.util.Set;
 
 /**
  * The host's side of the host RPC protocol: a Unix domain socket on which each hosted program
- * reaches its {@link Tao}.
+ * reaches its {@link CoreTao}.
  *
  * <p>Who is calling is decided once per connection from the kernel's peer credentials: the
  * connecting process's id, checked against {@link HostedPrograms} together with the process's
@@ -284,7 +284,7 @@ public final class TaoRpcServer implements AutoCloseable {
                             + " connections to this host");
                     return;
                 }
-                Tao tao = host.taoFor(program.get());
+                CoreTao tao = host.taoFor(program.get());
                 RpcFrames.write(socket, TaoRpcResponse.newBuilder().setSeq(0).build().toByteArray());
                 while (true) {
                     if (!socket.awaitReadable(limits.idleTimeout())) {
@@ -338,7 +338,7 @@ public final class TaoRpcServer implements AutoCloseable {
         }
 
         /** Reads, runs and answers one request; false at a clean end of stream. */
-        private boolean serveOne(Tao tao) throws IOException {
+        private boolean serveOne(CoreTao tao) throws IOException {
             socket.readBefore(System.nanoTime() + limits.frameTimeout().toNanos());
             byte[] frame;
             try {
@@ -411,7 +411,7 @@ public final class TaoRpcServer implements AutoCloseable {
             RpcProtocol.ROLLBACK_PROTECTED_UNSEAL);
 
     /** One request's response: the result, or the error the call raised. */
-    static TaoRpcResponse handle(Tao tao, TaoRpcRequest r) {
+    static TaoRpcResponse handle(CoreTao tao, TaoRpcRequest r) {
         long seq = r.getSeq();
         if (!r.hasSeq() || seq == 0 || !r.hasOp()) {
             return RpcProtocol.error(seq, TaoRpcError.TAO_RPC_BAD_REQUEST, "a request needs an operation and a sequence number > 0");
@@ -427,7 +427,7 @@ public final class TaoRpcServer implements AutoCloseable {
                 case RpcProtocol.SEAL -> out.setData(ByteString.copyFrom(tao.seal(data(r), policy(r))));
                 case RpcProtocol.UNSEAL -> {
                     try (Unsealed u = tao.unseal(data(r))) {
-                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy());
+                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy().text());
                     }
                 }
                 case RpcProtocol.INIT_COUNTER -> out.setCounter(tao.initCounter(label(r)));
@@ -436,7 +436,7 @@ public final class TaoRpcServer implements AutoCloseable {
                         out.setData(ByteString.copyFrom(tao.rollbackProtectedSeal(label(r), data(r), policy(r))));
                 case RpcProtocol.ROLLBACK_PROTECTED_UNSEAL -> {
                     try (Unsealed u = tao.rollbackProtectedUnseal(data(r))) {
-                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy())
+                        out.setData(ByteString.copyFrom(u.data())).setPolicy(u.policy().text())
                                 .setLabel(u.label().orElseThrow()).setCounter(u.counter().orElseThrow());
                     }
                 }

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -43,12 +44,12 @@ class AppSealTest {
         keys.close();
     }
 
-    private Tao program(Host on, int version) {
+    private CoreTao program(Host on, int version) {
         SubPrin measured = SubPrin.of(PrinExt.of("Jvm", new Bytes(new byte[] {(byte) version})));
         return on.taoFor(new HostedProgram(pids++, 1, 1000, measured));
     }
 
-    private void admit(Tao program, String appId) throws Exception {
+    private void admit(CoreTao program, String appId) throws Exception {
         guard.authorize(program.getTaoName(), "AppState", List.of(appId));
     }
 
@@ -56,7 +57,7 @@ class AppSealTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String open(Tao tao, byte[] blob) throws Exception {
+    private static String open(CoreTao tao, byte[] blob) throws Exception {
         try (Unsealed u = tao.rollbackProtectedUnseal(blob)) {
             return new String(u.data(), StandardCharsets.UTF_8);
         }
@@ -64,13 +65,13 @@ class AppSealTest {
 
     @Test
     void newVersion_admittedByOneFact_readsTheOldState_retractedAndUnadmittedVersionsAreRefused() throws Exception {
-        Tao v1 = program(host, 1);
+        CoreTao v1 = program(host, 1);
         admit(v1, "counter");
         byte[] state1 = v1.rollbackProtectedSeal(LABEL, bytes("runs=1"), APP);
         assertThat(open(v1, state1)).isEqualTo("runs=1");
 
         // v2, not admitted yet: refused with the fact that would admit it.
-        Tao v2 = program(host, 2);
+        CoreTao v2 = program(host, 2);
         TaoException refused = assertThrows(TaoException.class, () -> v2.rollbackProtectedUnseal(state1));
         assertThat(refused).isNotInstanceOf(UnsealException.class);
         assertThat(refused.getMessage()).contains("Authorized(" + v2.getTaoName() + ", \"AppState\", \"counter\")");
@@ -87,7 +88,7 @@ class AppSealTest {
         assertThrows(TaoException.class, () -> v1.rollbackProtectedSeal(LABEL, bytes("runs=0"), APP));
 
         // v3, never admitted: refused, and cannot advance the app's counter over v2's state.
-        Tao v3 = program(host, 3);
+        CoreTao v3 = program(host, 3);
         assertThrows(TaoException.class, () -> v3.rollbackProtectedUnseal(state2));
         assertThrows(TaoException.class, () -> v3.rollbackProtectedSeal(LABEL, bytes("runs=99"), APP));
         assertThrows(TaoException.class, () -> v3.seal(bytes("x"), APP));
@@ -100,12 +101,12 @@ class AppSealTest {
 
     @Test
     void anotherApp_admittedForItsOwnId_cannotOpenOrOverwriteTheFirstAppsState() throws Exception {
-        Tao a = program(host, 1);
+        CoreTao a = program(host, 1);
         admit(a, "counter");
         byte[] state = a.rollbackProtectedSeal(LABEL, bytes("secret"), APP);
         byte[] plain = a.seal(bytes("secret"), APP);
 
-        Tao b = program(host, 9);
+        CoreTao b = program(host, 9);
         admit(b, "other");
         assertThrows(TaoException.class, () -> b.rollbackProtectedUnseal(state));
         assertThrows(TaoException.class, () -> b.unseal(plain));
@@ -123,7 +124,7 @@ class AppSealTest {
         byte[] state = program(liberal, 1).rollbackProtectedSeal(LABEL, bytes("runs=1"), APP);
         assertThat(open(program(liberal, 2), state)).isEqualTo("runs=1");
         try (Unsealed u = program(liberal, 3).unseal(program(liberal, 4).seal(bytes("x"), APP))) {
-            assertThat(u.policy()).isEqualTo(APP);
+            assertThat(u.policy().text()).isEqualTo(APP);
         }
 
         Host none = Host.root(keys);
@@ -134,23 +135,23 @@ class AppSealTest {
 
     @Test
     void stateOfTheProgramsOwnName_isMovedToTheApp_andItsSelfCopyIsStaleAfterwards(@TempDir Path temp) throws Exception {
-        Tao v1 = program(host, 1);
+        CoreTao v1 = program(host, 1);
         admit(v1, "counter");
         Path file = temp.resolve("state.sealed");
         RollbackProtectedFile.write(v1, file, LABEL, bytes("runs=5"));
         byte[] selfCopy = Files.readAllBytes(file);
 
         try (Unsealed u = RollbackProtectedFile.read(v1, file, LABEL, 1 << 20, APP)) {
-            assertThat(u.policy()).isEqualTo(Tao.SEAL_POLICY_SELF);
+            assertThat(u.policy()).isEqualTo(SealPolicy.SELF);
             assertThat(RollbackProtectedFile.needsRewrite(u, APP)).isTrue();
             RollbackProtectedFile.migrate(v1, file, LABEL, u.data(), APP);
         }
 
         // The next version, once admitted, reads what v1 had under its own name.
-        Tao v2 = program(host, 2);
+        CoreTao v2 = program(host, 2);
         admit(v2, "counter");
         try (Unsealed u = RollbackProtectedFile.read(v2, file, LABEL, 1 << 20, APP)) {
-            assertThat(u.policy()).isEqualTo(APP);
+            assertThat(u.policy().text()).isEqualTo(APP);
             assertThat(RollbackProtectedFile.needsRewrite(u, APP)).isFalse();
             assertThat(new String(u.data(), StandardCharsets.UTF_8)).isEqualTo("runs=5");
         }
@@ -162,7 +163,7 @@ class AppSealTest {
     @Test
     void selfSeals_stayBoundToTheExactName_underAnyGuard() throws Exception {
         Host liberal = Host.root(keys).withGuard(LiberalGuard.INSTANCE);
-        byte[] self = program(liberal, 1).seal(bytes("x"), Tao.SEAL_POLICY_SELF);
+        byte[] self = program(liberal, 1).seal(bytes("x"), CoreTao.SEAL_POLICY_SELF);
         assertThrows(UnsealException.class, () -> program(liberal, 2).unseal(self));
     }
 }

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.host;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.rpc.RpcTao;
@@ -24,7 +24,7 @@ public final class ChildMain {
         if (!"connect".equals(in.readLine())) {
             return;
         }
-        Tao tao;
+        CoreTao tao;
         try {
             tao = RpcTao.connect(Path.of(args[0]));
         } catch (TaoException e) {
@@ -40,7 +40,7 @@ public final class ChildMain {
                     case "seal" -> answer(hex.formatHex(tao.seal(hex.parseHex(cmd[2]), cmd[1])));
                     case "unseal" -> {
                         try (Unsealed u = tao.unseal(hex.parseHex(cmd[1]))) {
-                            answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
+                            answer("unsealed " + u.policy().text() + " " + hex.formatHex(u.data()));
                         }
                     }
                     default -> answer("unknown command");

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.host;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.auth.SubPrin;
@@ -44,8 +44,8 @@ public final class CounterCrashMain {
         };
         try (SoftTao parent = SoftTao.open(dir.resolve("parent"), TestHosts.PASSWORD.clone());
                 Keys keys = Keys.load(dir.resolve("keys"), TestHosts.PASSWORD.clone())) {
-            Tao tao = programTao(dir, parent, keys, ProcessHandle.current().pid());
-            byte[] blob = tao.rollbackProtectedSeal(LABEL, args[2].getBytes(StandardCharsets.UTF_8), Tao.SEAL_POLICY_SELF);
+            CoreTao tao = programTao(dir, parent, keys, ProcessHandle.current().pid());
+            byte[] blob = tao.rollbackProtectedSeal(LABEL, args[2].getBytes(StandardCharsets.UTF_8), CoreTao.SEAL_POLICY_SELF);
             HostCounters.stepHook.accept("blob-sealed");
             AtomicFiles.writeOwnerOnly(dir.resolve("state"), blob);
             HostCounters.stepHook.accept("file-written");
@@ -55,7 +55,7 @@ public final class CounterCrashMain {
     }
 
     /** The program's Tao on the stacked host in {@code dir}, as a restarted host would give it. */
-    static Tao programTao(Path dir, Tao parent, Keys keys, long pid) throws Exception {
+    static CoreTao programTao(Path dir, CoreTao parent, Keys keys, long pid) throws Exception {
         Host host = Host.root(keys).withCounters(HostCounters.stacked(new HostDirectory(dir.resolve("host")), keys, parent));
         return host.taoFor(new HostedPrograms().register(pid, PROGRAM));
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Keys;
@@ -52,7 +52,7 @@ class HostCountersCrashTest {
     /** The program's state after a restart of parent, host and program; throws if it does not open. */
     private String restartAndRead() throws Exception {
         try (SoftTao parent = openParent(); Keys keys = Keys.load(temp.resolve("keys"), TestHosts.PASSWORD.clone())) {
-            Tao tao = CounterCrashMain.programTao(temp, parent, keys, ProcessHandle.current().pid());
+            CoreTao tao = CounterCrashMain.programTao(temp, parent, keys, ProcessHandle.current().pid());
             try (Unsealed u = tao.rollbackProtectedUnseal(Files.readAllBytes(temp.resolve("state")))) {
                 return new String(u.data(), StandardCharsets.UTF_8);
             }

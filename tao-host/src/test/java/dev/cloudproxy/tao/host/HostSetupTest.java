@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.attestation.AttestationVerifier;
 import dev.cloudproxy.tao.attestation.VerifiedStatement;
@@ -117,10 +117,10 @@ class HostSetupTest {
             byte[] blob;
             try (OpenedHost h = HostSetup.openStacked(dir(), parent)) {
                 blob = h.host().taoFor(new HostedPrograms().register(ProcessHandle.current().pid(),
-                        RpcTaoContractTest.freshProgram())).seal(new byte[] {1, 2, 3}, Tao.SEAL_POLICY_ANY);
+                        RpcTaoContractTest.freshProgram())).seal(new byte[] {1, 2, 3}, CoreTao.SEAL_POLICY_ANY);
             }
             try (OpenedHost h = HostSetup.openStacked(dir(), parent)) {
-                Tao t = h.host().taoFor(new HostedPrograms().register(ProcessHandle.current().pid(),
+                CoreTao t = h.host().taoFor(new HostedPrograms().register(ProcessHandle.current().pid(),
                         RpcTaoContractTest.freshProgram()));
                 assertThat(t.unseal(blob).data()).containsExactly(1, 2, 3);
             }

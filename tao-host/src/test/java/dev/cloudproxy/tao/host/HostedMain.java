@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import com.sun.tools.attach.VirtualMachine;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import java.io.BufferedReader;
@@ -15,9 +15,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 
 /**
- * A hosted program for tests, started by a real host: it finds its host with {@link Tao#parent()}
+ * A hosted program for tests, started by a real host: it finds its host with {@link CoreTao#parent()}
  * (from {@code TAO_HOST_SOCKET}), then runs one command per input line and answers each with one
- * line starting "> ": name, seal POLICY HEX, unseal HEX, exit STATUS; counter LABEL, rpseal LABEL
+ * line starting "> ": name, api HEX (its name through the app-facing {@code Tao.parent()}, and a
+ * blob sealed through it, opened through core's), seal POLICY HEX, unseal HEX, exit STATUS; counter LABEL, rpseal LABEL
  * HEX, rpunseal HEX (rollback protection); and, to probe what it may do
  * on its machine: status (its user, group and privilege lines of /proc/self/status), env NAME,
  * write PATH, create PATH TEXT (a new file), read PATH, delete PATH, open PATH (for reading),
@@ -31,9 +32,9 @@ public final class HostedMain {
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         HexFormat hex = HexFormat.of();
-        Tao tao;
+        CoreTao tao;
         try {
-            tao = Tao.parent();
+            tao = CoreTao.parent();
         } catch (TaoException e) {
             answer("refused " + e.getMessage());
             return;
@@ -44,15 +45,23 @@ public final class HostedMain {
             try {
                 switch (cmd[0]) {
                     case "name" -> answer(tao.getTaoName().toString());
+                    // The app-facing API, as a program that bundles tao-core but runs without the agent sees it.
+                    case "api" -> {
+                        dev.cloudproxy.tao.Tao api = dev.cloudproxy.tao.Tao.parent();
+                        byte[] blob = api.seal(hex.parseHex(cmd[1]), dev.cloudproxy.tao.SealPolicy.SELF);
+                        try (Unsealed u = tao.unseal(blob)) {
+                            answer(api.getTaoName() + " " + u.policy() + " " + hex.formatHex(u.data()));
+                        }
+                    }
                     case "seal" -> answer(hex.formatHex(tao.seal(hex.parseHex(cmd[2]), cmd[1])));
                     case "unseal" -> {
                         try (Unsealed u = tao.unseal(hex.parseHex(cmd[1]))) {
-                            answer("unsealed " + u.policy() + " " + hex.formatHex(u.data()));
+                            answer("unsealed " + u.policy().text() + " " + hex.formatHex(u.data()));
                         }
                     }
                     case "counter" -> answer(Long.toString(tao.getCounter(cmd[1])));
                     case "rpseal" -> answer(hex.formatHex(tao.rollbackProtectedSeal(cmd[1], hex.parseHex(cmd[2]),
-                            Tao.SEAL_POLICY_SELF)));
+                            CoreTao.SEAL_POLICY_SELF)));
                     case "rpunseal" -> {
                         try (Unsealed u = tao.rollbackProtectedUnseal(hex.parseHex(cmd[1]))) {
                             answer("unsealed " + u.label().orElseThrow() + " " + u.counter().orElseThrow() + " "

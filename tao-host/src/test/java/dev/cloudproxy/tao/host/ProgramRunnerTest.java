@@ -72,6 +72,17 @@ class ProgramRunnerTest {
     }
 
     @Test
+    void apiParent_inAProgramWithCoreButNoAgent_isItsHostedTao() throws Exception {
+        Conversation c = run(hostedScript(temp, "a"));
+        c.next(); // connected
+
+        // tao-core's TaoProvider service binds Tao.parent() to TAO_HOST_SOCKET: the same name and
+        // the same seal key as core's own client.
+        assertThat(c.ask("api 0a0b")).isEqualTo(c.program().name() + " self 0a0b");
+        assertThat(c.ask("exit 0")).isEqualTo("bye");
+    }
+
+    @Test
     void processStartedByHand_withTheSocketInItsEnvironment_isRefused() throws Exception {
         Path script = hostedScript(temp, "a");
         ProcessBuilder pb = new ProcessBuilder(script.toString());

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.AbstractTaoContractTest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.auth.SubPrin;
@@ -26,7 +26,7 @@ class RpcTaoContractTest extends AbstractTaoContractTest {
 
     private record Setup(Host host, SubPrin program, TaoRpcServer server) {}
 
-    private final Map<Tao, Setup> setups = new IdentityHashMap<>();
+    private final Map<CoreTao, Setup> setups = new IdentityHashMap<>();
     private final List<Keys> keys = new ArrayList<>();
     private int count;
 
@@ -45,18 +45,18 @@ class RpcTaoContractTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected Tao newTao() throws Exception {
+    protected CoreTao newTao() throws Exception {
         Keys k = Keys.generate();
         keys.add(k);
         return serve(new Setup(host(k), freshProgram(), null));
     }
 
     @Override
-    protected Tao restart(Tao tao) throws Exception {
+    protected CoreTao restart(CoreTao tao) throws Exception {
         return serve(setups.get(tao));
     }
 
-    private Tao serve(Setup s) throws Exception {
+    private CoreTao serve(Setup s) throws Exception {
         HostedPrograms programs = new HostedPrograms();
         programs.register(ProcessHandle.current().pid(), s.program());
         TaoRpcServer server = TaoRpcServer.start(temp.resolve("host" + count++), s.host(), programs);
@@ -66,7 +66,7 @@ class RpcTaoContractTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected void release(Tao tao) throws Exception {
+    protected void release(CoreTao tao) throws Exception {
         ((RpcTao) tao).close();
         setups.get(tao).server().close();
     }

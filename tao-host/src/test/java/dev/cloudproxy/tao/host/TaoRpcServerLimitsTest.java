@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.keys.Keys;
@@ -146,7 +146,7 @@ class TaoRpcServerLimitsTest {
             await("the server closed the idle connection", () -> server.connectionCount() == 0);
 
             assertThat(tao.getTaoName()).isEqualTo(host.name().extend(self).extend(more));
-            byte[] blob = tao.seal(new byte[] {1, 2, 3}, Tao.SEAL_POLICY_SELF);
+            byte[] blob = tao.seal(new byte[] {1, 2, 3}, CoreTao.SEAL_POLICY_SELF);
             await("closed as idle again", () -> server.connectionCount() == 0);
             try (var u = tao.unseal(blob)) {
                 assertThat(u.data()).containsExactly(1, 2, 3);

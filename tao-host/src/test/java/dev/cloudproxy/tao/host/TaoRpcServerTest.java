@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -101,7 +101,7 @@ class TaoRpcServerTest {
         try (RpcTao tao = RpcTao.connect(server.socketPath())) {
             tao.getTaoName();
             tao.getTaoName();
-            byte[] sealed = tao.seal(SECRET, Tao.SEAL_POLICY_SELF);
+            byte[] sealed = tao.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
             sealed[sealed.length - 1] ^= 1;
             byte[] tampered = sealed;
             assertThrows(TaoException.class, () -> tao.unseal(tampered));
@@ -169,8 +169,8 @@ class TaoRpcServerTest {
             programs.register(other.pid(), otherProgram);
             assertThat(other.ask("connect")).isEqualTo("connected " + host.name().extend(otherProgram));
 
-            byte[] mySelf = mine.seal(SECRET, Tao.SEAL_POLICY_SELF);
-            byte[] myAny = mine.seal(SECRET, Tao.SEAL_POLICY_ANY);
+            byte[] mySelf = mine.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
+            byte[] myAny = mine.seal(SECRET, CoreTao.SEAL_POLICY_ANY);
             assertThat(other.ask("unseal " + HEX.formatHex(mySelf))).isEqualTo("UnsealException unseal failed");
             assertThat(other.ask("unseal " + HEX.formatHex(myAny))).isEqualTo("unsealed any " + HEX.formatHex(SECRET));
 
@@ -251,7 +251,7 @@ class TaoRpcServerTest {
     void errors_arriveAsTheRightJavaTypes() throws Exception {
         try (RpcTao tao = RpcTao.connect(server.socketPath())) {
             assertThrows(IllegalArgumentException.class, () -> tao.seal(SECRET, "few"));
-            assertThrows(IllegalArgumentException.class, () -> tao.getSharedSecret(0, Tao.SEAL_POLICY_SELF));
+            assertThrows(IllegalArgumentException.class, () -> tao.getSharedSecret(0, CoreTao.SEAL_POLICY_SELF));
             assertThrows(UnsealException.class, () -> tao.unseal(new byte[10]));
             assertThat(tao.getTaoName()).isEqualTo(host.name().extend(self));
         }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.PrinExt;
@@ -57,14 +57,14 @@ class TpmRootedHostCountersTest {
             try (TpmTao tpm = TpmParent.open(spec, temp.resolve("tpm"), new byte[32], Optional.empty())) {
                 tpm.releaseConnection();
                 Host host = Host.root(keys).withCounters(HostCounters.stacked(dir, keys, tpm));
-                Tao program = host.taoFor(new HostedPrograms().register(ProcessHandle.current().pid(), PROGRAM));
+                CoreTao program = host.taoFor(new HostedPrograms().register(ProcessHandle.current().pid(), PROGRAM));
 
-                byte[] first = program.rollbackProtectedSeal("state", utf8("v0"), Tao.SEAL_POLICY_SELF);
+                byte[] first = program.rollbackProtectedSeal("state", utf8("v0"), CoreTao.SEAL_POLICY_SELF);
                 program.rollbackProtectedUnseal(first).close();
                 long before = TpmConnection.commandsSent();
                 byte[] last = null;
                 for (int i = 1; i <= SEALS; i++) {
-                    last = program.rollbackProtectedSeal("state", utf8("v" + i), Tao.SEAL_POLICY_SELF);
+                    last = program.rollbackProtectedSeal("state", utf8("v" + i), CoreTao.SEAL_POLICY_SELF);
                 }
                 long commands = TpmConnection.commandsSent() - before;
                 System.out.println("TPM commands per " + SEALS + " hosted rollback-protected seals: " + commands);
@@ -76,7 +76,7 @@ class TpmRootedHostCountersTest {
                 assertThrows(StaleStateException.class, () -> program.rollbackProtectedUnseal(first));
                 // Ordinary seals by the host's own keys need no TPM command at all.
                 long plain = TpmConnection.commandsSent();
-                program.unseal(program.seal(utf8("plain"), Tao.SEAL_POLICY_SELF)).close();
+                program.unseal(program.seal(utf8("plain"), CoreTao.SEAL_POLICY_SELF)).close();
                 assertThat(TpmConnection.commandsSent()).isEqualTo(plain);
             }
         }

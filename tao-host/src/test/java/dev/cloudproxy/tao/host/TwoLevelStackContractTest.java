@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudproxy.tao.AbstractTaoContractTest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.attestation.AttestationVerifier;
 import dev.cloudproxy.tao.attestation.VerifiedStatement;
 import dev.cloudproxy.tao.auth.Pred;
@@ -31,7 +31,7 @@ class TwoLevelStackContractTest extends AbstractTaoContractTest {
 
     private record Stack(Path stackedDir, SubPrin program, List<AutoCloseable> parts) {}
 
-    private final Map<Tao, Stack> stacks = new IdentityHashMap<>();
+    private final Map<CoreTao, Stack> stacks = new IdentityHashMap<>();
     private final List<Keys> rootKeys = new ArrayList<>();
     private final List<AutoCloseable> open = new ArrayList<>();
     private int count;
@@ -51,7 +51,7 @@ class TwoLevelStackContractTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected Tao newTao() throws Exception {
+    protected CoreTao newTao() throws Exception {
         Path dir = temp.resolve("stacked" + count++);
         try (RpcTao parent = parentConnection()) {
             HostSetup.initStacked(new HostDirectory(dir), parent, "rpc:test", Optional.empty());
@@ -60,12 +60,12 @@ class TwoLevelStackContractTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected Tao restart(Tao tao) throws Exception {
+    protected CoreTao restart(CoreTao tao) throws Exception {
         Stack s = stacks.get(tao);
         return serve(s.stackedDir(), s.program());
     }
 
-    private Tao serve(Path dir, SubPrin program) throws Exception {
+    private CoreTao serve(Path dir, SubPrin program) throws Exception {
         // The stacked host keeps its counters with its parent: the connection lives as long as it.
         RpcTao parent = parentConnection();
         OpenedHost stacked = HostSetup.openStacked(new HostDirectory(dir), parent);
@@ -78,7 +78,7 @@ class TwoLevelStackContractTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected void release(Tao tao) throws Exception {
+    protected void release(CoreTao tao) throws Exception {
         for (AutoCloseable c : stacks.get(tao).parts()) {
             c.close();
         }

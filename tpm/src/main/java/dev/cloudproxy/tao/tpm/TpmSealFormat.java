@@ -1,7 +1,8 @@
 package dev.cloudproxy.tao.tpm;
 
 import dev.cloudproxy.tao.DecryptionException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -29,7 +30,7 @@ final class TpmSealFormat {
     private static final int VERSION = 1;
     private static final int HEADER = MAGIC.length + 4;
     private static final int MAX_AREA = 1024;
-    static final int MAX_BLOB_BYTES = Tao.MAX_SEAL_BYTES + HEADER + 4 + 2 * MAX_AREA + Crypter.OVERHEAD;
+    static final int MAX_BLOB_BYTES = CoreTao.MAX_SEAL_BYTES + HEADER + 4 + 2 * MAX_AREA + Crypter.OVERHEAD;
 
     private TpmSealFormat() {}
 
@@ -38,8 +39,8 @@ final class TpmSealFormat {
     static int policyId(String policy) {
         Objects.requireNonNull(policy, "policy");
         return switch (policy) {
-            case Tao.SEAL_POLICY_SELF -> POLICY_SELF;
-            case Tao.SEAL_POLICY_ANY -> POLICY_ANY;
+            case CoreTao.SEAL_POLICY_SELF -> POLICY_SELF;
+            case CoreTao.SEAL_POLICY_ANY -> POLICY_ANY;
             default -> throw new IllegalArgumentException("unknown policy (use \"self\" or \"any\")");
         };
     }
@@ -95,7 +96,7 @@ final class TpmSealFormat {
     static Unsealed open(byte[] key, Parsed blob, Prin bound) throws UnsealException {
         try (Crypter c = Crypter.fromSecretKeyMaterial(key)) {
             byte[] data = c.decrypt(blob.ciphertext(), associatedData(blob.header(), bound));
-            return new Unsealed(data, blob.policyId() == POLICY_SELF ? Tao.SEAL_POLICY_SELF : Tao.SEAL_POLICY_ANY);
+            return new Unsealed(data, blob.policyId() == POLICY_SELF ? SealPolicy.SELF : SealPolicy.ANY);
         } catch (DecryptionException e) {
             throw new UnsealException();
         } finally {

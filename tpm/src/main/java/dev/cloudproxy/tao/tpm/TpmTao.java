@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.tpm;
 
 import dev.cloudproxy.tao.AttestRequest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -98,7 +98,7 @@ import tss.tpm.TPM_SE;
  * random value and the TPM-sealed deriving key. Without this TPM in this PCR state it is useless.
  * Thread-safe; a host can use it in-process as its parent Tao.
  */
-public final class TpmTao implements Tao, AutoCloseable {
+public final class TpmTao implements CoreTao, AutoCloseable {
     /** The state file in a TPM Tao's directory. */
     public static final String STATE_FILE = "tpm-tao.state";
     /**

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.tpm;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ public final class TpmCounterCrashMain {
             }
         };
         try (TpmConnection tpm = TpmConnection.simulator("127.0.0.1", port); TpmTao tao = TpmTao.open(tpm, dir)) {
-            byte[] blob = tao.rollbackProtectedSeal(LABEL, args[4].getBytes(StandardCharsets.UTF_8), Tao.SEAL_POLICY_SELF);
+            byte[] blob = tao.rollbackProtectedSeal(LABEL, args[4].getBytes(StandardCharsets.UTF_8), CoreTao.SEAL_POLICY_SELF);
             AnchoredCounterStore.stepHook.accept("blob-sealed");
             AtomicFiles.writeOwnerOnly(state, blob);
             AnchoredCounterStore.stepHook.accept("file-written");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import java.io.IOException;
@@ -71,12 +71,12 @@ class TpmCountersTest {
     void olderDirectoryRestored_whileTheNvCounterMovedOn_isRefusedAtOpen() throws Exception {
         byte[] v1;
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
-            v1 = tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
+            v1 = tao.rollbackProtectedSeal(LABEL, utf8("v1"), CoreTao.SEAL_POLICY_SELF);
             tao.rollbackProtectedUnseal(v1).close();
         }
         copyTree(taoDir(), temp.resolve("snapshot"));
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
-            byte[] v2 = tao.rollbackProtectedSeal(LABEL, utf8("v2"), Tao.SEAL_POLICY_SELF);
+            byte[] v2 = tao.rollbackProtectedSeal(LABEL, utf8("v2"), CoreTao.SEAL_POLICY_SELF);
             tao.rollbackProtectedUnseal(v2).close();
             assertThrows(StaleStateException.class, () -> tao.rollbackProtectedUnseal(v1));
         }
@@ -93,12 +93,12 @@ class TpmCountersTest {
         Path table = taoDir().resolve(TpmTao.COUNTERS_FILE);
         int index;
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
-            tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
+            tao.rollbackProtectedSeal(LABEL, utf8("v1"), CoreTao.SEAL_POLICY_SELF);
             index = tao.counterIndex();
         }
         Files.copy(table, temp.resolve("old-table"));
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
-            tao.rollbackProtectedSeal(LABEL, utf8("v2"), Tao.SEAL_POLICY_SELF);
+            tao.rollbackProtectedSeal(LABEL, utf8("v2"), CoreTao.SEAL_POLICY_SELF);
         }
         try (TpmConnection tpm = swtpm.connect()) {
             NvCounter.open(tpm, index).undefine();
@@ -127,7 +127,7 @@ class TpmCountersTest {
         Files.delete(taoDir().resolve(TpmTao.COUNTERS_FILE)); // a version 1 Tao that never used a counter
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
             assertThat(tao.counterIndex()).isNotZero();
-            byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v1"), Tao.SEAL_POLICY_SELF);
+            byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v1"), CoreTao.SEAL_POLICY_SELF);
             tao.rollbackProtectedUnseal(blob).close();
             NvCounter.open(tpm, before).undefine();
         }
@@ -157,7 +157,7 @@ class TpmCountersTest {
             long nvBefore = NvCounter.open(tpm, index).read();
             int seals = 20;
             for (int i = 0; i < seals; i++) {
-                byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v" + i), Tao.SEAL_POLICY_SELF);
+                byte[] blob = tao.rollbackProtectedSeal(LABEL, utf8("v" + i), CoreTao.SEAL_POLICY_SELF);
                 try (Unsealed u = tao.rollbackProtectedUnseal(blob)) {
                     assertThat(u.data()).isEqualTo(utf8("v" + i));
                 }
@@ -165,7 +165,7 @@ class TpmCountersTest {
             // A seal advances the counter and the first unseal commits: two changes, two increments.
             assertThat(NvCounter.open(tpm, index).read() - nvBefore).isEqualTo(2L * seals + 1); // +1: the counter's creation
             long commandsBefore = TpmConnection.commandsSent();
-            tao.rollbackProtectedSeal(LABEL, utf8("once more"), Tao.SEAL_POLICY_SELF);
+            tao.rollbackProtectedSeal(LABEL, utf8("once more"), CoreTao.SEAL_POLICY_SELF);
             assertThat(TpmConnection.commandsSent() - commandsBefore)
                     .as("TPM2_NV_ReadPublic, TPM2_NV_Increment, TPM2_NV_Read").isEqualTo(3);
         }

@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.tpm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.auth.Prin;
@@ -34,7 +34,7 @@ class TpmParentTest {
             try (TpmTao tao = TpmParent.open(spec, dir, host, Optional.of(TpmParent.DEFAULT_PCRS))) {
                 name = tao.getTaoName();
                 assertThat(name.toString()).startsWith("tpm2([").contains("PCRs(\"0,1,2,3,4,5,6,7,23\"");
-                blob = tao.seal("keys".getBytes(StandardCharsets.UTF_8), Tao.SEAL_POLICY_SELF);
+                blob = tao.seal("keys".getBytes(StandardCharsets.UTF_8), CoreTao.SEAL_POLICY_SELF);
             }
             // The Tao closed its connection: swtpm takes the next client (here tpm2-tools).
             assertThat(swtpm.tpm2Tools("tpm2_pcrread", "sha256:23")).contains("0x"

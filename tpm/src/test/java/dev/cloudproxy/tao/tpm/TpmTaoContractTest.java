@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.tpm;
 
 import dev.cloudproxy.tao.AbstractTaoContractTest;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -34,12 +34,12 @@ class TpmTaoContractTest extends AbstractTaoContractTest {
     }
 
     @Override
-    protected Tao newTao() throws Exception {
+    protected CoreTao newTao() throws Exception {
         return TpmTao.create(tpm, dirs.resolve("tao" + made++), List.of(0, 7, TpmTao.HOST_PCR));
     }
 
     @Override
-    protected Tao restart(Tao tao) throws Exception {
+    protected CoreTao restart(CoreTao tao) throws Exception {
         return TpmTao.open(tpm, ((TpmTao) tao).directory());
     }
 }

@@ -3,7 +3,7 @@ package dev.cloudproxy.tao.tpm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -122,7 +122,7 @@ class TpmTaoTest {
     @Test
     void unseal_afterAPcrChanged_fails_andOpeningTheTaoFails() throws Exception {
         try (TpmTao tao = TpmTao.create(tpm, dir, PCRS)) {
-            byte[] blob = tao.seal(SECRET, Tao.SEAL_POLICY_ANY);
+            byte[] blob = tao.seal(SECRET, CoreTao.SEAL_POLICY_ANY);
             try (Unsealed u = tao.unseal(blob)) {
                 assertThat(u.data()).isEqualTo(SECRET);
             }
@@ -187,7 +187,7 @@ class TpmTaoTest {
         tpm.extendPcrOnce(TpmTao.HOST_PCR, host);
         byte[] blob;
         try (TpmTao tao = TpmTao.create(tpm, dir, PCRS)) {
-            blob = tao.seal(SECRET, Tao.SEAL_POLICY_ANY);
+            blob = tao.seal(SECRET, CoreTao.SEAL_POLICY_ANY);
         }
         assertThat(tpm.extendPcrOnce(TpmTao.HOST_PCR, host)).isFalse(); // the host restarts
         try (TpmTao again = TpmTao.open(tpm, dir); Unsealed u = again.unseal(blob)) {

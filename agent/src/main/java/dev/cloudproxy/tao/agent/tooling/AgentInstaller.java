@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
 import dev.cloudproxy.tao.seal.SealFormat;
@@ -13,7 +13,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.function.Consumer;
 
 /**
@@ -51,7 +50,8 @@ public final class AgentInstaller {
     /**
      * Installs the agent; returns the {@code @TaoSealed} callbacks for premain to wire into the
      * tier-1 hooks: {@code "restore"} a {@code Consumer<Class<?>>}, {@code "flush"} a
-     * {@code Callable<Void>} (JDK types: premain's class loader cannot see ours).
+     * {@code Callable<Void>} (JDK types: premain's class loader cannot see ours), and {@code "tao"}
+     * the {@link dev.cloudproxy.tao.agent.TaoBridge} that the application's Tao API is bound to.
      *
      * @param appendBootstrap puts tier 2 on the bootstrap class path; called only if needed
      */
@@ -69,9 +69,9 @@ public final class AgentInstaller {
         AgentLines lines = new AgentLines(() -> System.err, System::nanoTime, "1".equals(System.getenv(VERBOSE_ENV)));
         opts.rules().rules().forEach(r -> lines.info("tao-agent: rule '" + r + "'"));
         waitForGate();
-        Tao tao = connectParent();
+        CoreTao tao = connectParent();
         String appId = System.getenv(APP_ID_ENV);
-        String policy = appId == null || appId.isEmpty() ? Tao.SEAL_POLICY_SELF : Tao.SEAL_POLICY_APP_PREFIX + appId;
+        String policy = appId == null || appId.isEmpty() ? CoreTao.SEAL_POLICY_SELF : CoreTao.SEAL_POLICY_APP_PREFIX + appId;
         SealFormat.appId(policy); // a malformed id refuses the start here, not at the first seal
         // Before the sealed state: the paradigm extends the program's name with PolicyKey([..]),
         // and the state is sealed to the full name.
@@ -104,16 +104,7 @@ public final class AgentInstaller {
             sealed.flush();
             return null;
         };
-        // {localPort, remote address, remote port} -> the principal text, null, or the
-        // IOException (a Function cannot throw it).
-        Function<Object[], Object> peer = a -> {
-            try {
-                return channels.peer((Integer) a[0], (java.net.InetAddress) a[1], (Integer) a[2]);
-            } catch (IOException e) {
-                return e;
-            }
-        };
-        return Map.of("restore", restore, "flush", flush, "peer", peer);
+        return Map.of("restore", restore, "flush", flush, "tao", new ParentBridge(tao, channels));
     }
 
     /**
@@ -161,9 +152,9 @@ public final class AgentInstaller {
         }
     }
 
-    private static Tao connectParent() throws IOException {
+    private static CoreTao connectParent() throws IOException {
         try {
-            Tao tao = Tao.parent();
+            CoreTao tao = CoreTao.parent();
             tao.getTaoName(); // the host answers, and knows this process
             return tao;
         } catch (TaoException e) {

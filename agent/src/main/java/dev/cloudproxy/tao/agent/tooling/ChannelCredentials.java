@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.agent.tooling;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
@@ -39,7 +39,7 @@ final class ChannelCredentials implements TlsProvider {
     }
 
     /** The credentials, with the paradigm's keys sealed under {@code sealPolicy} ({@code self} or {@code app:<app-id>}). */
-    static ChannelCredentials obtain(Tao tao, AgentOptions opts, String stateDir, String sealPolicy) throws IOException {
+    static ChannelCredentials obtain(CoreTao tao, AgentOptions opts, String stateDir, String sealPolicy) throws IOException {
         if (stateDir == null || stateDir.isEmpty()) {
             throw new IOException("Tao channels need a state directory for the program's keys (run under tao-launcher)");
         }

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.StaleStateException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The {@code @TaoSealed} fields of one program: restored from one blob sealed to the program's
  * app ({@code app:<app-id>}, when the launcher names one: any version the host's guard admits to
- * the app opens it) or else to its full Tao name ({@link Tao#SEAL_POLICY_SELF}), and sealed again
+ * the app opens it) or else to its full Tao name ({@link CoreTao#SEAL_POLICY_SELF}), and sealed again
  * into it when they change. State of the program's own name, written before it had an app id, is
  * read once and moved to the app policy ({@link RollbackProtectedFile#migrate}).
  *
- * <p>The blob is rollback-protected ({@link Tao#rollbackProtectedSeal}, label {@value #LABEL}):
+ * <p>The blob is rollback-protected ({@link CoreTao#rollbackProtectedSeal}, label {@value #LABEL}):
  * an older copy of the file put back over a newer one is refused with the host's stale-state
  * error, as unreadable state is. A file of the earlier, plain-sealed format is read once and
  * rewritten protected. Deleting the file is not refused (the fields start from their initial
@@ -45,12 +45,12 @@ import java.util.concurrent.TimeUnit;
  * this run never initializes are carried over unchanged.
  */
 final class SealedState {
-    static final String ANNOTATION = "dev.cloudproxy.tao.agent.api.TaoSealed";
+    static final String ANNOTATION = "dev.cloudproxy.tao.TaoSealed";
     /** The program's counter label for its sealed-state file. */
     static final String LABEL = "tao.agent.sealed-state";
     private static final int MAX_FILE_BYTES = SealedCodec.MAX_BYTES + 4096;
 
-    private final Tao tao;
+    private final CoreTao tao;
     private final String policy;
     private final Path file;
     private final Instrumentation inst;
@@ -61,7 +61,7 @@ final class SealedState {
     private byte[] lastSealed;
     private ScheduledExecutorService timer;
 
-    private SealedState(Tao tao, String policy, Path file, Instrumentation inst, Duration every,
+    private SealedState(CoreTao tao, String policy, Path file, Instrumentation inst, Duration every,
             Map<String, Value> stored, byte[] plain, String unreadable) {
         this.unreadable = unreadable;
         this.tao = tao;
@@ -79,7 +79,7 @@ final class SealedState {
      *
      * @throws IOException if the file exists but cannot be read at all
      */
-    static SealedState open(Tao tao, String policy, Path file, Instrumentation inst, Duration every) throws IOException {
+    static SealedState open(CoreTao tao, String policy, Path file, Instrumentation inst, Duration every) throws IOException {
         Map<String, Value> stored = new LinkedHashMap<>();
         byte[] plain = null;
         String unreadable = null;
@@ -92,7 +92,7 @@ final class SealedState {
                     unreadable = "the state in " + file + " is an older copy than this program last saved ("
                             + e.getMessage() + "): it was put back over newer state. It is left untouched";
                 } catch (UnsealException e) {
-                    unreadable = "the state in " + file + " cannot be unsealed by this program: " + (policy.equals(Tao.SEAL_POLICY_SELF)
+                    unreadable = "the state in " + file + " cannot be unsealed by this program: " + (policy.equals(CoreTao.SEAL_POLICY_SELF)
                             ? "it belongs to another program (changed code or configuration), another host, or was altered"
                             : "it was sealed on another host, or to the exact name of an earlier version (run that"
                                     + " version once with this launcher: it moves its state to the app), or was altered")
@@ -111,7 +111,7 @@ final class SealedState {
     }
 
     /** The plaintext of the state blob; one in the earlier, plain-sealed format is rewritten protected at once. */
-    private static byte[] open(Tao tao, String policy, Path file) throws IOException, TaoException, SealedStateException {
+    private static byte[] open(CoreTao tao, String policy, Path file) throws IOException, TaoException, SealedStateException {
         try (Unsealed u = RollbackProtectedFile.read(tao, file, LABEL, MAX_FILE_BYTES, policy)) {
             byte[] plain = u.data();
             if (RollbackProtectedFile.needsRewrite(u, policy)) {
@@ -124,12 +124,12 @@ final class SealedState {
         }
     }
 
-    private static void write(Tao tao, String policy, Path file, byte[] plain) throws IOException, TaoException {
+    private static void write(CoreTao tao, String policy, Path file, byte[] plain) throws IOException, TaoException {
         AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
         RollbackProtectedFile.write(tao, file, LABEL, plain, policy);
     }
 
-    private static boolean savedBefore(Tao tao) {
+    private static boolean savedBefore(CoreTao tao) {
         try {
             return tao.initCounter(LABEL) > 0;
         } catch (IOException | TaoException e) {

@@ -26,7 +26,7 @@ class SealedTransformerTest {
 
     @Test
     void contains_findsTheNeedleAnywhere() {
-        byte[] hay = "abcLdev/cloudproxy/tao/agent/api/TaoSealed;xyz".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] hay = "abcLdev/cloudproxy/tao/TaoSealed;xyz".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(SealedTransformer.contains(hay, "abc".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isTrue();
         assertThat(SealedTransformer.contains(hay, "xyz".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isTrue();
         assertThat(SealedTransformer.contains(hay, "xyzw".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isFalse();

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.launcher.apps;
 
-import dev.cloudproxy.tao.agent.api.TaoSealed;
+import dev.cloudproxy.tao.TaoSealed;
 import java.util.List;
 
 /** {@code BadSealedApp KIND}: touches a class whose sealed field cannot be supported. */

@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.launcher.apps;
 
-import dev.cloudproxy.tao.agent.api.TaoSealed;
-import dev.cloudproxy.tao.agent.api.TaoSealedState;
+import dev.cloudproxy.tao.TaoSealed;
+import dev.cloudproxy.tao.TaoSealedState;
 import java.io.IOException;
 import java.util.Arrays;
 

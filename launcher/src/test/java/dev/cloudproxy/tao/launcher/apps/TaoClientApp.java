@@ -1,7 +1,8 @@
 package dev.cloudproxy.tao.launcher.apps;
 
-import dev.cloudproxy.tao.Tao;
-import dev.cloudproxy.tao.agent.api.TaoConnections;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.TaoConnections;
+import dev.cloudproxy.tao.TaoName;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,10 +24,10 @@ public final class TaoClientApp {
             s.getOutputStream().flush();
             String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
             System.out.println("answer: " + line);
-            System.out.println("peer: " + TaoConnections.peer(s).orElse("none"));
+            System.out.println("peer: " + TaoConnections.peer(s).map(TaoName::text).orElse("none"));
         } catch (IOException e) {
             System.out.println("failed: " + e);
         }
-        System.out.println("name: " + Tao.parent().getTaoName());
+        System.out.println("name: " + CoreTao.parent().getTaoName());
     }
 }

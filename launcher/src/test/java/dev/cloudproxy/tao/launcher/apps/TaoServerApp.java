@@ -1,7 +1,8 @@
 package dev.cloudproxy.tao.launcher.apps;
 
-import dev.cloudproxy.tao.Tao;
-import dev.cloudproxy.tao.agent.api.TaoConnections;
+import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.TaoConnections;
+import dev.cloudproxy.tao.TaoName;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,7 +37,7 @@ public final class TaoServerApp {
         InetSocketAddress at = mode.endsWith("-any") ? new InetSocketAddress(Integer.parseInt(args[1]))
                 : new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(args[1]));
         int count = Integer.parseInt(args[2]);
-        System.out.println("name: " + Tao.parent().getTaoName());
+        System.out.println("name: " + CoreTao.parent().getTaoName());
         try {
             switch (mode) {
                 case "socket", "socket-any" -> socket(at, count);
@@ -126,7 +127,7 @@ public final class TaoServerApp {
         s.getOutputStream().write(("echo: " + line + "\n").getBytes(StandardCharsets.UTF_8));
         s.getOutputStream().flush();
         report(s.getLocalPort(), (InetSocketAddress) s.getRemoteSocketAddress(),
-                TaoConnections.peer(s).orElse("none"), line);
+                TaoConnections.peer(s).map(TaoName::text).orElse("none"), line);
     }
 
     private static void listening(int port) {

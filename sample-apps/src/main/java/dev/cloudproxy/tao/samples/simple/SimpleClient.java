@@ -1,7 +1,7 @@
 package dev.cloudproxy.tao.samples.simple;
 
 import dev.cloudproxy.tao.DecryptionException;
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.RevocationChecker;
@@ -119,7 +119,7 @@ public final class SimpleClient {
 
     /** The Tao paradigm for a SimpleExample program, configured from its options. */
     static TaoParadigm paradigm(SimpleArgs args) throws SimpleArgs.UsageException, IOException, TaoException {
-        return TaoParadigm.builder(Tao.parent(), args.path("state"))
+        return TaoParadigm.builder(CoreTao.parent(), args.path("state"))
                 .policyCertificate(args.certificate("policy-cert"))
                 .hostCertificates(args.certificates("host-cert"))
                 .domainService(args.address("domain-service"))

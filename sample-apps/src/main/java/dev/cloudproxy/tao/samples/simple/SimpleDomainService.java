@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.samples.simple;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domainservice.DomainService;
@@ -35,7 +35,7 @@ public final class SimpleDomainService {
                 args.fail(2, "set TAO_PASSWORD to the domain's policy password");
                 return;
             }
-            System.out.println("name: " + Tao.parent().getTaoName());
+            System.out.println("name: " + CoreTao.parent().getTaoName());
             char[] pw = password.toCharArray();
             try (Domain domain = Domain.loadWithKeys(args.path("domain"), pw);
                     DomainService service = DomainService.builder(domain)

@@ -1,6 +1,6 @@
 package dev.cloudproxy.tao.samples.simple;
 
-import dev.cloudproxy.tao.Tao;
+import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.auth.AuthText;
 import dev.cloudproxy.tao.auth.Prin;

@@ -4,7 +4,8 @@ import dev.cloudproxy.tao.Tao;
 
 /**
  * Prints the Tao name its host gave it, then exits with the status given as its argument (0 by
- * default): {@code java -jar tao-launcher.jar sample-apps/target/tao-samples.jar [status]}.
+ * default): {@code java -jar tao-launcher.jar sample-apps/target/tao-samples.jar [status]}. It is
+ * compiled against {@code tao-api} only and bundles nothing: the agent provides the API.
  */
 public final class WhoAmI {
     private WhoAmI() {}

@@ -33,7 +33,7 @@ import java.io.IOException;
  * Transport failures (a hosted program that lost its host) are {@link IOException}s; refusals and
  * failed checks are {@link TaoException}s; misuse is {@link IllegalArgumentException}.
  */
-public interface Tao {
+public interface CoreTao {
     /** Seal to the caller's full current name: after {@link #extendTaoName} the blob no longer opens. */
     String SEAL_POLICY_SELF = "self";
     /** Seal to this Tao: any program it hosts (or any extension of the caller's name) can open the blob. */
@@ -71,7 +71,7 @@ public interface Tao {
      *     refuses it
      * @throws IOException if the host cannot be reached
      */
-    static Tao parent() throws IOException, TaoException {
+    static CoreTao parent() throws IOException, TaoException {
         return dev.cloudproxy.tao.rpc.RpcTao.parent();
     }
 

@@ -1,4 +1,4 @@
-package dev.cloudproxy.tao.agent.api;
+package dev.cloudproxy.tao;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;

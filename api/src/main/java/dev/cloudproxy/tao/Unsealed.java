@@ -14,21 +14,21 @@ import javax.security.auth.Destroyable;
  */
 public final class Unsealed implements AutoCloseable, Destroyable {
     private final byte[] data;
-    private final String policy;
+    private final SealPolicy policy;
     private final String label;
     private final long counter;
     private volatile boolean destroyed;
 
     /** Takes ownership of {@code data} (the caller must not keep using the array). */
-    public Unsealed(byte[] data, String policy) {
+    public Unsealed(byte[] data, SealPolicy policy) {
         this.data = Objects.requireNonNull(data, "data");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.label = null;
         this.counter = 0;
     }
 
-    /** As {@link #Unsealed(byte[], String)}, for a rollback-protected blob of {@code label} at {@code counter}. */
-    public Unsealed(byte[] data, String policy, String label, long counter) {
+    /** As {@link #Unsealed(byte[], SealPolicy)}, for a rollback-protected blob of {@code label} at {@code counter}. */
+    public Unsealed(byte[] data, SealPolicy policy, String label, long counter) {
         this.data = Objects.requireNonNull(data, "data");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.label = Objects.requireNonNull(label, "label");
@@ -43,8 +43,8 @@ public final class Unsealed implements AutoCloseable, Destroyable {
         return data.clone();
     }
 
-    /** The policy the blob was sealed under, such as {@link Tao#SEAL_POLICY_SELF}. */
-    public String policy() {
+    /** The policy the blob was sealed under. */
+    public SealPolicy policy() {
         return policy;
     }
 
