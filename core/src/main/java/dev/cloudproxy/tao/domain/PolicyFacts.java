@@ -22,7 +22,12 @@ import java.util.Objects;
  *       host daemon), so a host running it on a trusted host can itself be trusted;
  *   <li>{@code TrustedGuard(ext.G(..))}: a guard subprincipal, e.g. {@code ext.DatalogGuard([..])},
  *       for hosts that append the guard they enforce to their name;
- *   <li>{@code Authorized(P, "Execute")}: a principal that may run in the domain, directly.
+ *   <li>{@code Authorized(P, "Execute")}: a principal that may run in the domain, directly;
+ *   <li>for launched JVM programs, named {@code Jvm(ext.Runtime(..), ext.Agent(..), ext.App(..),
+ *       ext.Config(..))} (docs/measurement.md): {@code TrustedRuntime(ext.Runtime([R]))},
+ *       {@code TrustedAgent(ext.Agent("V", [A]))}, {@code TrustedApp(ext.App([P]), ext.Config([C]))}
+ *       and, for a launcher run by a host, {@code TrustedLauncher(ext.Agent(..), ext.App(..),
+ *       ext.Config(..))}.
  * </ul>
  */
 public final class PolicyFacts {
@@ -51,6 +56,29 @@ public final class PolicyFacts {
         return Pred.of("TrustedGuard", Objects.requireNonNull(guard, "guard"));
     }
 
+    /** {@code TrustedRuntime(ext.Runtime([..]))}. */
+    public static Form trustedRuntime(PrinTail runtime) {
+        return Pred.of("TrustedRuntime", part(runtime, "Runtime"));
+    }
+
+    /** {@code TrustedAgent(ext.Agent("version", [..]))}. */
+    public static Form trustedAgent(PrinTail agent) {
+        return Pred.of("TrustedAgent", part(agent, "Agent"));
+    }
+
+    /** {@code TrustedApp(ext.App([..]), ext.Config([..]))}: an app with this configuration. */
+    public static Form trustedApp(PrinTail app, PrinTail config) {
+        return Pred.of("TrustedApp", part(app, "App"), part(config, "Config"));
+    }
+
+    /**
+     * {@code TrustedLauncher(ext.Agent(..), ext.App([..]), ext.Config([..]))}: the launcher jar as a
+     * host runs it, on any trusted runtime; what it runs is then judged like apps on a trusted host.
+     */
+    public static Form trustedLauncher(PrinTail agent, PrinTail app, PrinTail config) {
+        return Pred.of("TrustedLauncher", part(agent, "Agent"), part(app, "App"), part(config, "Config"));
+    }
+
     /** {@code Authorized(program, "Execute")}. */
     public static Form canExecute(Prin program) {
         return Pred.of("Authorized", Objects.requireNonNull(program, "program"), new Str("Execute"));
@@ -76,6 +104,15 @@ public final class PolicyFacts {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("a hash must be hex digits");
         }
+    }
+
+    /** A one-extension tail named {@code name}: a part of a launched program's name. */
+    private static PrinTail part(PrinTail tail, String name) {
+        Objects.requireNonNull(tail, name);
+        if (tail.ext().exts().size() != 1 || !tail.ext().exts().get(0).name().equals(name)) {
+            throw new IllegalArgumentException("not an ext." + name + "(..) part: " + tail);
+        }
+        return tail;
     }
 
     private static Bytes hashTerm(byte[] hash) {

@@ -54,7 +54,7 @@ class DomainTest {
         try (Domain created = create(template)) {
             principal = created.policyPrincipal();
             assertThat(created.hasPolicyKey()).isTrue();
-            assertThat(created.guard().ruleCount()).isEqualTo(6);
+            assertThat(created.guard().ruleCount()).isEqualTo(11);
         }
 
         Domain loaded = Domain.load(dir());
