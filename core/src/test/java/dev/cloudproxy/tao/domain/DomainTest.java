@@ -64,7 +64,7 @@ class DomainTest {
         assertThat(loaded.policyPrincipal()).isEqualTo(principal);
         assertThat(loaded.policyPrincipal()).isEqualTo(Keys.readVerifier(dir().resolve(Domain.POLICY_KEYS_DIR)).principal());
         assertThat(loaded.hasPolicyKey()).isFalse();
-        assertThat(loaded.guard().ruleCount()).isEqualTo(6);
+        assertThat(loaded.guard().ruleCount()).isEqualTo(11);
         assertThat(loaded.guard().query(authorizedQuery(HASH))).isTrue();
         assertThat(loaded.guard().query(authorizedQuery(OTHER_HASH))).isFalse();
     }
