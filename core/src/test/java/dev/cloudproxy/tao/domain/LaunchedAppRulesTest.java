@@ -34,6 +34,7 @@ class LaunchedAppRulesTest {
     private static final PrinTail CONFIG_OTHER_RULE = part("Config", filled(0x52));
     private static final PrinTail LAUNCHER = part("App", filled(0x61));
     private static final PrinTail LAUNCHER_CONFIG = part("Config", filled(0x62));
+    private static final PrinExt LIBERAL = PrinExt.of("LiberalGuard");
 
     private DatalogGuard guard;
 
@@ -76,13 +77,16 @@ class LaunchedAppRulesTest {
 
     @Test
     void appUnderTrustedLauncherStackedOnHost_admitted_underUntrustedLauncher_refused() {
-        Prin launcher = HOST.extend(jvm(R2, NO_AGENT, LAUNCHER, LAUNCHER_CONFIG));
+        // The launcher's stacked host appends its guard: host.Jvm(launcher).LiberalGuard().Jvm(app).
+        Prin launcher = HOST.extend(jvm(R2, NO_AGENT, LAUNCHER, LAUNCHER_CONFIG), LIBERAL);
         assertThat(executes(launcher.extend(jvm(R1, AGENT, APP_V1, CONFIG)))).isTrue();
         assertThat(executes(launcher)).as("the launcher is a host, not a member").isFalse();
+        assertThat(executes(launcher.parent().orElseThrow().extend(jvm(R1, AGENT, APP_V1, CONFIG))))
+                .as("without the launcher's guard").isFalse();
 
-        Prin otherLauncher = HOST.extend(jvm(R2, NO_AGENT, APP_V2, LAUNCHER_CONFIG));
+        Prin otherLauncher = HOST.extend(jvm(R2, NO_AGENT, APP_V2, LAUNCHER_CONFIG), LIBERAL);
         assertThat(executes(otherLauncher.extend(jvm(R1, AGENT, APP_V1, CONFIG)))).isFalse();
-        Prin launcherOnUntrustedRuntime = HOST.extend(jvm(R_UNTRUSTED, NO_AGENT, LAUNCHER, LAUNCHER_CONFIG));
+        Prin launcherOnUntrustedRuntime = HOST.extend(jvm(R_UNTRUSTED, NO_AGENT, LAUNCHER, LAUNCHER_CONFIG), LIBERAL);
         assertThat(executes(launcherOnUntrustedRuntime.extend(jvm(R1, AGENT, APP_V1, CONFIG)))).isFalse();
     }
 
