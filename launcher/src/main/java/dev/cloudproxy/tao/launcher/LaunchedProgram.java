@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -86,6 +87,53 @@ public final class LaunchedProgram {
             return measure(options, app, jvmOptions, agentJar, agentOptions(options), javaHome, Optional.empty());
         } catch (LauncherException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        } finally {
+            AtomicFiles.deleteTree(dir);
+        }
+    }
+
+    /**
+     * The JVM options with which the launcher in front of a Tao host has the host run it
+     * ({@link StackedFrontEnd}): measured by the host into the launcher's own name.
+     */
+    public static List<String> jvmOptionsOnAHost() {
+        List<String> options = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
+        options.addAll(JvmOptions.HARDENING);
+        return List.copyOf(options);
+    }
+
+    /**
+     * The launcher jar as a Tao host's {@code jvm} factory measures it when the launcher runs in
+     * front of that host: no agent, its own {@code Main-Class}, {@link #jvmOptionsOnAHost()}, on
+     * {@code javaHome}. Its name's agent, app and config parts are what a
+     * {@code TrustedLauncher} fact names.
+     *
+     * @throws IllegalArgumentException if it cannot be measured, with a one-line reason
+     */
+    public static Measurement onAHost(Path launcherJar, Path javaHome) {
+        try {
+            return JvmProgram.builder().jar(launcherJar).jvmOptions(jvmOptionsOnAHost()).runtime(javaHome)
+                    .build().measure();
+        } catch (MeasurementException e) {
+            throw new IllegalArgumentException("cannot measure the launcher: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The agent part ({@code ext.Agent("V", [a])}) of every app that {@code launcherJar} runs,
+     * measured as a run measures it (the agent jar first and only), whatever the app.
+     *
+     * @throws IOException if the launcher jar has no agent or a file cannot be written
+     * @throws IllegalArgumentException if the agent cannot be measured
+     */
+    public static Measurement.Name agentOfLauncher(Path launcherJar, Path scratch) throws IOException {
+        Path dir = Files.createTempDirectory(scratch, "agent-");
+        try {
+            Path agent = agentOf(launcherJar, dir.resolve("tao-agent.jar"));
+            // Any app will do: the agent part covers the agent jars only.
+            return JvmProgram.builder().jar(agent).mainClass("Agent").agent(agent, "").build().measure().name();
+        } catch (MeasurementException e) {
+            throw new IllegalArgumentException("cannot measure the agent of " + launcherJar + ": " + e.getMessage(), e);
         } finally {
             AtomicFiles.deleteTree(dir);
         }

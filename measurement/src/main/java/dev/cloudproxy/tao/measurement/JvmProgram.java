@@ -192,6 +192,17 @@ public final class JvmProgram {
     }
 
     /**
+     * The runtime digest of {@code javaHome}, as {@link #measure()} computes it for a program on
+     * it (the {@code ext.Runtime([..])} part of its name), within the default bounds and without a
+     * persistent cache.
+     *
+     * @throws MeasurementException if it is not a Java runtime or cannot be read
+     */
+    public static Bytes runtimeDigest(Path javaHome) throws MeasurementException {
+        return new Bytes(new Digests(DEFAULT_MAX_ENTRIES, DEFAULT_MAX_BYTES, null).runtime(javaHome));
+    }
+
+    /**
      * The persistent runtime digest cache, if one was asked for and this process may use one
      * (its identity is known and it is not privileged).
      */

@@ -94,7 +94,12 @@ public record Measurement(Bytes hash, List<Item> items, Name name) {
 
         /** {@code ext.Runtime([r])}, the term a {@code TrustedRuntime} fact names. */
         public PrinTail runtimeTerm() {
-            return tail(PrinExt.of("Runtime", runtime));
+            return runtimeTerm(runtime);
+        }
+
+        /** {@code ext.Runtime([digest])} for a runtime digest ({@link JvmProgram#runtimeDigest}). */
+        public static PrinTail runtimeTerm(Bytes digest) {
+            return tail(PrinExt.of("Runtime", digest));
         }
 
         /** {@code ext.Agent("version", [a])}, the term a {@code TrustedAgent} fact names. */
