@@ -91,6 +91,24 @@ class LaunchedAppRulesTest {
     }
 
     @Test
+    void hints_refusedLaunchedApp_nameEachMissingFactAndItsCommand() throws Exception {
+        Prin app = HOST.extend(jvm(R_UNTRUSTED, AGENT_UNTRUSTED, APP_V2, CONFIG), PrinExt.of("PolicyKey", filled(1)));
+        List<String> missing = LaunchedAppHints.missing(guard, app);
+        assertThat(missing).hasSize(3);
+        assertThat(missing.get(0)).isEqualTo(PolicyFacts.trustedRuntime(R_UNTRUSTED)
+                + " (tao domain policy DIR --trust-runtime JAVA_HOME)");
+        assertThat(missing.get(1)).startsWith("TrustedAgent(ext.Agent(\"0.0.9\"").endsWith("--trust-agent tao-launcher.jar)");
+        assertThat(missing.get(2)).startsWith("TrustedApp(ext.App([4242").contains("--trust-app -- ");
+
+        Prin onOtherHost = Prin.key(filled(0x12).value()).extend(jvm(R1, AGENT, APP_V1, CONFIG));
+        assertThat(LaunchedAppHints.missing(guard, onOtherHost)).singleElement().asString()
+                .isEqualTo("JvmHost(" + Prin.key(filled(0x12).value()) + ") (tao domain policy DIR --add-host "
+                        + Prin.key(filled(0x12).value()) + ", or --trust-launcher tao-launcher.jar for a launcher on a Tao host)");
+        assertThat(LaunchedAppHints.missing(guard, HOST.extend(PrinExt.of("Jvm", filled(1))))).as("old form").isEmpty();
+        assertThat(LaunchedAppHints.missing(guard, HOST.extend(jvm(R1, AGENT, APP_V1, CONFIG)))).isEmpty();
+    }
+
+    @Test
     void policyFacts_wrongPart_refused() {
         assertThrows(IllegalArgumentException.class, () -> PolicyFacts.trustedRuntime(APP_V1));
         assertThrows(IllegalArgumentException.class, () -> PolicyFacts.trustedApp(CONFIG, APP_V1));
