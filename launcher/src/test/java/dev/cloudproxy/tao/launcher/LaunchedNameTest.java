@@ -100,6 +100,11 @@ class LaunchedNameTest {
             assertThat(printed).isEqualTo(ran);
             assertThat(ran.isExtensionOf(opened.host().name())).isTrue();
             assertThat(ran.lastExtension()).contains(measured(options).extension());
+            // host.Jvm(launcher).LiberalGuard().Jvm(app): the launcher's part is what a
+            // TrustedLauncher fact (tao domain policy --trust-launcher) is computed from.
+            Measurement launcher = LaunchedProgram.onAHost(Path.of(env.get("TAO_LAUNCHER_JAR")),
+                    Path.of(System.getProperty("java.home")));
+            assertThat(ran.parent().flatMap(Prin::parent).flatMap(Prin::lastExtension)).contains(launcher.extension());
         }
     }
 
