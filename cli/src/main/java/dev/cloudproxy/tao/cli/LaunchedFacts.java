@@ -2,15 +2,12 @@ package dev.cloudproxy.tao.cli;
 
 import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.domain.PolicyFacts;
-import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.launcher.LaunchedProgram;
 import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.measurement.Measurement;
 import dev.cloudproxy.tao.measurement.MeasurementException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,10 +33,8 @@ record LaunchedFacts(List<Form> additions, List<Form> retractions) {
         if (!trustApp && !retractApp && runtimes.isEmpty() && agents.isEmpty() && launchers.isEmpty()) {
             return new LaunchedFacts(additions, retractions);
         }
-        Path scratch = null;
-        try {
-            scratch = Files.createTempDirectory("tao-policy-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try (PrivateTemp temp = PrivateTemp.create("tao-policy-")) {
+            Path scratch = temp.dir();
             if (trustApp || retractApp) {
                 Path agent = LaunchedProgram.bundledAgent(scratch.resolve("tao-agent.jar"));
                 Measurement.Name n = LaunchedProgram.measure(launcherArgs, agent, scratch).name();
@@ -59,14 +54,6 @@ record LaunchedFacts(List<Form> additions, List<Form> retractions) {
             throw new InputException(e.getMessage());
         } catch (IOException e) {
             throw new InputException("cannot measure: " + e.getMessage());
-        } finally {
-            if (scratch != null) {
-                try {
-                    AtomicFiles.deleteTree(scratch);
-                } catch (IOException e) {
-                    // a private temporary directory left behind costs only space
-                }
-            }
         }
         return new LaunchedFacts(additions, retractions);
     }

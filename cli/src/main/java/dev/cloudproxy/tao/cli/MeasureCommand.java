@@ -1,6 +1,5 @@
 package dev.cloudproxy.tao.cli;
 
-import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.launcher.LaunchedProgram;
 import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.measurement.Measurement;
@@ -8,10 +7,8 @@ import dev.cloudproxy.tao.measurement.MeasurementException;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -167,29 +164,18 @@ final class MeasureCommand implements Callable<Integer> {
         // After '--' the first word may be a launcher option: the line goes on as the user wrote it.
         args.add(jar);
         args.addAll(launcherArgs);
-        Path scratch = null;
-        try {
-            scratch = Files.createTempDirectory("tao-measure-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path agent = scratch.resolve("tao-agent.jar");
+        try (PrivateTemp scratch = PrivateTemp.create("tao-measure-")) {
+            Path agent = scratch.dir().resolve("tao-agent.jar");
             if (launcherJar != null) {
                 LaunchedProgram.agentOf(path(launcherJar), agent);
             } else {
                 LaunchedProgram.bundledAgent(agent);
             }
-            return LaunchedProgram.measure(args, agent, scratch);
+            return LaunchedProgram.measure(args, agent, scratch.dir());
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage());
         } catch (IOException e) {
             throw new InputException("cannot measure as the launcher would: " + e.getMessage());
-        } finally {
-            if (scratch != null) {
-                try {
-                    AtomicFiles.deleteTree(scratch);
-                } catch (IOException e) {
-                    io.err().println("tao measure: could not remove " + scratch + ": " + e.getMessage());
-                }
-            }
         }
     }
 
