@@ -52,7 +52,18 @@ import picocli.CommandLine.Spec;
             "TPM-rooted hosts: --add-tpm2 AK is TrustedTpm(tpm2([..])); --add-tpm2-pcrs PCRS is "
                     + "TrustedTpmPcrs(ext.PCRs(..)). Both take a TPM-rooted host's name as it prints "
                     + "it (tpm2([..]).PCRs(..)...): the template makes that TPM in those PCR values a "
-                    + "TrustedPlatform. docs/tpm.md says which PCRs to choose."
+                    + "TrustedPlatform. docs/tpm.md says which PCRs to choose.",
+            "",
+            "Launched JVM apps (names Jvm(ext.Runtime(..), ext.Agent(..), ext.App(..), ext.Config(..)), "
+                    + "docs/measurement.md), for the template's rules: --trust-app -- [LAUNCHER-OPTIONS] "
+                    + "APP.jar adds TrustedApp(ext.App([..]), ext.Config([..])) for the app as "
+                    + "'java -jar tao-launcher.jar [LAUNCHER-OPTIONS] APP.jar' runs it (its class path, "
+                    + "main class, JVM and channel options; the agent and runtime are judged apart); "
+                    + "--retract-app takes the same and removes it; --trust-runtime JAVA_HOME adds "
+                    + "TrustedRuntime(ext.Runtime([..])); --trust-agent LAUNCHER_JAR adds "
+                    + "TrustedAgent(ext.Agent(\"V\", [..])) for the agent inside that launcher; "
+                    + "--trust-launcher LAUNCHER_JAR adds TrustedLauncher(..) for that launcher run "
+                    + "by a Tao host on any trusted runtime. Each prints the fact it adds."
         },
         sortOptions = false,
         footerHeading = "%nExamples:%n",
@@ -60,6 +71,9 @@ import picocli.CommandLine.Spec;
             "  tao domain policy domain --add-programs 0123...cdef 4567...89ab",
             "  tao domain policy domain --query 'Authorized(key([..]).Program([..]), \"Execute\")'",
             "  tao domain policy domain --show",
+            "  tao domain policy domain --trust-runtime /usr/lib/jvm/temurin-25-jdk-amd64",
+            "  tao domain policy domain --trust-agent tao-launcher.jar --trust-app -- \\",
+            "      --rule 'out 127.0.0.1 19092 TAO' --domain-service ds:8124 --policy-cert policy.pem app.jar",
             "",
             "Put DIR first: --add-programs takes every following argument that is not an option.",
             "",
@@ -128,6 +142,30 @@ final class DomainPolicy implements Callable<Integer> {
     @Mixin
     private TpmPolicyOptions tpm = new TpmPolicyOptions();
 
+    // Launched JVM apps: the facts the template's rules for Jvm(Runtime, Agent, App, Config) use.
+
+    @Option(names = "--trust-app", description = "Add TrustedApp(..) for the launcher command line after '--'.")
+    private boolean trustApp;
+
+    @Option(names = "--retract-app", description = "Remove TrustedApp(..) for the launcher command line after '--'.")
+    private boolean retractApp;
+
+    @Parameters(index = "1..*", paramLabel = "LAUNCHER-ARG",
+            description = "With --trust-app or --retract-app: [launcher options] APP.jar, after '--'.")
+    private List<String> launcherArgs = new ArrayList<>();
+
+    @Option(names = "--trust-runtime", paramLabel = "JAVA_HOME", description = "Add TrustedRuntime(ext.Runtime([..])).")
+    private List<Path> trustRuntimes = new ArrayList<>();
+
+    @Option(names = "--trust-agent", paramLabel = "LAUNCHER_JAR",
+            description = "Add TrustedAgent(ext.Agent(\"V\", [..])) for the agent in LAUNCHER_JAR.")
+    private List<Path> trustAgents = new ArrayList<>();
+
+    @Option(names = "--trust-launcher", paramLabel = "LAUNCHER_JAR",
+            description = "Add TrustedLauncher(..) for LAUNCHER_JAR as a Tao host runs it (the runtime is "
+                    + "judged apart).")
+    private List<Path> trustLaunchers = new ArrayList<>();
+
     @Option(names = "--show", description = "Print the rules, one per line.")
     private boolean show;
 
@@ -182,6 +220,16 @@ final class DomainPolicy implements Callable<Integer> {
         }
         retractions.addAll(tpm.retractions());
         additions.addAll(tpm.additions());
+        LaunchedFacts launched = LaunchedFacts.of(trustApp, retractApp, launcherArgs, trustRuntimes, trustAgents,
+                trustLaunchers);
+        retractions.addAll(launched.retractions());
+        additions.addAll(launched.additions());
+        for (Form f : launched.retractions()) {
+            io.err().println(spec.qualifiedName() + ": retract " + AuthText.print(f));
+        }
+        for (Form f : launched.additions()) {
+            io.err().println(spec.qualifiedName() + ": add " + AuthText.print(f));
+        }
         boolean changes = clear || !retractions.isEmpty() || !additions.isEmpty();
         if (!changes && !show && query == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),

@@ -80,7 +80,7 @@ class DomainPolicyCommandTest {
         Result added = policy(WITH_PASSWORD, "--add-host", HOST, "--add-programs", HASH, "cc".repeat(32));
         assertThat(added.status()).isZero();
         assertThat(added.out()).isEmpty();
-        assertThat(added.errLines()).containsExactly("tao domain policy: saved 9 rules, signed by "
+        assertThat(added.errLines()).containsExactly("tao domain policy: saved 14 rules, signed by "
                 + Domain.load(dir).policyPrincipal());
 
         Result yes = query(execute(HASH));
@@ -103,9 +103,9 @@ class DomainPolicyCommandTest {
 
         assertThat(r.status()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(lines).hasSize(8);
+        assertThat(lines).hasSize(13);
         assertThat(lines.get(0)).startsWith("forall P: forall Host: forall Hash: TrustedHost(Host)");
-        assertThat(lines.subList(6, 8)).containsExactly(
+        assertThat(lines.subList(11, 13)).containsExactly(
                 "TrustedProgramHash(ext.Program([" + HASH + "]))",
                 "Authorized(" + HOST + ", \"Execute\")");
     }
@@ -157,7 +157,7 @@ class DomainPolicyCommandTest {
         assertThat(query("TrustedGuard(ext.DatalogGuard([00]))").out()).isEqualTo("true\n");
         policy(WITH_PASSWORD, "--retract", "Ready(" + HOST + ")", "--retract-linux-host", HASH,
                 "--retract-guard", "ext.DatalogGuard([00])");
-        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(6);
+        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(11);
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.cloudproxy.tao.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudproxy.tao.cli.CliRunner.Result;
+import dev.cloudproxy.tao.launcher.LaunchedProgram;
 import dev.cloudproxy.tao.measurement.JvmProgram;
+import dev.cloudproxy.tao.measurement.Measurement;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,14 +76,70 @@ class MeasureCommandTest {
 
         assertThat(r.status()).isZero();
         assertThat(r.err()).isEmpty();
-        String hash = JvmProgram.builder().jar(app).runtime(runtime).build().measure().hash().hex();
+        Measurement m = JvmProgram.builder().jar(app).runtime(runtime).build().measure();
+        String hash = m.hash().hex();
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(5);
         assertThat(lines.get(0)).isEqualTo("hash: " + hash);
-        assertThat(lines.get(1)).isEqualTo("extension: Jvm([" + hash + "])");
+        assertThat(lines.get(1)).isEqualTo("extension: " + m.extension());
+        assertThat(lines.get(1)).startsWith("extension: Jvm(ext.Runtime([");
         assertThat(lines.get(2)).matches("runtime [0-9a-f]{64} " + java.util.regex.Pattern.quote(runtime.toString()));
         assertThat(lines.get(3)).matches("jar [0-9a-f]{64} " + java.util.regex.Pattern.quote(app.toString()));
         assertThat(lines.get(4)).isEqualTo("main-class - com.example.Main");
+    }
+
+    /** The extension line of {@code tao measure --launched ...} (on the runtime running the test). */
+    private static String launchedExtension(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "measure";
+        all[1] = "--launched";
+        System.arraycopy(args, 0, all, 2, args.length);
+        Result r = CliRunner.run("", all);
+        assertThat(r.status()).as(r.err()).isZero();
+        return r.out().lines().skip(1).findFirst().orElseThrow();
+    }
+
+    @Test
+    void measureLaunched_sharedAndLauncherOnlyOptions_theLaunchersMeasurement() throws Exception {
+        // Launcher options end at the app jar, as on the launcher's command line.
+        String printed = launchedExtension("--jvm-option=-Xmx1g", "--", "--rule", "out 127.0.0.1 19092 DENY",
+                app.toString());
+
+        Path agent = LaunchedProgram.bundledAgent(tmp.resolve("agent.jar"));
+        Measurement expected = LaunchedProgram.measure(List.of("--jvm-option=-Xmx1g", "--rule",
+                "out 127.0.0.1 19092 DENY", app.toString()), agent, Files.createDirectories(tmp.resolve("scratch")));
+        assertThat(printed).isEqualTo("extension: " + expected.extension());
+        assertThat(expected.items()).extracting(Measurement.Item::name)
+                .contains("-Xmx1g", "-XX:+DisableAttachMechanism", "-Xshare:off")
+                .anyMatch(o -> o.contains("rules=out 127.0.0.1 19092 DENY"));
+        assertThat(printed).doesNotContain("Agent(\"\"").as("the agent has a version");
+    }
+
+    @Test
+    void measureLaunched_launcherJarWithTheSameAgent_sameExtension() throws Exception {
+        Path launcher = tmp.resolve("tao-launcher.jar");
+        try (OutputStream os = Files.newOutputStream(launcher); JarOutputStream out = new JarOutputStream(os)) {
+            out.putNextEntry(new ZipEntry("dev/cloudproxy/tao/launcher/tao-agent.jar"));
+            out.write(Files.readAllBytes(LaunchedProgram.bundledAgent(tmp.resolve("agent.jar"))));
+            out.closeEntry();
+        }
+        assertThat(launchedExtension("--launcher", launcher.toString(), app.toString()))
+                .isEqualTo(launchedExtension(app.toString()));
+    }
+
+    @Test
+    void measureLaunched_withAgentOrNotALauncher_oneLineInputError() {
+        Result withAgent = CliRunner.run("", "measure", "--launched", "--agent", lib1.toString(), app.toString());
+        Result notALauncher = CliRunner.run("", "measure", "--launched", "--launcher", lib1.toString(), app.toString());
+        Result refusedOption = CliRunner.run("", "measure", "--launched", "--", "--no-such-option", app.toString());
+        Result twoJars = CliRunner.run("", "measure", app.toString(), lib1.toString());
+
+        for (Result r : List.of(withAgent, notALauncher, refusedOption, twoJars)) {
+            assertThat(r.status()).isEqualTo(TaoCli.EXIT_INPUT);
+            assertThat(r.out()).isEmpty();
+            assertThat(r.errLines()).singleElement().asString().startsWith(ERR);
+        }
+        assertThat(notALauncher.err()).contains("not a launcher jar");
     }
 
     @Test

@@ -35,8 +35,12 @@ public final class DomainServiceProtocol {
     public static final int MAX_HOST_CERTIFICATES = 4;
     /** Largest DER certificate in a request or response. */
     public static final int MAX_CERTIFICATE_BYTES = 64 << 10;
-    /** Longest reason carried on the wire; longer ones are cut. */
-    public static final int MAX_REASON_CHARS = 300;
+    /**
+     * Longest reason carried on the wire; longer ones are cut. Room for a launched program's name
+     * (a host name and four 32-byte parts, about 450 characters) and the facts it lacks
+     * ({@link LaunchedAppHints}), each named in full.
+     */
+    public static final int MAX_REASON_CHARS = 2_000;
     /** The extension naming the service under the policy key: {@code key([policy]).DomainService()}. */
     public static final String SERVICE_EXTENSION = "DomainService";
     /** The name of the extension {@link #policyKeyExtension} makes. */

@@ -30,6 +30,11 @@ import java.util.Objects;
  *   <li>{@code TrustedTpmPcrs(ext.PCRs("list", "values"))}: PCR values the domain accepts from
  *       such a TPM. With the template's rule, the two together make
  *       {@code TrustedPlatform(tpm2([H]).PCRs(..))}: the quoted name of that TPM in that state.
+ *   <li>for launched JVM programs, named {@code Jvm(ext.Runtime(..), ext.Agent(..), ext.App(..),
+ *       ext.Config(..))} (docs/measurement.md): {@code TrustedRuntime(ext.Runtime([R]))},
+ *       {@code TrustedAgent(ext.Agent("V", [A]))}, {@code TrustedApp(ext.App([P]), ext.Config([C]))}
+ *       and, for a launcher run by a host, {@code TrustedLauncher(ext.Agent(..), ext.App(..),
+ *       ext.Config(..))}.
  * </ul>
  */
 public final class PolicyFacts {
@@ -56,6 +61,29 @@ public final class PolicyFacts {
     /** {@code TrustedGuard(guard)}, where {@code guard} is a tail such as {@code ext.DatalogGuard([..])}. */
     public static Form trustedGuard(PrinTail guard) {
         return Pred.of("TrustedGuard", Objects.requireNonNull(guard, "guard"));
+    }
+
+    /** {@code TrustedRuntime(ext.Runtime([..]))}. */
+    public static Form trustedRuntime(PrinTail runtime) {
+        return Pred.of("TrustedRuntime", part(runtime, "Runtime"));
+    }
+
+    /** {@code TrustedAgent(ext.Agent("version", [..]))}. */
+    public static Form trustedAgent(PrinTail agent) {
+        return Pred.of("TrustedAgent", part(agent, "Agent"));
+    }
+
+    /** {@code TrustedApp(ext.App([..]), ext.Config([..]))}: an app with this configuration. */
+    public static Form trustedApp(PrinTail app, PrinTail config) {
+        return Pred.of("TrustedApp", part(app, "App"), part(config, "Config"));
+    }
+
+    /**
+     * {@code TrustedLauncher(ext.Agent(..), ext.App([..]), ext.Config([..]))}: the launcher jar as a
+     * host runs it, on any trusted runtime; what it runs is then judged like apps on a trusted host.
+     */
+    public static Form trustedLauncher(PrinTail agent, PrinTail app, PrinTail config) {
+        return Pred.of("TrustedLauncher", part(agent, "Agent"), part(app, "App"), part(config, "Config"));
     }
 
     /** {@code Authorized(program, "Execute")}. */
@@ -117,6 +145,15 @@ public final class PolicyFacts {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("a hash must be hex digits");
         }
+    }
+
+    /** A one-extension tail named {@code name}: a part of a launched program's name. */
+    private static PrinTail part(PrinTail tail, String name) {
+        Objects.requireNonNull(tail, name);
+        if (tail.ext().exts().size() != 1 || !tail.ext().exts().get(0).name().equals(name)) {
+            throw new IllegalArgumentException("not an ext." + name + "(..) part: " + tail);
+        }
+        return tail;
     }
 
     private static Bytes hashTerm(byte[] hash) {

@@ -134,7 +134,7 @@ class DomainServiceProtocolTest {
     @Test
     void failure_reasonIsOneBoundedLine() throws Exception {
         DomainServiceResponse r = DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED,
-                "line one\nline two" + "x".repeat(1000));
+                "line one\nline two" + "x".repeat(DomainServiceProtocol.MAX_REASON_CHARS));
 
         assertThat(r.getReason()).hasSize(DomainServiceProtocol.MAX_REASON_CHARS).doesNotContain("\n");
         assertThat(DomainServiceProtocol.parseResponse(r.toByteArray())).isEqualTo(r);

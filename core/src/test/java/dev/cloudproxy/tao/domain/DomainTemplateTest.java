@@ -29,7 +29,7 @@ class DomainTemplateTest {
         assertThat(t.x509().country()).isEqualTo("US");
         assertThat(t.guardType()).isEqualTo(GuardType.DATALOG);
         assertThat(t.validityDays()).isEqualTo(3650);
-        assertThat(t.policy()).hasSize(6);
+        assertThat(t.policy()).hasSize(11);
     }
 
     @Test

@@ -54,7 +54,7 @@ class DomainTest {
         try (Domain created = create(template)) {
             principal = created.policyPrincipal();
             assertThat(created.hasPolicyKey()).isTrue();
-            assertThat(created.guard().ruleCount()).isEqualTo(8);
+            assertThat(created.guard().ruleCount()).isEqualTo(13);
         }
 
         Domain loaded = Domain.load(dir());
@@ -64,7 +64,7 @@ class DomainTest {
         assertThat(loaded.policyPrincipal()).isEqualTo(principal);
         assertThat(loaded.policyPrincipal()).isEqualTo(Keys.readVerifier(dir().resolve(Domain.POLICY_KEYS_DIR)).principal());
         assertThat(loaded.hasPolicyKey()).isFalse();
-        assertThat(loaded.guard().ruleCount()).isEqualTo(8);
+        assertThat(loaded.guard().ruleCount()).isEqualTo(13);
         assertThat(loaded.guard().query(authorizedQuery(HASH))).isTrue();
         assertThat(loaded.guard().query(authorizedQuery(OTHER_HASH))).isFalse();
     }

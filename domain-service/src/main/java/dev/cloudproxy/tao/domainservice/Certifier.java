@@ -11,6 +11,7 @@ import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
+import dev.cloudproxy.tao.domain.LaunchedAppHints;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.guard.Guard;
 import dev.cloudproxy.tao.guard.GuardException;
@@ -177,8 +178,9 @@ public final class Certifier {
             return refuse(Check.ROOT, p, untrusted.get());
         }
         if (!authorized(p)) {
+            List<String> missing = LaunchedAppHints.missing(domain.guard(), p);
             return refuse(Check.GUARD, p, "the guard does not authorize " + p + ": Authorized(P, \"" + OPERATION
-                    + "\") does not hold");
+                    + "\") does not hold" + (missing.isEmpty() ? "" : "; missing " + String.join("; ", missing)));
         }
         Duration life = lifetime;
         if (verified.effectiveUntil().isPresent()) {

@@ -202,6 +202,27 @@ class DomainServiceTest {
     }
 
     @Test
+    void certify_launchedAppWithUntrustedParts_refusalNamesEachMissingFactAndTheCommand() throws Exception {
+        fixture();
+        Signer key = f.newKey();
+        Prin app = f.host.principal().extend(PrinExt.of("Jvm", part("Runtime", Bytes.ofHex(HASH)),
+                dev.cloudproxy.tao.auth.PrinTail.of(PrinExt.of("Agent", new dev.cloudproxy.tao.auth.Str("0.1.0"),
+                        Bytes.ofHex(HASH))), part("App", Bytes.ofHex(HASH)), part("Config", Bytes.ofHex(OTHER_HASH))));
+
+        CertificateRefusedException e = refused(() -> f.client.certify(f.hostAttests(app, key), key.verifier()));
+
+        assertThat(e.reason()).startsWith("the guard does not authorize " + app + ": Authorized(P, \"Execute\") does not"
+                + " hold; missing TrustedRuntime(ext.Runtime([" + HASH + "])) (tao domain policy DIR --trust-runtime"
+                + " JAVA_HOME); TrustedAgent(").contains("(tao domain policy DIR --trust-agent tao-launcher.jar)")
+                .contains("; TrustedApp(ext.App([" + HASH + "]), ext.Config([" + OTHER_HASH + "])) (tao domain policy"
+                        + " DIR --trust-app -- [the launcher options] app.jar)");
+    }
+
+    private static dev.cloudproxy.tao.auth.PrinTail part(String name, Bytes digest) {
+        return dev.cloudproxy.tao.auth.PrinTail.of(PrinExt.of(name, digest));
+    }
+
+    @Test
     void certify_keyOtherThanTheOneDelegatedTo_isRefused() throws Exception {
         fixture();
         Signer key = f.newKey();

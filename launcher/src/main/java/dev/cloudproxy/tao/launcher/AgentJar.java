@@ -17,7 +17,7 @@ import java.util.HexFormat;
  */
 final class AgentJar {
     static final String RESOURCE = "tao-agent.jar";
-    private static final int MAX_BYTES = 256 << 20;
+    static final int MAX_BYTES = 256 << 20;
 
     private AgentJar() {}
 

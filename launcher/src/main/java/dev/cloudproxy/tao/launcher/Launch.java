@@ -15,9 +15,7 @@ import dev.cloudproxy.tao.host.PrivateJava;
 import dev.cloudproxy.tao.host.TaoRpcServer;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Keys;
-import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.measurement.Measurement;
-import dev.cloudproxy.tao.measurement.MeasurementException;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -102,18 +100,11 @@ final class Launch {
                     + ", not hardware-protected; whoever can read it can act as any program it runs,"
                     + " and whoever can write it can roll back @TaoSealed state (NOT rollback-protected).");
         }
-        Path javaHome = options.javaHome().orElse(Path.of(System.getProperty("java.home"))).toAbsolutePath();
+        Path javaHome = LaunchedProgram.javaHome(options);
         int feature = runtimeFeature(javaHome);
-        List<String> jvmOptions = JvmOptions.of(options.jvmOptions(), feature, options.rules().needsHooks());
+        List<String> jvmOptions = LaunchedProgram.jvmOptions(options, feature);
         String stateName = options.stateName().orElse(defaultStateName(options.appJar(), options.mainClass()));
-        String agentOptions = "seal-every=" + options.sealEverySeconds()
-                + (options.rules().isEmpty() ? "" : "|rules=" + options.rules().toLine())
-                + options.domainService().map(d -> "|domain-service=" + d).orElse("")
-                + options.policyCertificate().map(c -> "|policy-cert=" + java.util.Base64.getUrlEncoder()
-                        .withoutPadding().encodeToString(c)).orElse("")
-                // Only when asked for, so that the names of apps that do not ask stay as they were.
-                + (options.crlRefreshSeconds().isPresent() ? "|crl-refresh=" + options.crlRefreshSeconds().getAsLong() : "")
-                + (options.crlAllowStale() ? "|crl-stale=allow" : "");
+        String agentOptions = LaunchedProgram.agentOptions(options);
 
         // This JVM is already hardened (HardenedJvm, from Main): attach off, no perf data,
         // non-dumpable, no LD_* in its environment, JNA configured.
@@ -138,7 +129,9 @@ final class Launch {
             runDir = newRunDir();
             AppCopy.Copied app = AppCopy.copy(options.appJar(), options.classpath(), runDir);
             phase("app copied");
-            Measurement m = measure(app, jvmOptions, agentJar, agentOptions, javaHome);
+            Measurement m = LaunchedProgram.measure(options, app, jvmOptions, agentJar, agentOptions, javaHome,
+                    cachesRuntimeDigests(javaHome, Path.of(System.getProperty("java.home")))
+                            ? Optional.of(home.runtimeDigests()) : Optional.empty());
             phase("measured");
             opened = awaitHost(hostFuture);
             phase("host open");
@@ -153,6 +146,11 @@ final class Launch {
                                 + i.digest().map(Object::toString).orElse("-") + " " + i.name());
                     }
                     err.println("tao-launcher: app name: " + name);
+                }
+                if (options.printName()) {
+                    // The name, not a run: nothing is started, no state is touched.
+                    System.out.println(name);
+                    return 0;
                 }
                 return start(host, app, m, main, jvmOptions, agentJar, agentOptions, javaHome, stateName);
             }
@@ -361,22 +359,6 @@ final class Launch {
             return appRuntime.toRealPath().equals(launcherRuntime.toRealPath());
         } catch (IOException | RuntimeException e) {
             return false;
-        }
-    }
-
-    private Measurement measure(AppCopy.Copied app, List<String> jvmOptions, Path agentJar, String agentOptions,
-            Path javaHome) throws LauncherException {
-        // Absent Class-Path entries resolve inside the private copy (AppCopy), where nothing appears later.
-        JvmProgram.Builder b = JvmProgram.builder().jar(app.appJar()).classpath(app.classpath())
-                .jvmOptions(jvmOptions).agent(agentJar, agentOptions).runtime(javaHome).recordAbsentClassPathEntries();
-        if (cachesRuntimeDigests(javaHome, Path.of(System.getProperty("java.home")))) {
-            b.runtimeDigestCache(home.runtimeDigests());
-        }
-        options.mainClass().ifPresent(b::mainClass);
-        try {
-            return b.build().measure();
-        } catch (MeasurementException | IllegalArgumentException e) {
-            throw new LauncherException("cannot measure the app: " + e.getMessage(), e);
         }
     }
 

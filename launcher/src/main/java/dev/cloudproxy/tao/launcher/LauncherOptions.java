@@ -33,7 +33,8 @@ record LauncherOptions(
         Optional<String> domainService,
         Optional<byte[]> policyCertificate,
         OptionalLong crlRefreshSeconds,
-        boolean crlAllowStale) {
+        boolean crlAllowStale,
+        boolean printName) {
 
     static final String USAGE = String.join("\n",
             "usage: java -jar tao-launcher.jar [options] app.jar [app arguments]",
@@ -55,6 +56,8 @@ record LauncherOptions(
             "  --host-socket PATH    run on the Tao host with this admin socket (stacked mode)",
             "  --dev-root            use the development soft root even if a Tao host is running",
             "  --java-home DIR       the Java runtime for the app (default: the launcher's own)",
+            "  --print-name          print the app's Tao name (host name and measurement) and exit without",
+            "                        running it; on a Tao host the host runs the launcher to learn it",
             "  -v, --verbose         print the measurement, the app's Tao name and the agent's view",
             "                        (rules and what they decided, certificate, relay ports) on standard error",
             "environment: TAO_HOME (default ~/.tao), TAO_PASSWORD (the development root's password),",
@@ -75,6 +78,7 @@ record LauncherOptions(
         byte[] policyCert = null;
         OptionalLong crlRefresh = OptionalLong.empty();
         boolean crlAllowStale = false;
+        boolean printName = false;
         int i = 0;
         while (i < args.size()) {
             String a = args.get(i);
@@ -96,6 +100,7 @@ record LauncherOptions(
                 case "-v", "--verbose" -> verbose = true;
                 case "--dev-root" -> devRoot = true;
                 case "--crl-allow-stale" -> crlAllowStale = true;
+                case "--print-name" -> printName = true;
                 case "-h", "--help" -> throw new UsageRequested();
                 default -> {
                     if (value == null) {
@@ -157,7 +162,7 @@ record LauncherOptions(
         return new LauncherOptions(app, appArgs, List.copyOf(cp), Optional.ofNullable(main), List.copyOf(jvm), rules,
                 Optional.ofNullable(state), sealEvery, Optional.ofNullable(hostSocket), devRoot,
                 Optional.ofNullable(javaHome), verbose, Optional.ofNullable(domainService), Optional.ofNullable(policyCert),
-                crlRefresh, crlAllowStale);
+                crlRefresh, crlAllowStale, printName);
     }
 
     /**

@@ -28,9 +28,7 @@ final class StackedFrontEnd {
     static int run(HostLocator.Found host, List<String> args, TaoHome home, Map<String, String> env, PrintStream err,
             boolean verbose) throws LauncherException {
         Path jar = launcherJar(env);
-        List<String> jvmOptions = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
-        jvmOptions.addAll(JvmOptions.HARDENING);
-        ProgramSpec spec = ProgramSpec.jvm(jar, args).withJvmOptions(jvmOptions)
+        ProgramSpec spec = ProgramSpec.jvm(jar, args).withJvmOptions(LaunchedProgram.jvmOptionsOnAHost())
                 .withEnv(forwardedEnvironment(home, env))
                 .withDirectory(Path.of("").toAbsolutePath());
         try (AdminClient client = AdminClient.connect(host.adminSocket())) {

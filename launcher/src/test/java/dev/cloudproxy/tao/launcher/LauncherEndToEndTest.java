@@ -2,7 +2,6 @@ package dev.cloudproxy.tao.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.keys.Keys;
@@ -73,7 +72,7 @@ class LauncherEndToEndTest {
         assertThat(name.parent()).contains(root);
         PrinExt ext = name.lastExtension().orElseThrow();
         assertThat(ext.name()).isEqualTo("Jvm");
-        assertThat(((Bytes) ext.args().get(0)).length()).isEqualTo(32);
+        assertThat(dev.cloudproxy.tao.measurement.Measurement.Name.of(ext)).isPresent();
         // the key set is private, its password random and private too
         assertThat(Files.getPosixFilePermissions(home.resolve("launcher/root.password"), LinkOption.NOFOLLOW_LINKS))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));

@@ -69,7 +69,7 @@ class StackedLauncherTest {
             assertThat(r.err()).doesNotContain("DEVELOPMENT ROOT");
             Prin name = Prin.parse(r.out().strip().substring("name: ".length()));
             String host = opened.host().name().toString();
-            assertThat(name.toString()).startsWith(host + ".Jvm([").contains("]).LiberalGuard().Jvm([");
+            assertThat(name.toString()).startsWith(host + ".Jvm(ext.Runtime([").contains("])).LiberalGuard().Jvm(ext.Runtime([");
             assertThat(name.ext().exts()).hasSize(opened.host().name().ext().exts().size() + 3);
             assertThat(again.out()).isEqualTo(r.out()); // the stacked host's keys were unsealed again
 
@@ -99,7 +99,7 @@ class StackedLauncherTest {
 
             assertThat(r.status()).as(r.err()).isEqualTo(7);
             name = Prin.parse(r.out().strip().substring("name: ".length()));
-            assertThat(name.toString()).startsWith(opened.host().name() + ".Jvm([").contains("]).LiberalGuard().Jvm([");
+            assertThat(name.toString()).startsWith(opened.host().name() + ".Jvm(ext.Runtime([").contains("])).LiberalGuard().Jvm(ext.Runtime([");
             assertThat(first.out()).as(first.err()).startsWith("runs=0 ");
             assertThat(second.out()).as(second.err()).startsWith("runs=1 total=110 note=stacked ");
         }

@@ -44,6 +44,10 @@ public final class JvmProgram {
             "-agentpath", "-Xbootclasspath", "-XX:Flags", "-XX:VMOptionsFile", "-XX:SharedArchiveFile",
             "-XX:+AutoCreateSharedArchive", "-Djava.class.path", "-Djdk.module.path", "-splash");
 
+    static final String APP_LABEL = "dev.cloudproxy.tao.measurement.JvmProgram/app/v1";
+    static final String AGENTS_LABEL = "dev.cloudproxy.tao.measurement.JvmProgram/agents/v1";
+    static final String CONFIG_LABEL = "dev.cloudproxy.tao.measurement.JvmProgram/config/v1";
+
     private final Path jar;
     private final List<Path> classpath;
     private final Optional<String> mainClass;
@@ -86,7 +90,12 @@ public final class JvmProgram {
     public Measurement measure() throws MeasurementException {
         Digests digests = new Digests(maxEntries, maxBytes, persistentCache().orElse(null));
         List<Item> items = new ArrayList<>();
+        // The whole program (v1, Measurement.hash) and, beside it, the four parts of its name
+        // (Measurement.Name): the same fields, each in exactly one part.
         Canonical c = new Canonical().field("dev.cloudproxy.tao.measurement.JvmProgram/v1");
+        Canonical appPart = new Canonical().field(APP_LABEL);
+        Canonical agentPart = new Canonical().field(AGENTS_LABEL);
+        Canonical configPart = new Canonical().field(CONFIG_LABEL);
 
         byte[] runtimeDigest = digests.runtime(runtime);
         items.add(new Item(Kind.RUNTIME, runtime.toString(), Optional.of(new Bytes(runtimeDigest))));
@@ -101,23 +110,31 @@ public final class JvmProgram {
         List<Entry> path = classPath(digests, roots, Kind.JAR, recordAbsent);
         Manifest appManifest = path.get(0).manifest;
         c.field("classpath").varint(path.size());
+        appPart.field("classpath").varint(path.size());
         for (Entry e : path) {
             items.add(e.item());
             e.encode(c);
+            e.encode(appPart);
         }
 
         String main = mainClass.isPresent() ? mainClass.get() : manifestMainClass(appManifest);
         checkMainClass(main);
         items.add(new Item(Kind.MAIN_CLASS, main, Optional.empty()));
         c.field("main-class").string(main);
+        appPart.field("main-class").string(main);
 
         c.field("jvm-options").varint(jvmOptions.size());
+        configPart.field("jvm-options").varint(jvmOptions.size());
         for (String option : jvmOptions) {
             items.add(new Item(Kind.JVM_OPTION, option, Optional.empty()));
             c.string(option);
+            configPart.string(option);
         }
 
         c.field("agents").varint(agents.size());
+        agentPart.field("agents").varint(agents.size());
+        configPart.field("agent-options").varint(agents.size());
+        String agentVersion = "";
         for (Agent agent : agents) {
             List<Entry> agentPath = classPath(digests, List.of(agent.jar), Kind.AGENT_JAR, recordAbsent);
             Entry agentJar = agentPath.get(0);
@@ -129,20 +146,60 @@ public final class JvmProgram {
                 throw new MeasurementException("agent " + agent.jar
                         + " has a Boot-Class-Path, which is not measured: refused");
             }
+            if (agent == agents.get(0)) {
+                agentVersion = agentVersion(agent.jar, agentJar.manifest);
+            }
             items.add(new Item(Kind.AGENT, agent.jar.toString(), Optional.of(new Bytes(agentJar.digest))));
             c.bytes(agentJar.digest).varint(agentPath.size() - 1);
+            agentPart.bytes(agentJar.digest).varint(agentPath.size() - 1);
             for (Entry e : agentPath.subList(1, agentPath.size())) {
                 items.add(e.item());
                 e.encode(c);
+                e.encode(agentPart);
             }
             c.varint(agent.options.isPresent() ? 1 : 0);
+            configPart.varint(agent.options.isPresent() ? 1 : 0);
             if (agent.options.isPresent()) {
                 items.add(new Item(Kind.AGENT_OPTIONS, agent.options.get(), Optional.empty()));
                 c.string(agent.options.get());
+                configPart.string(agent.options.get());
             }
         }
         byte[] hash = Digests.sha256().digest(c.toByteArray());
-        return new Measurement(new Bytes(hash), items);
+        Measurement.Name name = new Measurement.Name(new Bytes(runtimeDigest), agentVersion,
+                new Bytes(Digests.sha256().digest(agentPart.toByteArray())),
+                new Bytes(Digests.sha256().digest(appPart.toByteArray())),
+                new Bytes(Digests.sha256().digest(configPart.toByteArray())));
+        return new Measurement(new Bytes(hash), items, name);
+    }
+
+    /**
+     * The first agent's {@code Implementation-Version}, or empty without one. It is printed in the
+     * name for people and policies to read; the agent part's digest, which covers the manifest
+     * it comes from, is what vouches for it.
+     */
+    private static String agentVersion(Path agentJar, Manifest manifest) throws MeasurementException {
+        String v = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.IMPLEMENTATION_VERSION);
+        if (v == null) {
+            return "";
+        }
+        v = v.trim();
+        if (!Measurement.Name.VERSION.matcher(v).matches()) {
+            throw new MeasurementException("agent " + agentJar + " has a malformed Implementation-Version "
+                    + Digests.quote(v) + " (1-64 letters, digits, '.', '_', '+' or '-')");
+        }
+        return v;
+    }
+
+    /**
+     * The runtime digest of {@code javaHome}, as {@link #measure()} computes it for a program on
+     * it (the {@code ext.Runtime([..])} part of its name), within the default bounds and without a
+     * persistent cache.
+     *
+     * @throws MeasurementException if it is not a Java runtime or cannot be read
+     */
+    public static Bytes runtimeDigest(Path javaHome) throws MeasurementException {
+        return new Bytes(new Digests(DEFAULT_MAX_ENTRIES, DEFAULT_MAX_BYTES, null).runtime(javaHome));
     }
 
     /**

@@ -128,7 +128,9 @@ class JvmProgramTest {
         Path a = jar("a.jar", manifest("com.example.Main"), content());
         Measurement m = measure(a);
         assertThat(measure(a)).isEqualTo(m);
-        assertThat(m.extension().toString()).isEqualTo("Jvm([" + m.hash().hex() + "])");
+        Measurement.Name n = m.name();
+        assertThat(m.extension().toString()).isEqualTo("Jvm(ext.Runtime([" + n.runtime().hex() + "]), ext.Agent(\"\", ["
+                + n.agents().hex() + "]), ext.App([" + n.app().hex() + "]), ext.Config([" + n.config().hex() + "]))");
         assertThat(m.items()).extracting(Measurement.Item::kind)
                 .containsExactly(Kind.RUNTIME, Kind.JAR, Kind.MAIN_CLASS);
     }
@@ -167,6 +169,75 @@ class JvmProgramTest {
         all.add(measure(base));
 
         assertThat(all.stream().map(Measurement::hash).distinct()).hasSameSizeAs(all);
+    }
+
+    /**
+     * Each change moves exactly the part of the name it belongs to: a policy that trusts the
+     * other parts still recognises the program.
+     */
+    @Test
+    void name_eachChange_movesOnlyItsPart() throws Exception {
+        Path app = jar("app.jar", manifest("com.example.Main"), content());
+        Map<String, String> changed = content();
+        changed.put("com/example/Util.class", "util class bytez");
+        Path app2 = jar("app2.jar", manifest("com.example.Main"), changed);
+        Path agent = jar("agent.jar", manifest(null, "Premain-Class", "a.Agent", "Implementation-Version", "1.2.3"),
+                Map.of("a/Agent.class", "x"));
+        Path agent2 = jar("agent2.jar", manifest(null, "Premain-Class", "a.Agent", "Implementation-Version", "1.2.4"),
+                Map.of("a/Agent.class", "y"));
+        Measurement.Name base = program(app).agent(agent, "rules=a").build().measure().name();
+        assertThat(base.agentVersion()).isEqualTo("1.2.3");
+
+        Measurement.Name newApp = program(app2).agent(agent, "rules=a").build().measure().name();
+        assertThat(newApp).isEqualTo(new Measurement.Name(base.runtime(), "1.2.3", base.agents(), newApp.app(), base.config()));
+        assertThat(newApp.app()).isNotEqualTo(base.app());
+
+        Measurement.Name newRule = program(app).agent(agent, "rules=b").build().measure().name();
+        assertThat(newRule).isEqualTo(new Measurement.Name(base.runtime(), "1.2.3", base.agents(), base.app(), newRule.config()));
+        Measurement.Name newOption = program(app).jvmOptions(List.of("-Xmx1g")).agent(agent, "rules=a").build().measure().name();
+        assertThat(newOption).isEqualTo(new Measurement.Name(base.runtime(), "1.2.3", base.agents(), base.app(), newOption.config()));
+        assertThat(List.of(base.config(), newRule.config(), newOption.config())).doesNotHaveDuplicates();
+
+        Measurement.Name newAgent = program(app).agent(agent2, "rules=a").build().measure().name();
+        assertThat(newAgent).isEqualTo(new Measurement.Name(base.runtime(), "1.2.4", newAgent.agents(), base.app(), base.config()));
+        assertThat(newAgent.agents()).isNotEqualTo(base.agents());
+
+        Files.writeString(runtime.resolve("lib/modules"), "patched modules image");
+        Measurement.Name newRuntime = program(app).agent(agent, "rules=a").build().measure().name();
+        assertThat(newRuntime).isEqualTo(new Measurement.Name(newRuntime.runtime(), "1.2.3", base.agents(), base.app(), base.config()));
+        assertThat(newRuntime.runtime()).isNotEqualTo(base.runtime());
+    }
+
+    /** The name depends on the agent jar's content only: a copy elsewhere, rebuilt with other timestamps, names the same. */
+    @Test
+    void name_agentRebuiltWithOtherTimestamps_sameName() throws Exception {
+        Path app = jar("app.jar", manifest("com.example.Main"), content());
+        Manifest mf = manifest(null, "Premain-Class", "a.Agent", "Implementation-Version", "0.1.0");
+        Path agent = jar(tmp.resolve("agent.jar"), mf, Map.of("a/Agent.class", "x", "a/B.class", "y"), false,
+                1_000_000_000_000L, ZipEntry.DEFLATED);
+        Path rebuilt = jar(tmp.resolve("rebuilt.jar"), mf, Map.of("a/Agent.class", "x", "a/B.class", "y"), true,
+                1_700_000_000_000L, ZipEntry.STORED);
+        assertThat(program(app).agent(agent, "o").build().measure().extension())
+                .isEqualTo(program(app).agent(rebuilt, "o").build().measure().extension());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1 2", "1.0\"", "an-overlong-version-string-of-more-than-sixty-four-characters-in-all"})
+    void name_malformedAgentVersion_refused(String version) throws Exception {
+        Path app = jar("app.jar", manifest("com.example.Main"), content());
+        Path agent = jar("agent.jar", manifest(null, "Premain-Class", "a.Agent", "Implementation-Version", version),
+                Map.of("a/Agent.class", "x"));
+        assertThatThrownBy(() -> program(app).agent(agent).build().measure())
+                .isInstanceOf(MeasurementException.class).hasMessageContaining("Implementation-Version");
+    }
+
+    @Test
+    void nameOf_ownExtension_roundTrips_otherExtensions_empty() throws Exception {
+        Measurement.Name n = measure(jar("app.jar", manifest("com.example.Main"), content())).name();
+        assertThat(Measurement.Name.of(n.extension())).contains(n);
+        assertThat(Measurement.Name.of(dev.cloudproxy.tao.auth.PrinExt.of("Jvm", n.app()))).isEmpty();
+        assertThat(Measurement.Name.of(dev.cloudproxy.tao.auth.PrinExt.of("Jvm", n.runtimeTerm(), n.agentTerm(),
+                n.configTerm(), n.appTerm()))).as("parts out of order").isEmpty();
     }
 
     @Test

@@ -120,7 +120,7 @@ class SeparateUsersTest {
 
     private Conversation run(HostService on, ProgramSpec spec) throws Exception {
         Conversation c = new Conversation(on.runner().start(spec, true));
-        assertThat(c.next()).startsWith("connected " + opened.host().name() + ".Jvm([");
+        assertThat(c.next()).startsWith("connected " + opened.host().name() + ".Jvm(ext.Runtime([");
         return c;
     }
 
