@@ -25,7 +25,7 @@ final class ProgramCommands {
             name = "run",
             description = {
                 "Run PROGRAM as a hosted program of the running host: the host measures it, names it "
-                        + "<host name>.Program([sha256]) (with --jvm: <host name>.Jvm([hash])), and runs exactly "
+                        + "<host name>.Program([sha256]) (with --jvm: <host name>.Jvm(ext.Runtime(..), ext.Agent(..), ext.App(..), ext.Config(..))), and runs exactly "
                         + "the bytes it measured. Standard input, output and error are relayed, and tao run exits "
                         + "with the program's exit status.",
                 "",

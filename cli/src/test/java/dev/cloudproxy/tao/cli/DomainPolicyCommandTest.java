@@ -317,6 +317,6 @@ class DomainPolicyCommandTest {
         Result badPcrs = policy(WITH_PASSWORD, "--add-tpm2-pcrs", "ext.PCRs(\"23,0\", \"00,11\")");
         assertThat(badPcrs.status()).isEqualTo(TaoCli.EXIT_INPUT);
         assertThat(badPcrs.err()).startsWith("tao domain policy: --add-tpm2-pcrs: not PCR values: ");
-        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(6);
+        assertThat(policy(Map.of(), "--show").out().lines()).hasSize(11);
     }
 }

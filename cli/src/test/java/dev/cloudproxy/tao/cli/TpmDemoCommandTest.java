@@ -38,7 +38,7 @@ class TpmDemoCommandTest {
         for (String name : new String[] {host, client, server}) {
             assertThat(name).startsWith("tpm2([").contains(".PCRs(\"0,1,2,3,4,5,6,7,23\", \"");
         }
-        assertThat(client).startsWith(host + ".Jvm([");
+        assertThat(client).startsWith(host + ".Jvm(ext.Runtime([");
         assertThat(Prin.parse(client).toString()).isEqualTo(client);
         assertThat(line(first.out(), "secret: ")).isEqualTo(client + "43");
         assertThat(line(first.out(), "  the server's peer ")).isEqualTo(client);

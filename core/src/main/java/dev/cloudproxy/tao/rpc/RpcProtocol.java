@@ -28,7 +28,7 @@ public final class RpcProtocol {
     public static final String ROLLBACK_PROTECTED_UNSEAL = "Tao.RollbackProtectedUnseal";
 
     /** Longest error message carried on the wire; longer ones are cut. */
-    public static final int MAX_MESSAGE_CHARS = 300;
+    public static final int MAX_MESSAGE_CHARS = 2000;
 
     private RpcProtocol() {}
 

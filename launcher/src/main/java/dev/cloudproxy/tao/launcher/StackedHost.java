@@ -26,7 +26,7 @@ import java.util.Set;
  * the launcher's own name, and a fresh delegation from the parent at every start. The host
  * directory is {@code $TAO_HOME/launcher/stacked/<hash of the parent-given name>}, so each
  * launcher version (another name) has its own, and an app's name reads
- * {@code <host>.Jvm([launcher]).LiberalGuard().Jvm([app])}.
+ * {@code <host>.Jvm(launcher parts).LiberalGuard().Jvm(app parts)} (docs/measurement.md).
  */
 final class StackedHost {
     private StackedHost() {}

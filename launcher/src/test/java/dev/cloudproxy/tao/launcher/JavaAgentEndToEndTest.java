@@ -96,7 +96,7 @@ class JavaAgentEndToEndTest extends DomainServiceFixture {
 
         assertThat(r.status()).as(r.err()).isEqualTo(3);
         List<String> out = r.out().lines().toList();
-        assertThat(out.get(0)).startsWith("name: key([").contains(").Jvm([");
+        assertThat(out.get(0)).startsWith("name: key([").contains(").Jvm(ext.Runtime([");
         assertThat(out.get(1)).isEqualTo("args: 3 a b");
         assertThat(out.get(3)).as("the app's JVM has no launcher agent").isEqualTo("launcher agent: false");
         assertThat(r.out()).as("same inputs, same name").isEqualTo(launched.out());

@@ -130,8 +130,8 @@ class TpmRootedLauncherEndToEndTest {
                         assertThat(serverRun.waitFor().status()).isZero();
                     }
                     for (Prin app : List.of(server, client)) {
-                        // ...PCRs(..).LiberalGuard().Jvm([launcher]).LiberalGuard().Jvm([app]).PolicyKey([..])
-                        assertThat(app.toString()).startsWith(host + ".Jvm([");
+                        // ...PCRs(..).LiberalGuard().Jvm(launcher parts).LiberalGuard().Jvm(app parts).PolicyKey([..])
+                        assertThat(app.toString()).startsWith(host + ".Jvm(ext.Runtime([");
                         assertThat(app.lastExtension().orElseThrow().name()).isEqualTo("PolicyKey");
                     }
                 }

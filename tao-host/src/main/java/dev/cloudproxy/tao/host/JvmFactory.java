@@ -19,7 +19,7 @@ import java.util.function.Function;
 
 /**
  * The {@code jvm} factory: a Java program measured by {@link JvmProgram} (runtime, jars by
- * content, main class, JVM options), named {@code Jvm([hash])}.
+ * content, main class, JVM options), named {@code Jvm(ext.Runtime(..), ext.Agent(..), ext.App(..), ext.Config(..))} (docs/measurement.md).
  *
  * <p>The jar and every extra class path jar are first copied into a private directory of the
  * host ({@code programs/}, mode 0700, files 0400; a root host then hands them to the program's
