@@ -33,6 +33,18 @@ class DomainPolicyLaunchedTest {
     private static final Map<String, String> WITH_PASSWORD = Map.of(Passwords.ENV, "policy password");
     private static final String HOST = "key([" + "11".repeat(32) + "])";
     private static final Path JDK25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+    private static final Path JDK17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+
+    /** A Java runtime other than the one the tests run on: JDK 25, or JDK 17 when they run on 25. */
+    private static Path otherRuntime() throws Exception {
+        Path current = Path.of(System.getProperty("java.home")).toRealPath();
+        for (Path candidate : List.of(JDK25, JDK17)) {
+            if (Files.isRegularFile(candidate.resolve("release")) && !candidate.toRealPath().equals(current)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
 
     @TempDir
     Path tmp;
@@ -125,21 +137,22 @@ class DomainPolicyLaunchedTest {
 
     @Test
     void secondRuntime_oneCommand_theSameAppAdmittedOnBoth() throws Exception {
-        assumeTrue(Files.isRegularFile(JDK25.resolve("release")), "no JDK 25 at " + JDK25);
+        Path other = otherRuntime();
+        assumeTrue(other != null, "no second Java runtime at " + JDK25 + " or " + JDK17);
         policy("--add-host", HOST, "--trust-runtime", System.getProperty("java.home"), "--trust-agent",
                 launcher.toString(), "--trust-app", "--", appV1.toString());
-        String on25 = launchedName("--java-home", JDK25.toString(), appV1.toString());
-        assertThat(executes(on25)).isFalse();
+        String onOther = launchedName("--java-home", other.toString(), appV1.toString());
+        assertThat(executes(onOther)).isFalse();
 
         // One command: the runtime, and the app as it runs there (the launcher adds
         // --enable-native-access on JDK 22+, a configuration of its own).
-        Result r = policy("--trust-runtime", JDK25.toString(), "--trust-app", "--", "--java-home", JDK25.toString(),
+        Result r = policy("--trust-runtime", other.toString(), "--trust-app", "--", "--java-home", other.toString(),
                 appV1.toString());
         assertThat(r.status()).as(r.err()).isZero();
-        assertThat(executes(on25)).isTrue();
+        assertThat(executes(onOther)).isTrue();
         assertThat(executes(launchedName(appV1.toString()))).isTrue();
         Measurement.Name n17 = Measurement.Name.of(lastExt(launchedName(appV1.toString()))).orElseThrow();
-        Measurement.Name n25 = Measurement.Name.of(lastExt(on25)).orElseThrow();
+        Measurement.Name n25 = Measurement.Name.of(lastExt(onOther)).orElseThrow();
         assertThat(n25.app()).isEqualTo(n17.app());
         assertThat(n25.agents()).isEqualTo(n17.agents());
     }
