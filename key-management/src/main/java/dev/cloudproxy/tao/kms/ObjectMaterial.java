@@ -1,9 +1,9 @@
 package dev.cloudproxy.tao.kms;
 
+import dev.cloudproxy.tao.SecretBytes;
 import dev.cloudproxy.tao.keys.Signer;
 import java.util.Arrays;
 import java.util.Objects;
-import javax.security.auth.Destroyable;
 
 /**
  * The material of one epoch of a protected object (a key, or a file's content), as read through
@@ -11,15 +11,13 @@ import javax.security.auth.Destroyable;
  * {@linkplain #info() public description}, and {@link #close()} zeroes this copy. The only way to
  * the bytes is {@link #exportSecretMaterial()}.
  */
-public final class ObjectMaterial implements AutoCloseable, Destroyable {
+public final class ObjectMaterial extends SecretBytes {
     private final ObjectInfo info;
-    private final byte[] material;
-    private volatile boolean destroyed;
 
     /** Takes ownership of {@code material}. */
     ObjectMaterial(ObjectInfo info, byte[] material) {
+        super(Objects.requireNonNull(material, "material"));
         this.info = Objects.requireNonNull(info, "info");
-        this.material = Objects.requireNonNull(material, "material");
     }
 
     /**
@@ -38,10 +36,7 @@ public final class ObjectMaterial implements AutoCloseable, Destroyable {
 
     /** A copy of the secret material; the caller owns it and should zero it when done. */
     public byte[] exportSecretMaterial() {
-        if (destroyed) {
-            throw new IllegalStateException("object material was closed");
-        }
-        return material.clone();
+        return secretCopy();
     }
 
     /**
@@ -65,27 +60,11 @@ public final class ObjectMaterial implements AutoCloseable, Destroyable {
 
     /** Length of the material in bytes. */
     public int length() {
-        return material.length;
-    }
-
-    @Override
-    public void close() {
-        destroy();
-    }
-
-    @Override
-    public void destroy() {
-        Arrays.fill(material, (byte) 0);
-        destroyed = true;
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        return destroyed;
+        return secretLength();
     }
 
     @Override
     public String toString() {
-        return "ObjectMaterial[" + info.id() + " " + info.type() + ", " + material.length + " bytes, redacted]";
+        return "ObjectMaterial[" + info.id() + " " + info.type() + ", " + redacted() + "]";
     }
 }

@@ -1,13 +1,12 @@
 package dev.cloudproxy.tao.secrets;
 
+import dev.cloudproxy.tao.SecretBytes;
 import dev.cloudproxy.tao.kms.ObjectId;
 import dev.cloudproxy.tao.kms.ObjectName;
 import dev.cloudproxy.tao.kms.ObjectType;
 import dev.cloudproxy.tao.kms.SignedDirective;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import javax.security.auth.Destroyable;
 
 /**
  * One request to the secret service. Which fields an operation takes is fixed, and both the
@@ -27,7 +26,7 @@ import javax.security.auth.Destroyable;
  * instead of by its guard. A directive is not secret; the content of a WRITE is, so this class
  * has no {@code equals}, prints no content, and {@link #close()} zeroes its copy.
  */
-public final class SecretRequest implements AutoCloseable, Destroyable {
+public final class SecretRequest extends SecretBytes {
     /** The largest content a WRITE carries, and so the largest object the service serves. */
     public static final int MAX_CONTENT = 1 << 20;
 
@@ -37,19 +36,17 @@ public final class SecretRequest implements AutoCloseable, Destroyable {
     private final ObjectType type;
     private final ObjectName protector;
     private final byte[] directive;
-    private final byte[] content;
-    private boolean destroyed;
 
     SecretRequest(SecretOp op, ObjectName name, int epoch, ObjectType type, ObjectName protector, byte[] directive,
             byte[] content) {
+        super(content == null ? new byte[0] : content.clone());
         this.op = Objects.requireNonNull(op, "op");
         this.name = Objects.requireNonNull(name, "name");
         this.directive = directive == null ? null : directive.clone();
-        this.content = content == null ? new byte[0] : content.clone();
         this.epoch = epoch;
         this.type = type;
         this.protector = protector;
-        String fault = fault(op, name, epoch, type, protector, this.directive, this.content);
+        String fault = fault(op, name, epoch, type, protector, this.directive, secretArray());
         if (fault != null) {
             throw new IllegalArgumentException(fault);
         }
@@ -129,7 +126,7 @@ public final class SecretRequest implements AutoCloseable, Destroyable {
     /** The same request presenting a signed directive (as {@code tao domain directive} writes it). */
     public SecretRequest withDirective(byte[] signedDirective) {
         return new SecretRequest(op, name, epoch, type, protector, Objects.requireNonNull(signedDirective, "directive"),
-                content);
+                secretArray());
     }
 
     public SecretOp op() {
@@ -165,39 +162,16 @@ public final class SecretRequest implements AutoCloseable, Destroyable {
 
     /** A copy of the WRITE content; the caller zeroes it. */
     byte[] content() {
-        check();
-        return content.clone();
+        return secretCopy();
     }
 
     int contentLength() {
-        return content.length;
-    }
-
-    private void check() {
-        if (destroyed) {
-            throw new IllegalStateException("request destroyed");
-        }
-    }
-
-    @Override
-    public void close() {
-        destroy();
-    }
-
-    @Override
-    public void destroy() {
-        Arrays.fill(content, (byte) 0);
-        destroyed = true;
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        return destroyed;
+        return secretLength();
     }
 
     @Override
     public String toString() {
         return "SecretRequest[" + op + " " + name + (epoch == 0 ? "" : "#" + epoch)
-                + (directive == null ? "" : " with directive") + (content.length == 0 ? "" : ", content redacted") + "]";
+                + (directive == null ? "" : " with directive") + (secretLength() == 0 ? "" : ", content " + redacted()) + "]";
     }
 }

@@ -1,17 +1,16 @@
 package dev.cloudproxy.tao.secrets;
 
+import dev.cloudproxy.tao.SecretBytes;
 import dev.cloudproxy.tao.kms.ObjectInfo;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import javax.security.auth.Destroyable;
 
 /**
  * The service's answer: a status, a reason (for refusals; never secret), and for a success the
  * public description of the object touched and, for READ, its material. The material is secret:
  * this class has no {@code equals}, does not print it, and {@link #close()} zeroes it.
  */
-public final class SecretResponse implements AutoCloseable, Destroyable {
+public final class SecretResponse extends SecretBytes {
     /** Longest reason the service sends. */
     public static final int MAX_REASON = 512;
 
@@ -42,10 +41,9 @@ public final class SecretResponse implements AutoCloseable, Destroyable {
     private final Status status;
     private final String reason;
     private final ObjectInfo info;
-    private final byte[] material;
-    private volatile boolean destroyed;
 
     SecretResponse(Status status, String reason, ObjectInfo info, byte[] material) {
+        super(material.clone());
         this.status = Objects.requireNonNull(status, "status");
         this.reason = Objects.requireNonNull(reason, "reason");
         if ((status == Status.OK) != (info != null)) {
@@ -55,7 +53,6 @@ public final class SecretResponse implements AutoCloseable, Destroyable {
             throw new IllegalArgumentException("a refusal carries no material");
         }
         this.info = info;
-        this.material = material.clone();
     }
 
     static SecretResponse ok(ObjectInfo info, byte[] material) {
@@ -89,36 +86,20 @@ public final class SecretResponse implements AutoCloseable, Destroyable {
 
     /** A copy of the material a READ returned (empty otherwise); the caller zeroes it. */
     public byte[] exportSecretMaterial() {
-        return material.clone();
+        return secretCopy();
     }
 
     int materialLength() {
-        return material.length;
+        return secretLength();
     }
 
     byte[] materialView() {
-        return material;
-    }
-
-    @Override
-    public void close() {
-        destroy();
-    }
-
-    @Override
-    public void destroy() {
-        Arrays.fill(material, (byte) 0);
-        destroyed = true;
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        return destroyed;
+        return secretArray();
     }
 
     @Override
     public String toString() {
         return "SecretResponse[" + status + (info == null ? "" : " " + info.id()) + (reason.isEmpty() ? "" : ": " + reason)
-                + (material.length == 0 ? "" : ", material redacted") + "]";
+                + (secretLength() == 0 ? "" : ", material " + redacted()) + "]";
     }
 }
