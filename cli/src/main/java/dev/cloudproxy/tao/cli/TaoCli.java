@@ -38,6 +38,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             AttestationCommand.class,
             DomainCommand.class,
             AuditCommand.class,
+            SecretsCommand.class,
             MeasureCommand.class,
             HostCommand.class,
             ProgramCommands.Run.class,

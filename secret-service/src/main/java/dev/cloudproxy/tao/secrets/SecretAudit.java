@@ -34,7 +34,7 @@ public final class SecretAudit implements Closeable {
 
     /** What a grant rested on. */
     public enum Basis {
-        GUARD, DIRECTIVE, NONE
+        GUARD, DIRECTIVE, OPERATOR, NONE
     }
 
     private final Path file;

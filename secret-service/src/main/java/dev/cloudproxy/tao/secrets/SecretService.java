@@ -1,6 +1,8 @@
 package dev.cloudproxy.tao.secrets;
 
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.auth.Str;
 import dev.cloudproxy.tao.channel.PeerRefusedException;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.RevocationChecker;
@@ -85,10 +87,13 @@ public final class SecretService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SecretService.class.getName());
     /** The guard operation that grants every verb, as {@link Verb#OWN} does in a directive. */
     private static final String OWN = Verb.OWN.guardOperation();
+    /** The extension of the policy principal that names an operator: {@code key([policy]).Operator("alice")}. */
+    public static final String OPERATOR_EXTENSION = "Operator";
 
     private final ProtectedObjects objects;
     private final Guard guard;
     private final DirectiveVerifier directives;
+    private final Optional<Prin> operatorsOf;
     private final SecretAudit audit;
     private final boolean ownsAudit;
     private final Clock clock;
@@ -114,6 +119,7 @@ public final class SecretService implements AutoCloseable {
         this.objects = b.objects;
         this.guard = b.guard;
         this.directives = b.directives;
+        this.operatorsOf = b.operatorsOf;
         this.audit = audit;
         this.ownsAudit = b.audit == null;
         this.clock = b.clock;
@@ -160,6 +166,7 @@ public final class SecretService implements AutoCloseable {
         private final DirectiveVerifier directives;
         private InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private Optional<RevocationChecker> revocation = Optional.empty();
+        private Optional<Prin> operatorsOf = Optional.empty();
         private SecretAudit audit;
         private java.nio.file.Path auditFile;
         private int maxConnections = 64;
@@ -187,6 +194,23 @@ public final class SecretService implements AutoCloseable {
          */
         public Builder revocation(RevocationChecker checker) {
             this.revocation = Optional.of(Objects.requireNonNull(checker, "checker"));
+            return this;
+        }
+
+        /**
+         * Serves the domain's operators: a peer named {@code policyPrincipal.Operator("who")} may do
+         * every operation on every object, as with {@code Own} ({@code tao secrets}). Only the policy
+         * key can certify such a name (the domain service refuses every name under the policy key),
+         * and the policy key already decides every rule, so this grants its holder nothing new; it
+         * spares the operator a directive per epoch. Off by default. Operators' requests are audited
+         * with basis {@code OPERATOR}.
+         */
+        public Builder operatorsOf(Prin policyPrincipal) {
+            Objects.requireNonNull(policyPrincipal, "policyPrincipal");
+            if (!policyPrincipal.ext().isEmpty()) {
+                throw new IllegalArgumentException("a policy principal is a bare key principal");
+            }
+            this.operatorsOf = Optional.of(policyPrincipal);
             return this;
         }
 
@@ -437,7 +461,7 @@ public final class SecretService implements AutoCloseable {
         try (ObjectMaterial material = objects.read(id)) {
             byte[] bytes = material.exportSecretMaterial();
             try {
-                record(peer, request.op(), id.toString(), SecretAudit.Decision.GRANTED, basis(request), "");
+                record(peer, request.op(), id.toString(), SecretAudit.Decision.GRANTED, basis(peer, request), "");
                 return SecretResponse.ok(material.info(), bytes);
             } finally {
                 Arrays.fill(bytes, (byte) 0);
@@ -477,7 +501,7 @@ public final class SecretService implements AutoCloseable {
                 case ROTATE -> objects.rotate(request.name(), Validity.UNBOUNDED);
                 case READ -> throw new IllegalStateException("READ is not a mutation");
             };
-            record(peer, request.op(), info.id().toString(), SecretAudit.Decision.GRANTED, basis(request), "");
+            record(peer, request.op(), info.id().toString(), SecretAudit.Decision.GRANTED, basis(peer, request), "");
             return SecretResponse.ok(info, new byte[0]);
         } catch (IOException | KeyManagementException | IllegalArgumentException e) {
             return failed(peer, request, target.toString(), e);
@@ -498,10 +522,39 @@ public final class SecretService implements AutoCloseable {
         return epochs.isEmpty() ? 1 : epochs.get(epochs.size() - 1).id().epoch() + 1;
     }
 
+    /**
+     * The operator name {@code policyPrincipal.Operator("who")} ({@link Builder#operatorsOf}).
+     *
+     * @throws IllegalArgumentException if {@code who} is empty or longer than 64 characters, or the
+     *     policy principal is not a bare key principal
+     */
+    public static Prin operatorPrincipal(Prin policyPrincipal, String who) {
+        if (!policyPrincipal.ext().isEmpty()) {
+            throw new IllegalArgumentException("a policy principal is a bare key principal");
+        }
+        if (who.isEmpty() || who.length() > 64) {
+            throw new IllegalArgumentException("an operator's name has 1 to 64 characters");
+        }
+        return policyPrincipal.extend(PrinExt.of(OPERATOR_EXTENSION, new Str(who)));
+    }
+
+    /** Whether {@code peer} is an operator of the domain this service serves operators of. */
+    private boolean isOperator(Prin peer) {
+        if (operatorsOf.isEmpty() || !peer.isExtensionOf(operatorsOf.get())) {
+            return false;
+        }
+        List<PrinExt> ext = peer.extensionsBeyond(operatorsOf.get()).exts();
+        return ext.size() == 1 && ext.get(0).name().equals(OPERATOR_EXTENSION) && ext.get(0).args().size() == 1
+                && ext.get(0).args().get(0) instanceof Str;
+    }
+
     /** Empty if {@code peer} may do the request's operation on {@code target}; else the refusal. */
     private Optional<SecretResponse> authorize(Prin peer, SecretRequest request, ObjectId target) throws AuditFailure {
         Verb verb = request.op().verb();
         Optional<byte[]> directive = request.directive();
+        if (isOperator(peer) && directive.isEmpty()) {
+            return Optional.empty();
+        }
         if (directive.isPresent()) {
             try {
                 directives.verify(directive.get(), peer, verb, target);
@@ -547,12 +600,13 @@ public final class SecretService implements AutoCloseable {
             status = SecretResponse.Status.INTERNAL;
             reason = "the service's storage failed";
         }
-        record(peer, request.op(), object, SecretAudit.Decision.FAILED, basis(request), reason);
+        record(peer, request.op(), object, SecretAudit.Decision.FAILED, basis(peer, request), reason);
         return SecretResponse.refused(status, reason);
     }
 
-    private static SecretAudit.Basis basis(SecretRequest request) {
-        return request.hasDirective() ? SecretAudit.Basis.DIRECTIVE : SecretAudit.Basis.GUARD;
+    private SecretAudit.Basis basis(Prin peer, SecretRequest request) {
+        return request.hasDirective() ? SecretAudit.Basis.DIRECTIVE
+                : isOperator(peer) ? SecretAudit.Basis.OPERATOR : SecretAudit.Basis.GUARD;
     }
 
     private void record(Prin peer, SecretOp op, String object, SecretAudit.Decision decision, SecretAudit.Basis basis,

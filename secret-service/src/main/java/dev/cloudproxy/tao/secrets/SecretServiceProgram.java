@@ -84,6 +84,7 @@ public final class SecretServiceProgram {
                             DirectiveVerifier.of(domain.policyVerifier(), Clock.systemUTC()))
                     .listen(address(args.getOrDefault("listen", "127.0.0.1:0")))
                     .revocation(RevocationChecker.fromDomainService(domain.policyCertificate(), domainService).build())
+                    .operatorsOf(domain.policyPrincipal())
                     .auditLog(state.resolve("secrets-audit.log"))
                     .start()) {
                 System.out.println("listening on " + service.address().getHostString() + ":"

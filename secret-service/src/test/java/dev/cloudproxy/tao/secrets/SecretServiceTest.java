@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.CoreTao;
@@ -198,6 +199,59 @@ class SecretServiceTest {
                 .contains("\tREAD\t" + FILE + "#1\tDENIED\tGUARD\t").contains("\tREAD\t" + FILE + "#1\tGRANTED\tGUARD\t")
                 .contains("\tWRITE\t" + FILE + "#2\tDENIED\tGUARD\t")
                 .doesNotContain(new String(CONTENT, StandardCharsets.UTF_8));
+    }
+
+    /** Credentials the policy key made for {@code name} (as {@code tao secrets} makes them for an operator). */
+    private ProgramCredentials certified(Prin name) throws Exception {
+        Signer key = Signer.generate();
+        keys.add(key);
+        X509Certificate cert = ProgramCertificate.issue(policy, policyCertificate, key.verifier(), name,
+                Duration.ofMinutes(10), Instant.now());
+        return ProgramCredentials.of(key, List.of(cert), policyCertificate);
+    }
+
+    @Test
+    void operator_certifiedByThePolicyKey_createsWritesRotatesAndReadsWithoutAGrant_auditedAsOperator()
+            throws Exception {
+        Prin policyPrincipal = policy.verifier().principal();
+        SecretService service = start(SecretService.builder(serviceProgram, objectsWithKeys(host), guard,
+                DirectiveVerifier.of(policy.verifier(), Clock.systemUTC())).operatorsOf(policyPrincipal));
+        SecretServiceClient operator = client(service,
+                certified(SecretService.operatorPrincipal(policyPrincipal, "alice")));
+
+        ObjectName key = ObjectName.of("/customers/key/operator-key");
+        assertThat(operator.create(key, ObjectType.AES_256_GCM, ZONE).id()).isEqualTo(new ObjectId(key, 1));
+        assertThat(operator.rotate(key).id()).isEqualTo(new ObjectId(key, 2));
+        assertThat(operator.write(FILE, FOLDER, CONTENT).id()).isEqualTo(new ObjectId(FILE, 1));
+        assertThat(content(operator.readNewest(FILE))).isEqualTo(CONTENT);
+        assertThat(audit()).contains("	CREATE	" + key + "#1	GRANTED	OPERATOR	")
+                .contains("	READ	" + FILE + "#1	GRANTED	OPERATOR	");
+    }
+
+    @Test
+    void operator_namesThatOnlyLookLikeOne_orAServiceNotServingOperators_areRefused() throws Exception {
+        Prin policyPrincipal = policy.verifier().principal();
+        Prin alice = SecretService.operatorPrincipal(policyPrincipal, "alice");
+        SecretService serving = start(SecretService.builder(serviceProgram, objectsWithKeys(host), guard,
+                DirectiveVerifier.of(policy.verifier(), Clock.systemUTC())).operatorsOf(policyPrincipal));
+        // Under another key, one extension too many, or a bytes argument: not an operator.
+        Prin otherKey = SecretService.operatorPrincipal(Prin.key(new byte[32]), "alice");
+        Prin deeper = alice.extend(PrinExt.of("Program", new Bytes(new byte[32])));
+        Prin bytesArg = policyPrincipal.extend(PrinExt.of(SecretService.OPERATOR_EXTENSION, new Bytes(new byte[1])));
+        for (Prin name : List.of(otherKey, deeper, bytesArg)) {
+            SecretServiceClient client = client(serving, certified(name));
+            assertThat(assertThrows(SecretRefusedException.class, () -> client.read(new ObjectId(FOLDER, 1))).status())
+                    .as(name.toString()).isEqualTo(SecretResponse.Status.DENIED);
+        }
+        serving.close();
+        SecretService notServing = start(objects(host));
+        SecretServiceClient client = client(notServing, certified(alice));
+        assertThat(assertThrows(SecretRefusedException.class, () -> client.read(new ObjectId(FOLDER, 1))).status())
+                .isEqualTo(SecretResponse.Status.DENIED);
+        assertThatThrownBy(() -> SecretService.operatorPrincipal(policyPrincipal, ""))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SecretService.operatorPrincipal(alice, "bob"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
