@@ -89,6 +89,17 @@ final class SimpleExampleDemo implements AutoCloseable {
         }
     }
 
+    /**
+     * Another program of the demo's domain, for tests: its measurement is trusted like the
+     * samples', it starts right after SimpleDomainService with {@code args} applied to that
+     * service's address, and must print {@code certified as: } (the principal its program
+     * certificate names) and {@code listening on } lines, as SecretServiceProgram does.
+     */
+    record Extra(String what, Class<?> main, java.util.function.Function<String, List<String>> args) {}
+
+    /** What the extra program printed: its certified principal and its address. */
+    record ExtraStarted(String principal, String address) {}
+
     /** Runs while SimpleServer is still up, after the client finished. */
     interface WhileServing {
         void run(String serverAddress) throws StepException;
@@ -102,6 +113,8 @@ final class SimpleExampleDemo implements AutoCloseable {
     private Swtpm swtpm;
     private TpmTao tpmParent;
     private WhileServing whileServing = address -> { };
+    private Optional<Extra> extra = Optional.empty();
+    private ExtraStarted extraStarted;
     private final List<RunningProgram> started = new ArrayList<>();
     private Domain domain;
     private OpenedHost opened;
@@ -126,6 +139,17 @@ final class SimpleExampleDemo implements AutoCloseable {
         return this;
     }
 
+    /** Also runs {@code program} (see {@link Extra}). */
+    SimpleExampleDemo alsoRun(Extra program) {
+        this.extra = Optional.of(program);
+        return this;
+    }
+
+    /** The extra program's name and address, once it started. */
+    Optional<ExtraStarted> extraStarted() {
+        return Optional.ofNullable(extraStarted);
+    }
+
     /** Something to do while the server still runs, before everything stops. */
     SimpleExampleDemo whileServing(WhileServing action) {
         this.whileServing = action;
@@ -137,7 +161,8 @@ final class SimpleExampleDemo implements AutoCloseable {
         password = password();
         domain = domain();
         Prin hostName = host();
-        List<ProgramSpec> specs = List.of(domainServiceSpec(), serverSpec(null), clientSpec(null, null));
+        List<ProgramSpec> specs = new ArrayList<>(List.of(domainServiceSpec(), serverSpec(null), clientSpec(null, null)));
+        extra.ifPresent(e -> specs.add(extraSpec(e, "127.0.0.1:1")));
         trust(hostName, specs);
         startHost();
 
@@ -148,6 +173,13 @@ final class SimpleExampleDemo implements AutoCloseable {
         say("  SimpleDomainService  " + dsName);
         say("                       listening on " + dsAddress + " (TLS; its certificate names "
                 + "key([policy]).DomainService())");
+        if (extra.isPresent()) {
+            Extra e = extra.get();
+            Lines extraOut = Lines.of(start(e.what(), extraSpec(e, dsAddress)));
+            extraStarted = new ExtraStarted(extraOut.expect(e.what(), "certified as: "), extraOut.expect(e.what(), "listening on "));
+            say("  " + e.what() + " " + extraStarted.principal());
+            say("                       listening on " + extraStarted.address());
+        }
 
         RunningProgram server = start("SimpleServer", serverSpec(dsAddress));
         Lines serverOut = Lines.of(server);
@@ -333,7 +365,7 @@ final class SimpleExampleDemo implements AutoCloseable {
                 domain.saveGuard();
             }
             say("Policy: " + (tpmRoot.isPresent() ? "TrustedTpm, TrustedTpmPcrs and TrustedGuard of the host's name"
-                    : "TrustedHost(the host)") + " and TrustedProgramHash of the three programs "
+                    : "TrustedHost(the host)") + " and TrustedProgramHash of the " + (specs.size() == 3 ? "three" : specs.size()) + " programs "
                     + (changed ? "(added)" : "(already there)"));
             if (changed) {
                 say("  (the host's name keeps the guard hash it was made with; the host enforces the "
@@ -383,6 +415,10 @@ final class SimpleExampleDemo implements AutoCloseable {
     private ProgramSpec domainServiceSpec() {
         return spec(SimpleDomainService.class, List.of("--domain", base.resolve(DOMAIN_DIR).toAbsolutePath().toString()))
                 .withEnv(List.of("TAO_PASSWORD=" + new String(password)));
+    }
+
+    private ProgramSpec extraSpec(Extra e, String dsAddress) {
+        return spec(e.main(), e.args().apply(dsAddress));
     }
 
     // Arguments are not part of a program's measurement, so the specs used to measure (with

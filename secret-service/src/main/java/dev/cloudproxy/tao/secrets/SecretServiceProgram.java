@@ -32,8 +32,9 @@ import java.util.Set;
  * certificate through the Tao paradigm (state in {@code --state}), keeps its objects under a
  * master key sealed to itself ({@code secrets-master.sealed}, policy {@code self}) in
  * {@code --state/objects}, audits to {@code --state/secrets-audit.log}, checks the domain's CRL,
- * and serves until stopped. It prints {@code name: <its Tao name>} and then
- * {@code listening on HOST:PORT}.
+ * and serves until stopped. It prints {@code name: <its Tao name>}, {@code certified as: <the
+ * principal its program certificate names>} (what clients check it by) and then
+ * {@code listening on HOST:PORT}. Operators of the domain reach it with {@code tao secrets}.
  */
 public final class SecretServiceProgram {
     static final String PROGRAM = "SecretServiceProgram";
@@ -87,6 +88,8 @@ public final class SecretServiceProgram {
                     .operatorsOf(domain.policyPrincipal())
                     .auditLog(state.resolve("secrets-audit.log"))
                     .start()) {
+                // The name clients (and 'tao secrets --service-principal') check the service by.
+                System.out.println("certified as: " + credentials.principal());
                 System.out.println("listening on " + service.address().getHostString() + ":"
                         + service.address().getPort());
                 System.out.flush();
