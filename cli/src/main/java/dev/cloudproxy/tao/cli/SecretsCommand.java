@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "secrets",
         description = {
-            "Read, write, create, rotate and retire protected objects of a domain's secret service as the "
+            "Read, write, create, rotate, retire and revoke protected objects of a domain's secret service as the "
                     + "domain's operator.",
             "",
             "Each run needs the password of the policy key of the domain in --domain (--password-file, "
@@ -57,7 +57,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
         subcommands = {SecretsCommand.Read.class, SecretsCommand.Write.class, SecretsCommand.Create.class,
-            SecretsCommand.Rotate.class, SecretsCommand.Retire.class},
+            SecretsCommand.Rotate.class, SecretsCommand.Retire.class, SecretsCommand.Revoke.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  tao secrets create --domain domain --service 127.0.0.1:8125 --service-principal 'key([..]).Jvm(..)' \\",
@@ -345,23 +345,15 @@ final class SecretsCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "retire", description = {
-        "Retire epoch --epoch of NAME: its material is erased. Refused while anything still depends on it "
-                + "(rewrap first)."},
-            footerHeading = "%nExamples:%n",
-            footer = {
-                "  tao secrets retire --domain domain --service 127.0.0.1:8125 --service-principal 'key([..]).Jvm(..)' \\",
-                "      /customers/key/folder --epoch 1",
-                "",
-                "Exit status: 0 on success, 1 on a refusal or an error, 2 on a usage error."})
-    static final class Retire extends Verb {
+    /** One epoch named, its material erased: retire and revoke. */
+    abstract static class Withdraw extends Verb {
         @Parameters(index = "0", paramLabel = "NAME", description = "The object.")
         String name;
 
-        @Option(names = "--epoch", required = true, paramLabel = "N", description = "The epoch to retire.")
+        @Option(names = "--epoch", required = true, paramLabel = "N", description = "The epoch.")
         int epoch;
 
-        Retire(Io io) {
+        Withdraw(Io io) {
             super(io);
         }
 
@@ -373,9 +365,49 @@ final class SecretsCommand extends CommandGroup {
             }
         }
 
+        ObjectId id() {
+            return new ObjectId(name(name, "NAME"), epoch);
+        }
+    }
+
+    @Command(name = "retire", description = {
+        "Retire epoch --epoch of NAME: its material is erased. Refused while anything still depends on it "
+                + "(rotate the key and let the service rewrap first)."},
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao secrets retire --domain domain --service 127.0.0.1:8125 --service-principal 'key([..]).Jvm(..)' \\",
+                "      /customers/key/folder --epoch 1",
+                "",
+                "Exit status: 0 on success, 1 on a refusal or an error, 2 on a usage error."})
+    static final class Retire extends Withdraw {
+        Retire(Io io) {
+            super(io);
+        }
+
         @Override
         int run(SecretServiceClient client) throws IOException, SecretRefusedException {
-            printInfo(client.delete(new ObjectId(name(name, "NAME"), epoch)));
+            printInfo(client.delete(id()));
+            return TaoCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "revoke", description = {
+        "Revoke epoch --epoch of NAME because it may be compromised: as retire (its material is erased, refused "
+                + "while anything depends on it), with status revoked; an epoch already retired can be revoked too."},
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao secrets revoke --domain domain --service 127.0.0.1:8125 --service-principal 'key([..]).Jvm(..)' \\",
+                "      /customers/key/folder --epoch 1",
+                "",
+                "Exit status: 0 on success, 1 on a refusal or an error, 2 on a usage error."})
+    static final class Revoke extends Withdraw {
+        Revoke(Io io) {
+            super(io);
+        }
+
+        @Override
+        int run(SecretServiceClient client) throws IOException, SecretRefusedException {
+            printInfo(client.revoke(id()));
             return TaoCli.EXIT_OK;
         }
     }

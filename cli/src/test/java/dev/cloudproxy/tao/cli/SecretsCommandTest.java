@@ -117,6 +117,12 @@ class SecretsCommandTest {
         Result retire = tao(s, "retire", "/customers/file/f1", "--epoch", "1");
         assertThat(retire.status()).as(retire.err()).isZero();
         assertThat(tao(s, "read", "/customers/file/f1", "--epoch", "1", "--out", out.toString()).status()).isEqualTo(1);
+        // The zone key still protects the folder key: refused. Nothing depends on the folder
+        // key's first epoch any more (the file under it is retired): revoked.
+        assertThat(tao(s, "revoke", "/customers", "--epoch", "1").err())
+                .contains("refused").contains("active object");
+        assertThat(tao(s, "revoke", "/customers/key/folder", "--epoch", "1").out())
+                .isEqualTo("/customers/key/folder#1 aes-256-gcm revoked\n");
 
         String audit = Files.readString(tmp.resolve("audit.log"), StandardCharsets.US_ASCII);
         assertThat(audit).contains(".Operator(\"alice\")\tCREATE\t/customers#1\tGRANTED\tOPERATOR\t")

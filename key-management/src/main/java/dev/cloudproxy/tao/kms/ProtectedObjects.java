@@ -254,8 +254,30 @@ public final class ProtectedObjects {
      * @throws RetireRefusedException if something still depends on it
      */
     public synchronized void retire(ObjectId id) throws IOException, KeyManagementException {
+        withdraw(id, ObjectStatus.RETIRED);
+    }
+
+    /**
+     * Revokes an epoch thought compromised: as {@link #retire}, refused while anything depends on
+     * it (rotate and rewrap first), then its material is erased; its status says why. An epoch
+     * already retired can be marked revoked too (its material is already gone). A revoked epoch
+     * stays revoked.
+     *
+     * @throws RetireRefusedException if something still depends on it
+     */
+    public synchronized void revoke(ObjectId id) throws IOException, KeyManagementException {
+        withdraw(id, ObjectStatus.REVOKED);
+    }
+
+    private void withdraw(ObjectId id, ObjectStatus to) throws IOException, KeyManagementException {
         Link link = load(id);
-        if (link.info().status() != ObjectStatus.ACTIVE) {
+        ObjectStatus from = link.info().status();
+        if (from == to || from == ObjectStatus.REVOKED) {
+            return;
+        }
+        if (from == ObjectStatus.RETIRED) {
+            // Only RETIRED -> REVOKED is left: no material, nothing depends on it.
+            store.put(id, new Link(link.protector(), link.info().withStatus(to), new byte[0]).encode());
             return;
         }
         Optional<ObjectId> pending = pendingRewrap();
@@ -269,7 +291,7 @@ public final class ProtectedObjects {
             throw new RetireRefusedException(dependents + " active object(s) are still protected by " + id
                     + "; rewrap them first");
         }
-        store.put(id, new Link(link.protector(), link.info().withStatus(ObjectStatus.RETIRED), new byte[0]).encode());
+        store.put(id, new Link(link.protector(), link.info().withStatus(to), new byte[0]).encode());
     }
 
     private ObjectInfo put(ObjectInfo info, ObjectName protectorName, byte[] material)

@@ -244,6 +244,32 @@ class ProtectedObjectsTest {
     }
 
     @Test
+    void revoke_whileDependedOn_isRefused_thenErasesMaterialAndSaysRevoked_alsoForARetiredEpoch() throws Exception {
+        ObjectInfo file = buildChain();
+        ObjectId one = new ObjectId(FILE_KEY, 1);
+        objects.rotate(FILE_KEY, Validity.UNBOUNDED);
+        assertThatThrownBy(() -> objects.revoke(one)).isInstanceOf(RetireRefusedException.class);
+
+        objects.rewrap(one);
+        objects.revoke(one);
+        assertThat(Link.parse(store.get(one).orElseThrow()).wrapped()).isEmpty();
+        assertThat(objects.epochs(FILE_KEY)).extracting(ObjectInfo::status)
+                .containsExactly(ObjectStatus.REVOKED, ObjectStatus.ACTIVE);
+        assertThatThrownBy(() -> objects.read(one)).isInstanceOf(ObjectUnreadableException.class);
+        // Revoked stays revoked: retiring it again changes nothing.
+        objects.retire(one);
+        assertThat(objects.epochs(FILE_KEY).get(0).status()).isEqualTo(ObjectStatus.REVOKED);
+        assertThat(contentOf(file.id())).isEqualTo(CONTENT);
+
+        ObjectId folderOne = new ObjectId(FOLDER_KEY, 1);
+        objects.rotate(FOLDER_KEY, Validity.UNBOUNDED);
+        objects.rewrap(folderOne);
+        objects.retire(folderOne);
+        objects.revoke(folderOne);
+        assertThat(objects.epochs(FOLDER_KEY).get(0).status()).isEqualTo(ObjectStatus.REVOKED);
+    }
+
+    @Test
     void rewrap_movesOnlyDirectChildrenAndIsIdempotent() throws Exception {
         buildChain();
         objects.createKey(ObjectName.of("/customers/key/other"), ObjectType.HMAC_SHA256, FOLDER_KEY, Validity.UNBOUNDED);

@@ -17,7 +17,12 @@ public enum SecretOp {
     /** Erases one epoch's material (retires it); refused while anything depends on it. */
     DELETE(4, Verb.DELETE),
     /** Adds the next epoch of a key; authorized as writing that epoch. */
-    ROTATE(5, Verb.WRITE);
+    ROTATE(5, Verb.WRITE),
+    /**
+     * Marks one epoch revoked (thought compromised) and erases its material, as DELETE does;
+     * authorized as deleting it.
+     */
+    REVOKE(6, Verb.DELETE);
 
     private final int code;
     private final Verb verb;

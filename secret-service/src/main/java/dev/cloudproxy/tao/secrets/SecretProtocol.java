@@ -17,7 +17,7 @@ import java.util.Arrays;
  * (whose 4-byte length prefix bounds them). Integers are big-endian; names are ASCII.
  *
  * <pre>
- * request  = "TSSQ" | u8 version = 1 | u8 op (1 READ, 2 WRITE, 3 CREATE, 4 DELETE, 5 ROTATE)
+ * request  = "TSSQ" | u8 version = 1 | u8 op (1 READ, 2 WRITE, 3 CREATE, 4 DELETE, 5 ROTATE, 6 REVOKE)
  *          | u16 length | name | u32 epoch | u8 type (0 none, else the link's type code)
  *          | u16 length | protector (0 bytes: none)
  *          | u32 length | signed directive (0 bytes: none; at most 64 KiB)

@@ -19,6 +19,7 @@ import java.util.Optional;
  *   <tr><td>WRITE</td><td>0</td><td>-</td><td>required</td><td>any length up to the bound</td></tr>
  *   <tr><td>CREATE</td><td>0</td><td>a key type</td><td>required ({@code /} for a zone key)</td><td>-</td></tr>
  *   <tr><td>DELETE</td><td>n</td><td>-</td><td>-</td><td>-</td></tr>
+ *   <tr><td>REVOKE</td><td>n</td><td>-</td><td>-</td><td>-</td></tr>
  *   <tr><td>ROTATE</td><td>0</td><td>-</td><td>-</td><td>-</td></tr>
  * </table>
  *
@@ -67,7 +68,7 @@ public final class SecretRequest extends SecretBytes {
         if (content.length > MAX_CONTENT) {
             return "content over " + MAX_CONTENT + " bytes";
         }
-        boolean wantsEpoch = op == SecretOp.DELETE;
+        boolean wantsEpoch = op == SecretOp.DELETE || op == SecretOp.REVOKE;
         boolean mayEpoch = op == SecretOp.READ;
         if (wantsEpoch && epoch == 0) {
             return op + " names an epoch";
@@ -116,6 +117,11 @@ public final class SecretRequest extends SecretBytes {
     /** Erases the material of {@code id}. */
     public static SecretRequest delete(ObjectId id) {
         return new SecretRequest(SecretOp.DELETE, id.name(), id.epoch(), null, null, null, null);
+    }
+
+    /** Marks {@code id} revoked and erases its material. */
+    public static SecretRequest revoke(ObjectId id) {
+        return new SecretRequest(SecretOp.REVOKE, id.name(), id.epoch(), null, null, null, null);
     }
 
     /** Adds the next epoch of the key {@code name}. */

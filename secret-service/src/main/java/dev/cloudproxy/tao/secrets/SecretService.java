@@ -51,7 +51,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * The secret service: serves READ / WRITE / CREATE / DELETE / ROTATE of its
+ * The secret service: serves READ / WRITE / CREATE / DELETE / ROTATE / REVOKE of its
  * {@link ProtectedObjects} to the programs of the domain over Tao channels.
  *
  * <p>Guarantees:
@@ -477,7 +477,7 @@ public final class SecretService implements AutoCloseable {
             target = switch (request.op()) {
                 case WRITE -> new ObjectId(request.name(), nextEpoch(request));
                 case CREATE -> new ObjectId(request.name(), 1);
-                case DELETE -> new ObjectId(request.name(), request.epoch());
+                case DELETE, REVOKE -> new ObjectId(request.name(), request.epoch());
                 case ROTATE -> new ObjectId(request.name(), objects.newestActive(request.name()).epoch() + 1);
                 case READ -> throw new IllegalStateException("READ is not a mutation");
             };
@@ -493,8 +493,12 @@ public final class SecretService implements AutoCloseable {
                 case WRITE -> write(request);
                 case CREATE -> objects.createKey(request.name(), request.type().orElseThrow(),
                         request.protector().orElseThrow(), Validity.UNBOUNDED);
-                case DELETE -> {
-                    objects.retire(target);
+                case DELETE, REVOKE -> {
+                    if (request.op() == SecretOp.REVOKE) {
+                        objects.revoke(target);
+                    } else {
+                        objects.retire(target);
+                    }
                     yield objects.epochs(target.name()).stream().filter(i -> i.id().equals(target)).findFirst()
                             .orElseThrow(() -> new ObjectNotFoundException("no link for " + target));
                 }

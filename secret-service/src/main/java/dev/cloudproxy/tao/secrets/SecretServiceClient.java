@@ -85,6 +85,11 @@ public final class SecretServiceClient implements Closeable {
         return info(SecretRequest.delete(id));
     }
 
+    /** Marks one epoch revoked (thought compromised) and erases its material. */
+    public ObjectInfo revoke(ObjectId id) throws IOException, SecretRefusedException {
+        return info(SecretRequest.revoke(id));
+    }
+
     /** Adds the next epoch of a key. */
     public ObjectInfo rotate(ObjectName name) throws IOException, SecretRefusedException {
         return info(SecretRequest.rotate(name));
