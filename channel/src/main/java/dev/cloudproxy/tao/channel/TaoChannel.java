@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.channel;
 
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.events.TaoEvents;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -64,6 +65,8 @@ public final class TaoChannel implements Closeable {
 
     /** Runs the handshake and the mode's authentication on a configured TLS socket. */
     static TaoChannel open(ChannelConfig config, SSLSocket socket) throws IOException {
+        TaoEvents.Handshake event = TaoEvents.handshake();
+        String role = socket.getUseClientMode() ? "client" : "server";
         try {
             socket.setSoTimeout(config.handshakeTimeoutMillis());
             socket.startHandshake();
@@ -71,11 +74,22 @@ public final class TaoChannel implements Closeable {
             socket.setSoTimeout(0);
             MessageStream stream = new MessageStream(socket.getInputStream(), socket.getOutputStream(),
                     config.maxMessageBytes());
+            event.end(role, remote(socket), peer.toString(), null);
             return new TaoChannel(socket, stream, peer);
         } catch (IOException | RuntimeException e) {
+            event.end(role, remote(socket), null, e.getMessage());
             closeQuietly(socket, e);
             throw e;
         }
+    }
+
+    /** host:port of the other end, IPv6 in brackets; "-" before the socket is connected. */
+    private static String remote(SSLSocket socket) {
+        if (socket.getInetAddress() == null) {
+            return "-";
+        }
+        String h = socket.getInetAddress().getHostAddress();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + socket.getPort();
     }
 
     private static void closeQuietly(Socket s, Exception primary) {

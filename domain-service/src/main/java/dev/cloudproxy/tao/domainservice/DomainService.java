@@ -7,6 +7,7 @@ import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol.FrameException;
 import dev.cloudproxy.tao.keys.Signer;
+import dev.cloudproxy.tao.events.TaoEvents;
 import dev.cloudproxy.tao.metrics.Metrics;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
@@ -527,6 +528,7 @@ public final class DomainService implements AutoCloseable {
     }
 
     private DomainServiceResponse certify(DomainServiceRequest request, String peer) {
+        TaoEvents.Certification event = TaoEvents.certification();
         List<byte[]> hostCerts = new ArrayList<>();
         for (ByteString c : request.getHostCertificatesList()) {
             hostCerts.add(c.toByteArray());
@@ -537,18 +539,18 @@ public final class DomainService implements AutoCloseable {
                     hostCerts);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "certifying for " + peer + " failed", e);
-            record(peer, AuditLog.Decision.ERROR, null, null, "cannot issue: " + e.getMessage());
+            record(event, peer, AuditLog.Decision.ERROR, null, null, "cannot issue: " + e.getMessage());
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
                     "the service could not issue the certificate");
         }
         String principal = decision.principal().map(Prin::toString).orElse(null);
         if (decision instanceof Certifier.Refused refused) {
-            record(peer, AuditLog.Decision.REFUSED, principal, null, refused.reason());
+            record(event, peer, AuditLog.Decision.REFUSED, principal, null, refused.reason());
             refusals.inc(refused.check().label());
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
         X509Certificate cert = ((Certifier.Issued) decision).certificate();
-        IOException unaudited = record(peer, AuditLog.Decision.ISSUED, principal,
+        IOException unaudited = record(event, peer, AuditLog.Decision.ISSUED, principal,
                 CertificateRegistry.serialText(cert.getSerialNumber()), null);
         if (unaudited != null) {
             LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; certificate withheld", unaudited);
@@ -593,7 +595,14 @@ public final class DomainService implements AutoCloseable {
 
     private IOException record(String peer, AuditLog.Decision decision, String principal, String serial,
             String reason) {
+        return record(TaoEvents.certification(), peer, decision, principal, serial, reason);
+    }
+
+    /** Counts, audits and (for a JFR recording) ends {@code event} with one decision. */
+    private IOException record(TaoEvents.Certification event, String peer, AuditLog.Decision decision,
+            String principal, String serial, String reason) {
         decisions.inc(decision.text());
+        event.end(peer, decision.text(), principal, serial, reason);
         IOException failed = audit.record(clock.instant(), peer, decision, principal, serial, reason);
         if (failed != null) {
             LOG.log(System.Logger.Level.ERROR, "cannot write the audit record to " + store.description(), failed);

@@ -190,6 +190,28 @@ class DomainServiceTest {
     }
 
     @Test
+    void events_anIssueAndARefusal_areJfrEventsWithPrincipalSerialAndReason() throws Exception {
+        fixture();
+        Signer key = f.newKey();
+        Path file = tmp.resolve("service.jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("dev.cloudproxy.tao.Certification");
+            recording.start();
+            f.client.certify(f.hostAttests(f.programName(HASH), key), key.verifier());
+            refused(() -> f.client.certify(f.hostAttests(f.programName(OTHER_HASH), key), key.verifier()));
+            recording.stop();
+            recording.dump(file);
+        }
+        List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("dev.cloudproxy.tao.Certification")).toList();
+        assertThat(events).extracting(e -> e.getString("decision")).containsExactly("issued", "refused");
+        assertThat(events.get(0).getString("principal")).isEqualTo(f.programName(HASH).toString());
+        assertThat(events.get(0).getString("serial")).isNotBlank();
+        assertThat(events.get(1).getString("reason")).isNotBlank();
+        assertThat(events.get(1).getString("serial")).isNull();
+    }
+
+    @Test
     void certify_programWhoseHashThePolicyDoesNotTrust_isRefusedByTheGuard() throws Exception {
         fixture();
         Signer key = f.newKey();

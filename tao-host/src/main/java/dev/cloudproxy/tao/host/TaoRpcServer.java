@@ -18,6 +18,7 @@ import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcRequest;
 import dev.cloudproxy.tao.proto.TaoRpcProtos.TaoRpcResponse;
 import dev.cloudproxy.tao.rpc.RpcFrameException;
 import dev.cloudproxy.tao.rpc.RpcFrames;
+import dev.cloudproxy.tao.events.TaoEvents;
 import dev.cloudproxy.tao.metrics.Metrics;
 import dev.cloudproxy.tao.rpc.RpcProtocol;
 import java.io.IOException;
@@ -252,6 +253,9 @@ public final class TaoRpcServer implements AutoCloseable {
         Usage programUsage;
         long held;
 
+        /** The program this connection serves, once identified. */
+        private HostedProgram served;
+
         Connection(UnixConnection socket) {
             this.socket = socket;
             this.thread = new Thread(this::serve, "tao-rpc pid " + socket.peer().pid());
@@ -284,7 +288,8 @@ public final class TaoRpcServer implements AutoCloseable {
                             + " connections to this host");
                     return;
                 }
-                CoreTao tao = host.taoFor(program.get());
+                served = program.get();
+                CoreTao tao = host.taoFor(served);
                 RpcFrames.write(socket, TaoRpcResponse.newBuilder().setSeq(0).build().toByteArray());
                 while (true) {
                     if (!socket.awaitReadable(limits.idleTimeout())) {
@@ -356,8 +361,12 @@ public final class TaoRpcServer implements AutoCloseable {
                 } finally {
                     Arrays.fill(frame, (byte) 0);
                 }
+                TaoEvents.RpcCall event = TaoEvents.rpcCall();
                 TaoRpcResponse answer = handle(tao, request);
                 String method = OPERATIONS.contains(request.getOp()) ? request.getOp() : "unknown";
+                HostedProgram caller = served;
+                event.end(() -> "pid " + caller.pid() + ": " + caller.subprin(), method,
+                        answer.hasError() ? answer.getError().name() : null);
                 calls.inc(method);
                 if (answer.hasError()) {
                     errors.inc(method, answer.getError().name());

@@ -120,6 +120,30 @@ class TaoRpcServerTest {
     }
 
     @Test
+    void events_eachCallIsAJfrEventWithProgramMethodAndError() throws Exception {
+        Path file = temp.resolve("rpc.jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("dev.cloudproxy.tao.HostRpcCall");
+            recording.start();
+            try (RpcTao tao = RpcTao.connect(server.socketPath())) {
+                tao.getTaoName();
+                byte[] sealed = tao.seal(SECRET, CoreTao.SEAL_POLICY_SELF);
+                sealed[sealed.length - 1] ^= 1;
+                assertThrows(TaoException.class, () -> tao.unseal(sealed));
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("dev.cloudproxy.tao.HostRpcCall")).toList();
+        assertThat(events).extracting(e -> e.getString("method"))
+                .containsExactly("Tao.GetTaoName", "Tao.Seal", "Tao.Unseal");
+        assertThat(events.get(0).getString("error")).isEmpty();
+        assertThat(events.get(2).getString("error")).startsWith("TAO_RPC_");
+        assertThat(events).allSatisfy(e -> assertThat(e.getString("program")).contains(self.toString()));
+    }
+
+    @Test
     void extension_survivesReconnecting() throws Exception {
         SubPrin more = RpcTaoContractTest.freshProgram();
         try (RpcTao tao = RpcTao.connect(server.socketPath())) {

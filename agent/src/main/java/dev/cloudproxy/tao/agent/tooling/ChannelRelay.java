@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
+import dev.cloudproxy.tao.events.TaoEvents;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -153,6 +154,7 @@ final class ChannelRelay implements AutoCloseable {
             NetHooks.exemptCurrentThread();
             int appPort = app.getPort();
             CompletableFuture<String> peerName = peers.computeIfAbsent(appPort, k -> new CompletableFuture<>());
+            TaoEvents.Handshake handshake = null;
             try (Socket a = app) {
                 if (!OwnSockets.isOurs(appPort, server.getLocalPort())) {
                     peers.remove(appPort, peerName);
@@ -162,10 +164,14 @@ final class ChannelRelay implements AutoCloseable {
                 }
                 a.setTcpNoDelay(true);
                 try (SSLSocket peer = (SSLSocket) tls.sslContext().getSocketFactory().createSocket()) {
+                    handshake = TaoEvents.handshake();
                     peer.connect(dest);
                     peer.setTcpNoDelay(true);
                     peer.startHandshake();
-                    peerName.complete(tls.peerName(peer.getSession()));
+                    String name = tls.peerName(peer.getSession());
+                    handshake.end("client", destination(), name, null);
+                    handshake = null;
+                    peerName.complete(name);
                     Thread up = new Thread(() -> copy(a, peer), "tao-relay-up " + appPort);
                     up.setDaemon(true);
                     up.start();
@@ -176,6 +182,9 @@ final class ChannelRelay implements AutoCloseable {
                 // the app sees its connection end; never a plaintext fallback. Its own error says
                 // nothing (an EOF), so the agent says once, for the app's user, what failed where.
                 peerName.completeExceptionally(e);
+                if (handshake != null) {
+                    handshake.end("client", destination(), null, AgentLines.detail(e));
+                }
                 if (!closed) {
                     lines.print("tao-agent: the Tao channel to " + destination() + " failed: " + AgentLines.detail(e)
                             + "; the app's connection was closed (nothing was sent in plaintext)");

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.events.TaoEvents;
 import dev.cloudproxy.tao.channel.PeerPolicy;
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -372,6 +373,7 @@ final class IncomingRelay implements AutoCloseable {
                 tlsSocket.setSoTimeout((int) HANDSHAKE_WAIT.toMillis());
                 String peer;
                 String refused;
+                TaoEvents.Handshake handshake = TaoEvents.handshake();
                 try {
                     tlsSocket.startHandshake();
                     peer = tls.peerName(tlsSocket.getSession());
@@ -380,6 +382,8 @@ final class IncomingRelay implements AutoCloseable {
                     peer = null;
                     refused = "no Tao channel of this domain (" + AgentLines.detail(e) + ")";
                 }
+                handshake.end("server", TaoChannels.hostPort(from.getAddress(), from.getPort()),
+                        refused == null ? peer : null, refused);
                 if (refused != null) {
                     // Closed before a byte reaches the app: the client learns nothing from it.
                     lines.print("tao-agent: refused a connection to the Tao channel listener on "
