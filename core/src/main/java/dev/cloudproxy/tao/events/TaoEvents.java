@@ -43,7 +43,8 @@ public final class TaoEvents {
     public interface Handshake {
         /**
          * Records a handshake with {@code remote} (host:port) in {@code role} ("client" or
-         * "server"): the peer's principal on success, else null and the {@code failure}.
+         * "server"): the peer's principal if the handshake authenticated one (null for the domain
+         * service's anonymous clients), and on failure why ({@code failure}, else null).
          */
         void end(String role, String remote, String peer, String failure);
     }

@@ -121,6 +121,8 @@ public final class DomainService implements AutoCloseable {
                     + " log summarizes them).", "decision");
     private final Metrics.Counter refusals = metrics.counter("tao_domain_service_refusals_total",
             "Certification requests refused, by the check that refused them.", "reason");
+    private final Metrics.Counter handshakes = metrics.counter("tao_domain_service_handshakes_total",
+            "TLS handshakes with clients, by result (ok, failed, timeout).", "result");
     private final Metrics.Counter crlRequests = metrics.counter("tao_domain_service_crl_requests_total",
             "CRL requests answered.");
     // The thisUpdate of the newest CRL served or read at start, in epoch seconds.
@@ -464,11 +466,18 @@ public final class DomainService implements AutoCloseable {
         try {
             s.setTcpNoDelay(true);
             s.setSoTimeout(readTimeoutMillis);
+            TaoEvents.Handshake event = TaoEvents.handshake();
             try {
                 s.startHandshake();
+                handshakes.inc("ok");
+                // Clients are not authenticated by TLS here (their attestation is the request).
+                event.end("server", peer, null, null);
             } catch (IOException e) {
+                boolean late = s.isClosed();
+                handshakes.inc(late ? "timeout" : "failed");
+                event.end("server", peer, null, e.getMessage());
                 if (!closing) {
-                    badRequest(source, peer, s.isClosed() ? "the TLS handshake took longer than "
+                    badRequest(source, peer, late ? "the TLS handshake took longer than "
                             + handshakeTimeout.toMillis() + " ms" : "TLS handshake failed: " + e.getMessage());
                 }
                 return;

@@ -184,6 +184,7 @@ class DomainServiceTest {
                     .contains("tao_domain_service_decisions_total{decision=\"refused\"} 1\n")
                     .contains("tao_domain_service_refusals_total{reason=\"guard\"} 1\n")
                     .contains("tao_domain_service_crl_requests_total 1\n")
+                    .contains("tao_domain_service_handshakes_total{result=\"ok\"} 3\n")
                     .containsPattern("tao_domain_service_crl_age_seconds \\d+\n")
                     .contains("tao_domain_service_connections_open ");
         }
