@@ -63,6 +63,12 @@ import javax.net.ssl.SSLSocket;
  * any of them is in the CRL each serves next. A certificate is durably recorded in the store and
  * audited before it is sent, so a replica killed at any point has sent nothing unrecorded.
  *
+ * <p><b>Group commit.</b> Certificates issued while the store is committing others are recorded
+ * together with their audit records in its next commit ({@link DomainStore#recordIssued}: one
+ * {@code fsync} of the journal and one of the audit log for files, one transaction for PostgreSQL),
+ * and each is sent only after that commit returned; if it fails, every request of the batch is
+ * answered {@code INTERNAL} and nothing of it was recorded.
+ *
  * <p>The service authenticates itself with a fresh key generated at start, for which the policy
  * key issues a certificate naming {@link DomainServiceProtocol#servicePrincipal}; clients
  * ({@link dev.cloudproxy.tao.domain.DomainServiceClient}) accept nothing else. Clients are not
@@ -533,8 +539,12 @@ public final class DomainService implements AutoCloseable {
         }
         Certifier.Decision decision;
         try {
+            // The certificate and its audit record are durable together, in one group commit,
+            // before certify returns (and so before the certificate is sent).
             decision = certifier.certify(request.getAttestation().toByteArray(), request.getProgramKey().toByteArray(),
-                    hostCerts);
+                    hostCerts, (cert, subject) -> store.recordIssued(cert, new AuditRecord(clock.instant(), peer,
+                            AuditLog.Decision.ISSUED, subject.toString(),
+                            CertificateRegistry.serialText(cert.getSerialNumber()), null)));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "certifying for " + peer + " failed", e);
             record(peer, AuditLog.Decision.ERROR, null, null, "cannot issue: " + e.getMessage());
@@ -548,13 +558,7 @@ public final class DomainService implements AutoCloseable {
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
         X509Certificate cert = ((Certifier.Issued) decision).certificate();
-        IOException unaudited = record(peer, AuditLog.Decision.ISSUED, principal,
-                CertificateRegistry.serialText(cert.getSerialNumber()), null);
-        if (unaudited != null) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; certificate withheld", unaudited);
-            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
-                    "the service could not audit the decision");
-        }
+        decisions.inc(AuditLog.Decision.ISSUED.text());
         try {
             return DomainServiceResponse.newBuilder()
                     .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
