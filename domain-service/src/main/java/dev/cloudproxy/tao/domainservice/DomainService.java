@@ -75,7 +75,9 @@ import javax.net.ssl.SSLSocket;
  * authenticated by TLS: their attestations are the evidence.
  *
  * <p><b>Robustness.</b> Each connection has its own thread, a handshake deadline, a read
- * timeout, and a deadline after which it is closed whatever it is doing; at most
+ * timeout (also the time a connection may wait idle for its next request: clients may keep
+ * connections for up to {@value #MAX_REQUESTS_PER_CONNECTION} requests), and a deadline after
+ * which it is closed whatever it is doing; at most
  * {@code maxConnections} are served at once, and at most {@code maxConnectionsPerSource} from one
  * source (an IPv4 address, or an IPv6 /64 network); further ones are closed at once. Frames are
  * bounded. The TLS handshake happens on the connection's thread, never on the accepting one. A
@@ -87,7 +89,7 @@ import javax.net.ssl.SSLSocket;
 public final class DomainService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DomainService.class.getName());
     /** Requests one connection may make before the service closes it. */
-    static final int MAX_REQUESTS_PER_CONNECTION = 64;
+    static final int MAX_REQUESTS_PER_CONNECTION = DomainServiceProtocol.MAX_REQUESTS_PER_CONNECTION;
     /** Lifetime of the service's own TLS certificate (capped by the policy certificate's). */
     static final Duration SERVICE_CERT_LIFETIME = Duration.ofDays(365);
     /** {@code bad-request} lines written one by one per source and audit interval; the rest are counted. */
@@ -113,6 +115,7 @@ public final class DomainService implements AutoCloseable {
     // Guarded by itself: connections being served, per source.
     private final Map<String, Integer> perSource = new HashMap<>();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong accepted = new AtomicLong();
     private final int readTimeoutMillis;
     private final Duration handshakeTimeout;
     private final Duration connectionDeadline;
@@ -406,6 +409,7 @@ public final class DomainService implements AutoCloseable {
                 continue;
             }
             open.add(s);
+            accepted.incrementAndGet();
             try {
                 workers.execute(() -> serve((SSLSocket) s, source, peer));
             } catch (RuntimeException e) {
@@ -439,6 +443,11 @@ public final class DomainService implements AutoCloseable {
         }
     }
 
+    /** Connections admitted and served since the start; for tests. */
+    long acceptedConnections() {
+        return accepted.get();
+    }
+
     /** Connections closed at accept because a limit was reached, since the start; for tests. */
     long refusedConnections() {
         return refused.get();
@@ -462,6 +471,7 @@ public final class DomainService implements AutoCloseable {
 
     private void serve(SSLSocket s, String source, String peer) {
         long started = System.nanoTime();
+        int answered = 0;
         // The handshake has its own, shorter deadline: a client that has not even finished it
         // has shown nothing, and must not hold the slot for the whole connection deadline.
         ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s),
@@ -504,9 +514,14 @@ public final class DomainService implements AutoCloseable {
                     return;
                 }
                 send(out, handle(request, peer));
+                answered++;
             }
         } catch (SocketTimeoutException e) {
-            badRequest(source, peer, "timed out waiting for the client");
+            // After an answer, a client that keeps its connection for later requests may simply
+            // not send another: closing it then is the ordinary end of a kept connection.
+            if (answered == 0) {
+                badRequest(source, peer, "timed out waiting for the client");
+            }
         } catch (IOException e) {
             if (!closing) {
                 badRequest(source, peer,
