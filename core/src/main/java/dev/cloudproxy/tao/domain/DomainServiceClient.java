@@ -57,9 +57,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * (the same policy certificate and service principal), so failing over trusts no one new.
  *
  * <p><b>Connections.</b> By default each call opens its own TLS 1.3 connection, and a client
- * resumes the TLS session of its earlier connections to the same address (a session ticket: no
- * certificate signed or checked again, the key exchange still fresh), so repeated calls cost less
- * than the first. A client that requests many certificates may also keep connections open
+ * resumes the TLS session of its earlier connections to the same address for up to
+ * {@link #SESSION_LIFETIME} (a TLS 1.3 session ticket, which only the service process that issued
+ * it can accept: no certificate signed or checked again, the key exchange still fresh), so
+ * repeated calls cost less than the first. A client that requests many certificates may also keep connections open
  * between calls ({@link #withKeptConnections}): at most that many idle per address, each reused
  * for at most {@link DomainServiceProtocol#MAX_REQUESTS_PER_CONNECTION} requests (the service's
  * limit), for at most {@link #KEPT_IDLE} idle and {@link #KEPT_AGE} in all (below the service's
@@ -78,6 +79,8 @@ public final class DomainServiceClient {
     public static final Duration KEPT_IDLE = Duration.ofSeconds(5);
     /** Longest a kept connection is used in all (the service's default connection deadline is 30 s). */
     public static final Duration KEPT_AGE = Duration.ofSeconds(20);
+    /** Longest a TLS session is resumed after the full handshake that checked the service's certificate. */
+    public static final Duration SESSION_LIFETIME = Duration.ofHours(1);
     /** Most connections {@link #withKeptConnections} keeps idle per address. */
     public static final int MAX_KEPT_CONNECTIONS = 64;
 
@@ -436,6 +439,8 @@ public final class DomainServiceClient {
                 try {
                     SSLContext context = SSLContext.getInstance("TLSv1.3");
                     context.init(null, new TrustManager[] {new ServiceTrustManager()}, null);
+                    // A resumed session relies on the check made at its full handshake: bounded.
+                    context.getClientSessionContext().setSessionTimeout((int) SESSION_LIFETIME.toSeconds());
                     tls = context;
                 } catch (GeneralSecurityException e) {
                     throw new IOException("TLS 1.3 is not available", e);
