@@ -1,6 +1,8 @@
 package dev.cloudproxy.tao.benchmarks;
 
+import dev.cloudproxy.tao.attestation.AttestationVerifier;
 import dev.cloudproxy.tao.domain.DomainServiceClient;
+import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.domainservice.CertificateRegistry;
 import dev.cloudproxy.tao.domainservice.Certifier;
 import dev.cloudproxy.tao.domainservice.DomainService;
@@ -10,6 +12,11 @@ import dev.cloudproxy.tao.domainservice.PostgresLocation;
 import dev.cloudproxy.tao.domainservice.PostgresStore;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * signs, records the certificate and its audit record durably with group commit, and answers).
  * Clients and service share this machine's cores, as they would on one test machine.
  *
- * <p>Rows: {@code Domain.issueCertificate} alone (build and sign); the service's decision without
+ * <p>Rows: {@code Domain.issueCertificate} alone (build and sign); each other stage of a request
+ * alone (verifying the attestation, the guard's answer, the client's check of the certificate,
+ * one {@code fsync} of this disk); the service's decision without
  * storage or network ({@link Certifier#certify} with a recorder that records nothing: verify,
  * guard, sign); end to end on the file store, with a new TLS connection per request (resuming
  * the client's TLS session) and with kept connections; the same on PostgreSQL when
@@ -92,6 +101,26 @@ public final class IssuanceLoad {
             results.add(run("baseline: Domain.issueCertificate alone", clients, warmup, seconds,
                     () -> () -> f.domain.issueCertificate(f.programKey.verifier(), f.program, Duration.ofDays(1),
                             Instant.now())));
+            // Where a certificate's time goes, each stage alone at the same concurrency.
+            AttestationVerifier verifier = AttestationVerifier.create();
+            results.add(run("stage: verify the attestation (parse, signature, time window)", clients, warmup, seconds,
+                    () -> () -> verifier.verify(attestation)));
+            results.add(run("stage: the guard's answer (Authorized, Datalog)", clients, warmup, seconds,
+                    () -> () -> f.domain.guard().isAuthorized(f.program, Certifier.OPERATION, List.of())));
+            X509Certificate sample = f.domain.issueCertificate(f.programKey.verifier(), f.program, Duration.ofDays(1),
+                    Instant.now());
+            results.add(run("stage: the client's check of the certificate", clients, warmup, seconds,
+                    () -> () -> ProgramCertificate.verify(sample, f.domain.policyCertificate(), Instant.now())));
+            results.add(run("stage: append 1 KiB and fsync (this disk), 1 thread", 1, warmup, seconds, () -> {
+                FileChannel file = FileChannel.open(Files.createTempFile(f.tmp, "fsync", ".bin"),
+                        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                ByteBuffer kib = ByteBuffer.allocate(1024);
+                return () -> {
+                    kib.clear();
+                    file.write(kib);
+                    file.force(false);
+                };
+            }));
             Certifier certifier = new Certifier(f.domain, new CertificateRegistry(f.domain), Duration.ofDays(1),
                     Clock.systemUTC());
             results.add(run("decision without storage or network (verify, guard, sign)", clients, warmup, seconds,
