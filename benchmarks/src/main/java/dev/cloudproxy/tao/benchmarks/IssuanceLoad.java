@@ -98,9 +98,9 @@ public final class IssuanceLoad {
         try (IssuanceFixture f = new IssuanceFixture()) {
             byte[] attestation = f.attestation.serialize();
             byte[] key = f.programKey.verifier().pkix();
-            results.add(run("baseline: Domain.issueCertificate alone", clients, warmup, seconds,
-                    () -> () -> f.domain.issueCertificate(f.programKey.verifier(), f.program, Duration.ofDays(1),
-                            Instant.now())));
+            PerThread sign = () -> () -> f.domain.issueCertificate(f.programKey.verifier(), f.program,
+                    Duration.ofDays(1), Instant.now());
+            results.add(run("baseline: Domain.issueCertificate alone", clients, warmup, seconds, sign));
             // Where a certificate's time goes, each stage alone at the same concurrency.
             AttestationVerifier verifier = AttestationVerifier.create();
             results.add(run("stage: verify the attestation (parse, signature, time window)", clients, warmup, seconds,
@@ -136,6 +136,9 @@ public final class IssuanceLoad {
                     results.addAll(endToEnd("PostgreSQL", f, service, clients, warmup, seconds));
                 }
             }
+            // Again at the end: the first row also pays for warming up the JIT, and the load of a
+            // shared machine drifts; the two baseline rows bracket the run.
+            results.add(run("baseline again, at the end", clients, warmup, seconds, sign));
         }
         System.out.printf(Locale.ROOT, "%n%d clients, %d s measured after %d s warm-up, %d cores, Java %s%n%n",
                 clients, seconds, warmup, Runtime.getRuntime().availableProcessors(), Runtime.version());
