@@ -8,6 +8,7 @@ import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainTemplate;
+import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.keys.Signer;
@@ -16,8 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * What the issuance benchmarks share: a Datalog domain in a temporary directory (on the real
@@ -62,10 +61,6 @@ final class IssuanceFixture implements AutoCloseable {
         host.close();
         policyKeys.close();
         programKey.close();
-        try (Stream<Path> files = Files.walk(tmp)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        AtomicFiles.deleteTree(tmp);
     }
 }

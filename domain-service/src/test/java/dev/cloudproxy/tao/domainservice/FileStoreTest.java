@@ -40,7 +40,7 @@ class FileStoreTest {
                 List<Future<?>> done = new ArrayList<>();
                 for (X509Certificate c : certs) {
                     done.add(pool.submit(() -> {
-                        store.recordIssued(c, issuedRecord(f, c));
+                        store.recordIssued(c, f.issuedRecord(c));
                         return null;
                     }));
                 }
@@ -72,13 +72,13 @@ class FileStoreTest {
     void recordIssued_auditLogCannotBeWritten_failsWithCommitFailedAndRecordsNothing() throws Exception {
         try (ServiceFixture f = new ServiceFixture(tmp); FileStore store = open(f)) {
             X509Certificate kept = issue(f);
-            store.recordIssued(kept, issuedRecord(f, kept));
+            store.recordIssued(kept, f.issuedRecord(kept));
             long journalBefore = Files.size(store.certificates().journalFile());
             long auditBefore = Files.size(store.audit().file());
             store.audit().close();
 
             X509Certificate lost = issue(f);
-            assertThrows(CommitFailedException.class, () -> store.recordIssued(lost, issuedRecord(f, lost)));
+            assertThrows(CommitFailedException.class, () -> store.recordIssued(lost, f.issuedRecord(lost)));
 
             assertThat(Files.size(store.certificates().journalFile())).isEqualTo(journalBefore);
             assertThat(Files.size(store.audit().file())).isEqualTo(auditBefore);
@@ -92,10 +92,10 @@ class FileStoreTest {
     void recordIssued_serialAlreadyRecorded_throwsDuplicateAndAuditsNothing() throws Exception {
         try (ServiceFixture f = new ServiceFixture(tmp); FileStore store = open(f)) {
             X509Certificate cert = issue(f);
-            store.recordIssued(cert, issuedRecord(f, cert));
+            store.recordIssued(cert, f.issuedRecord(cert));
             long auditBefore = Files.size(store.audit().file());
 
-            assertThrows(DuplicateSerialException.class, () -> store.recordIssued(cert, issuedRecord(f, cert)));
+            assertThrows(DuplicateSerialException.class, () -> store.recordIssued(cert, f.issuedRecord(cert)));
 
             assertThat(Files.size(store.audit().file())).isEqualTo(auditBefore);
             assertThat(IssuedJournal.read(store.certificates().journalFile())).containsExactly(cert);
@@ -107,7 +107,7 @@ class FileStoreTest {
         try (ServiceFixture f = new ServiceFixture(tmp)) {
             X509Certificate cert = issue(f);
             try (FileStore store = open(f)) {
-                store.recordIssued(cert, issuedRecord(f, cert));
+                store.recordIssued(cert, f.issuedRecord(cert));
             }
             Path file = f.dir.resolve(CertificateRegistry.ISSUED_DIR)
                     .resolve(CertificateRegistry.serialText(cert.getSerialNumber()) + ".pem");
@@ -120,7 +120,7 @@ class FileStoreTest {
 
             try (FileStore store = open(f)) {
                 assertThat(file).exists();
-                assertThrows(DuplicateSerialException.class, () -> store.recordIssued(cert, issuedRecord(f, cert)));
+                assertThrows(DuplicateSerialException.class, () -> store.recordIssued(cert, f.issuedRecord(cert)));
             }
         }
     }
@@ -131,7 +131,7 @@ class FileStoreTest {
             X509Certificate cert = issue(f);
             Path journal;
             try (FileStore store = open(f)) {
-                store.recordIssued(cert, issuedRecord(f, cert));
+                store.recordIssued(cert, f.issuedRecord(cert));
                 journal = store.certificates().journalFile();
             }
             long whole = Files.size(journal);
@@ -142,7 +142,7 @@ class FileStoreTest {
             try (FileStore store = open(f)) {
                 assertThat(Files.size(journal)).isEqualTo(whole);
                 X509Certificate next = issue(f);
-                store.recordIssued(next, issuedRecord(f, next));
+                store.recordIssued(next, f.issuedRecord(next));
                 assertThat(IssuedJournal.read(journal)).containsExactly(cert, next);
             }
         }
@@ -157,12 +157,6 @@ class FileStoreTest {
             return f.domain.issueCertificate(key.verifier(), f.programName(ServiceFixture.HASH), Duration.ofDays(1),
                     Instant.now());
         }
-    }
-
-    private static AuditRecord issuedRecord(ServiceFixture f, X509Certificate cert) {
-        return new AuditRecord(Instant.now(), "127.0.0.1:1", AuditLog.Decision.ISSUED,
-                f.programName(ServiceFixture.HASH).toString(), CertificateRegistry.serialText(cert.getSerialNumber()),
-                null);
     }
 
     private static AuditChain.Verification verify(Path log) throws IOException {

@@ -161,7 +161,7 @@ class PostgresStoreTest {
                 PostgresStore s = i % 2 == 0 ? r.one : r.two;
                 X509Certificate c = certs.get(i);
                 done.add(pool.submit(() -> {
-                    s.recordIssued(c, issuedRecord(r.f, c));
+                    s.recordIssued(c, r.f.issuedRecord(c));
                     return null;
                 }));
             }
@@ -192,7 +192,7 @@ class PostgresStoreTest {
             X509Certificate cert = issue(r.f);
 
             CommitFailedException e = assertThrows(CommitFailedException.class,
-                    () -> r.one.recordIssued(cert, issuedRecord(r.f, cert)));
+                    () -> r.one.recordIssued(cert, r.f.issuedRecord(cert)));
 
             assertThat(e).hasMessageContaining("audit refused by the test");
             assertThat(r.two.issued(cert.getSerialNumber())).isEmpty();
@@ -205,18 +205,12 @@ class PostgresStoreTest {
     void recordIssued_serialAlreadyRecordedByTheOtherReplica_throwsDuplicateAndAuditsNothing() throws Exception {
         try (Replicas r = new Replicas(2)) {
             X509Certificate cert = issue(r.f);
-            r.one.recordIssued(cert, issuedRecord(r.f, cert));
+            r.one.recordIssued(cert, r.f.issuedRecord(cert));
 
-            assertThrows(DuplicateSerialException.class, () -> r.two.recordIssued(cert, issuedRecord(r.f, cert)));
+            assertThrows(DuplicateSerialException.class, () -> r.two.recordIssued(cert, r.f.issuedRecord(cert)));
 
             assertThat(r.one.auditLines()).hasSize(1);
         }
-    }
-
-    private static AuditRecord issuedRecord(ServiceFixture f, X509Certificate cert) {
-        return new AuditRecord(Instant.now(), "127.0.0.1:1", AuditLog.Decision.ISSUED,
-                f.programName(ServiceFixture.HASH).toString(), CertificateRegistry.serialText(cert.getSerialNumber()),
-                null);
     }
 
     private static AuditChain.Verification verify(List<String> lines) throws IOException {
