@@ -1,34 +1,22 @@
 package dev.cloudproxy.tao.benchmarks;
 
 import dev.cloudproxy.tao.attestation.Attestation;
-import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Prin;
-import dev.cloudproxy.tao.auth.PrinExt;
-import dev.cloudproxy.tao.auth.Says;
-import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainServiceClient;
-import dev.cloudproxy.tao.domain.DomainTemplate;
 import dev.cloudproxy.tao.domainservice.CertificateRegistry;
 import dev.cloudproxy.tao.domainservice.Certifier;
 import dev.cloudproxy.tao.domainservice.DomainService;
-import dev.cloudproxy.tao.keys.Argon2Params;
-import dev.cloudproxy.tao.keys.Keys;
 import dev.cloudproxy.tao.keys.Signer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -65,16 +53,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class IssuanceBenchmark {
-    private static final char[] PASSWORD = "benchmark".toCharArray();
-    private static final String HASH = "aa".repeat(32);
-
-    private Path tmp;
+    private IssuanceFixture f;
     private Domain domain;
     private DomainService service;
     private DomainServiceClient client;
     private Certifier certifier;
-    private Keys host;
-    private Keys policyKeys;
     private Signer programKey;
     private Attestation attestation;
     private byte[] attestationBytes;
@@ -83,43 +66,24 @@ public class IssuanceBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        tmp = Files.createTempDirectory("issuance-benchmark");
-        host = Keys.generate();
-        String template = "name = Benchmark Domain\nguard = datalog\n"
-                + "rule = forall P: forall Host: forall Hash: TrustedHost(Host) and TrustedProgramHash(Hash) "
-                + "and Subprin(P, Host, Hash) implies MemberProgram(P)\n"
-                + "rule = forall P: MemberProgram(P) implies Authorized(P, \"Execute\")\n"
-                + "host = " + host.principal() + "\nprogram = " + HASH + "\n";
-        Path dir = tmp.resolve("domain");
-        domain = Domain.create(dir, DomainTemplate.parse(template.getBytes(StandardCharsets.UTF_8), "benchmark"),
-                PASSWORD, Argon2Params.FLOOR);
-        policyKeys = Keys.load(dir.resolve(Domain.POLICY_KEYS_DIR), PASSWORD);
+        f = new IssuanceFixture();
+        domain = f.domain;
+        programKey = f.programKey;
+        program = f.program;
+        attestation = f.attestation;
+        attestationBytes = attestation.serialize();
         service = DomainService.builder(domain)
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .lifetime(Duration.ofDays(1))
                 .start();
         client = DomainServiceClient.create(service.address(), domain.policyCertificate());
         certifier = new Certifier(domain, new CertificateRegistry(domain), Duration.ofDays(1), Clock.systemUTC());
-        programKey = Signer.generate();
-        program = host.principal().extend(PrinExt.of("Program", Bytes.ofHex(HASH)));
-        long now = Instant.now().getEpochSecond();
-        attestation = Attestation.sign(host.signer(),
-                Says.during(program, now, now + 86400, new Speaksfor(programKey.principal(), program)));
-        attestationBytes = attestation.serialize();
     }
 
     @TearDown
     public void tearDown() throws IOException {
         service.close();
-        domain.close();
-        host.close();
-        policyKeys.close();
-        programKey.close();
-        try (Stream<Path> files = Files.walk(tmp)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        f.close();
     }
 
     @Benchmark
@@ -149,6 +113,6 @@ public class IssuanceBenchmark {
     @Benchmark
     @Threads(1)
     public byte[] baseline_policyKeySignature() {
-        return policyKeys.signer().sign(tbs);
+        return f.policyKeys.signer().sign(tbs);
     }
 }

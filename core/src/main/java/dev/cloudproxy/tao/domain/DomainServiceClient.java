@@ -21,10 +21,13 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -53,12 +56,33 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * so trying replicas never turns a "no" into a "yes". Every address is held to the same rule
  * (the same policy certificate and service principal), so failing over trusts no one new.
  *
- * <p>Thread-safe; each call opens its own connection. Copies made by {@code with...} share the
- * turn counter.
+ * <p><b>Connections.</b> By default each call opens its own TLS 1.3 connection, and a client
+ * resumes the TLS session of its earlier connections to the same address for up to
+ * {@link #SESSION_LIFETIME} (a TLS 1.3 session ticket, which only the service process that issued
+ * it can accept: no certificate signed or checked again, the key exchange still fresh), so
+ * repeated calls cost less than the first. A client that requests many certificates may also keep connections open
+ * between calls ({@link #withKeptConnections}): at most that many idle per address, each reused
+ * for at most {@link DomainServiceProtocol#MAX_REQUESTS_PER_CONNECTION} requests (the service's
+ * limit), for at most {@link #KEPT_IDLE} idle and {@link #KEPT_AGE} in all (below the service's
+ * default read timeout and connection deadline). A kept connection the service closed meanwhile
+ * is noticed at its next use and the call is made once more on a new connection (as a failed
+ * replica is: the service sends nothing it did not record, so the worst outcome is a second
+ * certificate recorded for the same request). A kept connection is the same authenticated TLS
+ * connection as a new one: nothing is trusted that was not checked when it opened.
+ *
+ * <p>Thread-safe. Copies made by {@code with...} share the turn counter, not the connections.
  */
 public final class DomainServiceClient {
     /** Connect and read timeout when none is set. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** Longest a kept connection waits idle before it is closed rather than reused (the service's default read timeout is 10 s). */
+    public static final Duration KEPT_IDLE = Duration.ofSeconds(5);
+    /** Longest a kept connection is used in all (the service's default connection deadline is 30 s). */
+    public static final Duration KEPT_AGE = Duration.ofSeconds(20);
+    /** Longest a TLS session is resumed after the full handshake that checked the service's certificate. */
+    public static final Duration SESSION_LIFETIME = Duration.ofHours(1);
+    /** Most connections {@link #withKeptConnections} keeps idle per address. */
+    public static final int MAX_KEPT_CONNECTIONS = 64;
 
     private final List<InetSocketAddress> addresses;
     private final AtomicInteger turn;
@@ -66,15 +90,19 @@ public final class DomainServiceClient {
     private final Prin servicePrincipal;
     private final Duration timeout;
     private final Clock clock;
+    private final int keep;
+    private final Connections connections;
 
     private DomainServiceClient(List<InetSocketAddress> addresses, AtomicInteger turn,
-            X509Certificate policyCertificate, Prin servicePrincipal, Duration timeout, Clock clock) {
+            X509Certificate policyCertificate, Prin servicePrincipal, Duration timeout, Clock clock, int keep) {
         this.addresses = addresses;
         this.turn = turn;
         this.policyCertificate = policyCertificate;
         this.servicePrincipal = servicePrincipal;
         this.timeout = timeout;
         this.clock = clock;
+        this.keep = keep;
+        this.connections = new Connections();
     }
 
     /**
@@ -105,7 +133,7 @@ public final class DomainServiceClient {
         Objects.requireNonNull(policyCertificate, "policyCertificate");
         Verifier policyKey = Verifier.fromPkix(policyCertificate.getPublicKey().getEncoded());
         return new DomainServiceClient(copy, new AtomicInteger(), policyCertificate,
-                DomainServiceProtocol.servicePrincipal(policyKey.principal()), DEFAULT_TIMEOUT, Clock.systemUTC());
+                DomainServiceProtocol.servicePrincipal(policyKey.principal()), DEFAULT_TIMEOUT, Clock.systemUTC(), 0);
     }
 
     /**
@@ -145,13 +173,31 @@ public final class DomainServiceClient {
         if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("timeout must be positive and at most " + Integer.MAX_VALUE + " ms");
         }
-        return new DomainServiceClient(addresses, turn, policyCertificate, servicePrincipal, timeout, clock);
+        return new DomainServiceClient(addresses, turn, policyCertificate, servicePrincipal, timeout, clock, keep);
     }
 
     /** The same client checking certificates against {@code clock} (tests). */
     public DomainServiceClient withClock(Clock clock) {
         return new DomainServiceClient(addresses, turn, policyCertificate, servicePrincipal, timeout,
-                Objects.requireNonNull(clock, "clock"));
+                Objects.requireNonNull(clock, "clock"), keep);
+    }
+
+    /**
+     * The same client keeping up to {@code maxIdle} connections per address open between calls
+     * (0 keeps none, the default); see the class comment for the bounds. For clients that request
+     * many certificates; a program that asks once per certificate lifetime should not hold a
+     * connection (and a slot of the service's per-source limit) open in between.
+     */
+    public DomainServiceClient withKeptConnections(int maxIdle) {
+        if (maxIdle < 0 || maxIdle > MAX_KEPT_CONNECTIONS) {
+            throw new IllegalArgumentException("maxIdle must be in 0.." + MAX_KEPT_CONNECTIONS);
+        }
+        return new DomainServiceClient(addresses, turn, policyCertificate, servicePrincipal, timeout, clock, maxIdle);
+    }
+
+    /** Closes the connections kept idle (they are also closed when found too old at the next call). */
+    public void closeKeptConnections() {
+        connections.closeAll();
     }
 
     /** The service's (first) address. */
@@ -291,46 +337,158 @@ public final class DomainServiceClient {
 
     private DomainServiceResponse call(InetSocketAddress address, DomainServiceRequest request)
             throws IOException, TaoException {
-        int millis = (int) timeout.toMillis();
-        try (Socket raw = new Socket()) {
-            raw.setTcpNoDelay(true);
-            raw.connect(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort())
-                    : address, millis);
-            raw.setSoTimeout(millis);
-            try (SSLSocket tls = (SSLSocket) tlsContext().getSocketFactory()
-                    .createSocket(raw, address.getHostString(), address.getPort(), true)) {
-                tls.setEnabledProtocols(new String[] {"TLSv1.3"});
-                tls.startHandshake();
-                OutputStream out = tls.getOutputStream();
-                InputStream in = tls.getInputStream();
-                DomainServiceProtocol.writeFrame(out, request.toByteArray(), DomainServiceProtocol.MAX_REQUEST_BYTES);
-                byte[] frame = DomainServiceProtocol.readFrame(in, DomainServiceProtocol.MAX_RESPONSE_BYTES);
-                if (frame == null) {
-                    throw new IOException("the domain service closed the connection without answering");
+        Connection kept = connections.take(address);
+        if (kept != null) {
+            try {
+                return exchange(address, kept, request);
+            } catch (AnsweredException e) {
+                throw e;
+            } catch (IOException e) {
+                // The service may have closed it meanwhile (idle or deadline): once on a new one.
+            }
+        }
+        return exchange(address, connect(address), request);
+    }
+
+    /** One request and its response on {@code c}, which is kept for reuse or closed. */
+    private DomainServiceResponse exchange(InetSocketAddress address, Connection c, DomainServiceRequest request)
+            throws IOException, TaoException {
+        boolean inSync = false;
+        try {
+            c.requests++;
+            DomainServiceProtocol.writeFrame(c.out, request.toByteArray(), DomainServiceProtocol.MAX_REQUEST_BYTES);
+            byte[] frame = DomainServiceProtocol.readFrame(c.in, DomainServiceProtocol.MAX_RESPONSE_BYTES);
+            if (frame == null) {
+                throw new IOException("the domain service closed the connection without answering");
+            }
+            DomainServiceResponse response = DomainServiceProtocol.parseResponse(frame);
+            // A whole response was read: the connection is ready for the next request.
+            inSync = true;
+            String reason = DomainServiceProtocol.oneLine(response.getReason());
+            switch (response.getStatus()) {
+                case DOMAIN_SERVICE_OK -> {
+                    return response;
                 }
-                DomainServiceResponse response = DomainServiceProtocol.parseResponse(frame);
-                String reason = DomainServiceProtocol.oneLine(response.getReason());
-                switch (response.getStatus()) {
-                    case DOMAIN_SERVICE_OK -> {
-                        return response;
-                    }
-                    case DOMAIN_SERVICE_REFUSED -> throw new CertificateRefusedException(reason);
-                    case DOMAIN_SERVICE_BAD_REQUEST -> throw new AnsweredException(
-                            "the domain service could not read the request: " + reason);
-                    case DOMAIN_SERVICE_INTERNAL -> throw new IOException("the domain service failed: " + reason);
-                }
-                throw new IOException("the domain service answered with an unknown status");
+                case DOMAIN_SERVICE_REFUSED -> throw new CertificateRefusedException(reason);
+                case DOMAIN_SERVICE_BAD_REQUEST -> throw new AnsweredException(
+                        "the domain service could not read the request: " + reason);
+                case DOMAIN_SERVICE_INTERNAL -> throw new IOException("the domain service failed: " + reason);
+            }
+            throw new IOException("the domain service answered with an unknown status");
+        } finally {
+            if (inSync) {
+                connections.giveBack(address, c);
+            } else {
+                c.close();
             }
         }
     }
 
-    private SSLContext tlsContext() throws IOException {
+    /** A new TLS 1.3 connection to the service at {@code address}, handshake done. */
+    private Connection connect(InetSocketAddress address) throws IOException {
+        int millis = (int) timeout.toMillis();
+        Socket raw = new Socket();
         try {
-            SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(null, new TrustManager[] {new ServiceTrustManager()}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("TLS 1.3 is not available", e);
+            raw.setTcpNoDelay(true);
+            raw.connect(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort())
+                    : address, millis);
+            raw.setSoTimeout(millis);
+            SSLSocket tls = (SSLSocket) connections.tls().getSocketFactory()
+                    .createSocket(raw, address.getHostString(), address.getPort(), true);
+            tls.setEnabledProtocols(new String[] {"TLSv1.3"});
+            tls.startHandshake();
+            return new Connection(tls);
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
+    /** An open connection to the service: its streams and how much it has been used. */
+    private static final class Connection {
+        final SSLSocket socket;
+        final InputStream in;
+        final OutputStream out;
+        final long opened = System.nanoTime();
+        long idleSince;
+        int requests;
+
+        Connection(SSLSocket socket) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // Nothing more to release.
+            }
+        }
+    }
+
+    /** This client's TLS context (its session cache lets new connections resume) and its kept connections. */
+    private final class Connections {
+        // Guarded by this.
+        private SSLContext tls;
+        private final Map<InetSocketAddress, ArrayDeque<Connection>> idle = new HashMap<>();
+
+        synchronized SSLContext tls() throws IOException {
+            if (tls == null) {
+                try {
+                    SSLContext context = SSLContext.getInstance("TLSv1.3");
+                    context.init(null, new TrustManager[] {new ServiceTrustManager()}, null);
+                    // A resumed session relies on the check made at its full handshake: bounded.
+                    context.getClientSessionContext().setSessionTimeout((int) SESSION_LIFETIME.toSeconds());
+                    tls = context;
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("TLS 1.3 is not available", e);
+                }
+            }
+            return tls;
+        }
+
+        /** A kept connection to {@code address} still young enough to use, or null. */
+        Connection take(InetSocketAddress address) {
+            long now = System.nanoTime();
+            synchronized (this) {
+                ArrayDeque<Connection> q = idle.get(address);
+                while (q != null && !q.isEmpty()) {
+                    Connection c = q.pollLast();
+                    if (now - c.idleSince < KEPT_IDLE.toNanos() && now - c.opened < KEPT_AGE.toNanos()) {
+                        return c;
+                    }
+                    c.close();
+                }
+                return null;
+            }
+        }
+
+        /** Keeps {@code c} for the next call if the client keeps connections and it may serve more, else closes it. */
+        void giveBack(InetSocketAddress address, Connection c) {
+            long now = System.nanoTime();
+            if (keep > 0 && c.requests < DomainServiceProtocol.MAX_REQUESTS_PER_CONNECTION
+                    && now - c.opened < KEPT_AGE.toNanos()) {
+                synchronized (this) {
+                    ArrayDeque<Connection> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
+                    if (q.size() < keep) {
+                        c.idleSince = now;
+                        q.addLast(c);
+                        return;
+                    }
+                }
+            }
+            c.close();
+        }
+
+        void closeAll() {
+            List<Connection> all = new ArrayList<>();
+            synchronized (this) {
+                idle.values().forEach(all::addAll);
+                idle.clear();
+            }
+            all.forEach(Connection::close);
         }
     }
 

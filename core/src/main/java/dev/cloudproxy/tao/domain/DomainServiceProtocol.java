@@ -47,6 +47,11 @@ public final class DomainServiceProtocol {
     public static final String POLICY_KEY_EXTENSION = "PolicyKey";
     /** The default port, as CloudProxy's domain service. */
     public static final int DEFAULT_PORT = 8124;
+    /**
+     * Requests the service answers on one connection before it closes it (a client that keeps
+     * connections open, {@link DomainServiceClient#withKeptConnections}, opens a new one then).
+     */
+    public static final int MAX_REQUESTS_PER_CONNECTION = 64;
 
     private static final int HEADER_BYTES = 4;
     private static final int FIRST_CHUNK = 64 << 10;

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -36,8 +37,9 @@ import java.util.Objects;
  *
  * <p>The file is opened with {@code O_APPEND} and created with mode {@code 0600}; each line is one
  * {@code write(2)}, so lines from concurrent connections never interleave. Lines are not
- * {@code fsync}'ed one by one (that would bound the issuance rate by the disk); an issued
- * certificate itself is written durably to {@code issued/} before the client gets it. Nothing
+ * {@code fsync}'ed one by one (that would bound the issuance rate by the disk); the {@code issued}
+ * records are written by {@link FileStore#recordIssued} together with their certificates and
+ * forced to disk in one {@code fsync} per batch, before the client gets the certificate. Nothing
  * secret is ever in a decision: principals, serials and reasons are public.
  */
 public final class AuditLog implements AuditSink {
@@ -63,6 +65,8 @@ public final class AuditLog implements AuditSink {
     private final FileChannel channel;
     // Guarded by this: the chain value of the newest record written.
     private byte[] head;
+    // Guarded by this: why the log refuses records (a failed write could not be undone), or null.
+    private String broken;
 
     private AuditLog(Path file, FileChannel channel) {
         this.file = file;
@@ -146,14 +150,15 @@ public final class AuditLog implements AuditSink {
         return file;
     }
 
-    /** Appends one line (one {@code write(2)}). */
+    /** Appends one line (one {@code write(2)}), not forced to disk. */
     @Override
     public IOException record(Instant time, String peer, Decision decision, String principal, String serial,
             String reason) {
-        Objects.requireNonNull(decision, "decision");
-        String record = String.join("\t", time.toString(), field(peer), decision.text(), field(principal),
-                field(serial), field(reason));
+        String record = new AuditRecord(time, peer, decision, principal, serial, reason).text();
         synchronized (this) {
+            if (broken != null) {
+                return new AuditLogException(broken);
+            }
             byte[] value = AuditChain.next(head, record);
             ByteBuffer buf = ByteBuffer.wrap((record + "\t" + AuditChain.hex(value) + "\n").getBytes(StandardCharsets.UTF_8));
             try {
@@ -164,6 +169,47 @@ public final class AuditLog implements AuditSink {
                 return null;
             } catch (IOException e) {
                 return e;
+            }
+        }
+    }
+
+    /**
+     * Appends {@code records} (one {@code write(2)}) and forces them to disk: when it returns, all
+     * of them are durable. If that fails, the log is cut back to where it was and the failure
+     * thrown, so none of them stays; if even that fails, the log refuses every later record
+     * (restart the service, which then refuses a log with a partial record) rather than chain
+     * new records after ones that may be half written. Records of other callers wait meanwhile.
+     */
+    void appendDurably(List<AuditRecord> records) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        synchronized (this) {
+            if (broken != null) {
+                throw new AuditLogException(broken);
+            }
+            byte[] value = head;
+            for (AuditRecord r : records) {
+                String record = r.text();
+                value = AuditChain.next(value, record);
+                lines.append(record).append('\t').append(AuditChain.hex(value)).append('\n');
+            }
+            long size = channel.size();
+            ByteBuffer buf = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+            try {
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+                channel.force(false);
+                head = value;
+            } catch (IOException e) {
+                try {
+                    channel.truncate(size);
+                    channel.force(false);
+                } catch (IOException again) {
+                    broken = "the audit log " + file + " could not be restored after a failed write: restart the"
+                            + " service";
+                    e.addSuppressed(again);
+                }
+                throw e;
             }
         }
     }

@@ -15,6 +15,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -34,13 +34,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What a domain has issued and revoked, kept in its directory:
  *
  * <pre>
- * issued/SERIAL.pem   every certificate the domain service issued (SERIAL in lower-case hex),
- *                     written atomically and durably before the program receives it
+ * issued.journal      every certificate the domain service issued, appended in batches, each
+ *                     batch forced to disk before any of its programs receives its certificate
+ *                     ({@link FileStore#recordIssued}, {@link IssuedJournal})
+ * issued/SERIAL.pem   every certificate issued (SERIAL in lower-case hex): written durably by
+ *                     {@link #record}, or as an index of the journal (rebuilt from it at start)
  * crl.pem             the current CRL, signed by the policy key
  * .crl.lock           lock file: one writer of crl.pem at a time, across processes
  * </pre>
@@ -74,6 +78,7 @@ public final class CertificateRegistry implements CertificateStore {
 
     private final Domain domain;
     private final Path issuedDir;
+    private final Path journalFile;
     private final Path crlFile;
     private final Path lockFile;
     private Snapshot snapshot;
@@ -83,6 +88,7 @@ public final class CertificateRegistry implements CertificateStore {
     public CertificateRegistry(Domain domain) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.issuedDir = domain.directory().resolve(ISSUED_DIR);
+        this.journalFile = domain.directory().resolve(IssuedJournal.FILE);
         this.crlFile = domain.directory().resolve(CRL_FILE);
         this.lockFile = domain.directory().resolve(LOCK_FILE);
     }
@@ -134,13 +140,42 @@ public final class CertificateRegistry implements CertificateStore {
                 ProgramCertificate.toPem(cert).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
     }
 
-    /** The issued certificate with this serial, if one was recorded. */
+    /** The journal of certificates recorded in batches ({@link FileStore}). */
+    Path journalFile() {
+        return journalFile;
+    }
+
+    /** Whether {@code serial} has its file in {@code issued/}. */
+    boolean hasFile(BigInteger serial) {
+        return Files.exists(issuedDir.resolve(serialText(serial) + ".pem"));
+    }
+
+    /**
+     * Writes {@code issued/SERIAL.pem} for a certificate the journal already holds durably:
+     * atomically (a reader sees all of it or none) but without {@code fsync}, since the journal,
+     * not this file, is what survives a crash.
+     */
+    void writeIndex(X509Certificate cert) throws IOException {
+        AtomicFiles.createPrivateDirectories(issuedDir);
+        Path file = issuedDir.resolve(serialText(cert.getSerialNumber()) + ".pem");
+        Path tmp = issuedDir.resolve("." + file.getFileName() + ".tmp");
+        Files.write(tmp, ProgramCertificate.toPem(cert).getBytes(StandardCharsets.US_ASCII));
+        Files.setPosixFilePermissions(tmp, AtomicFiles.PUBLIC_READ);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The issued certificate with this serial, if one was recorded (in {@code issued/} or the journal). */
     @Override
     public Optional<X509Certificate> issued(BigInteger serial) throws IOException {
         Path file = issuedDir.resolve(serialText(serial) + ".pem");
         try {
             return Optional.of(ProgramCertificate.parsePem(AtomicFiles.readAtMost(file, MAX_CERT_FILE + 1)));
         } catch (NoSuchFileException e) {
+            for (X509Certificate c : IssuedJournal.read(journalFile)) {
+                if (c.getSerialNumber().equals(serial)) {
+                    return Optional.of(c);
+                }
+            }
             return Optional.empty();
         } catch (CertificateException e) {
             throw new IOException(file + " is not a certificate: " + e.getMessage(), e);
@@ -148,14 +183,22 @@ public final class CertificateRegistry implements CertificateStore {
     }
 
     /**
-     * The serials of every recorded certificate that names {@code principal} and was issued by the
-     * policy key (checked, whether or not the certificate has expired since).
+     * The serials of every recorded certificate (in {@code issued/} or the journal) that names
+     * {@code principal} and was issued by the policy key (checked, whether or not the certificate
+     * has expired since).
      */
     @Override
     public List<BigInteger> issuedTo(Prin principal) throws IOException {
-        List<BigInteger> out = new ArrayList<>();
+        // Both: a certificate recorded in a batch is in the journal from the moment it is
+        // durable; its file follows (and is rebuilt from the journal if a crash lost it).
+        Set<BigInteger> out = new TreeSet<>();
+        for (X509Certificate cert : IssuedJournal.read(journalFile)) {
+            if (names(cert, principal)) {
+                out.add(cert.getSerialNumber());
+            }
+        }
         if (!Files.isDirectory(issuedDir)) {
-            return out;
+            return List.copyOf(out);
         }
         int seen = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(issuedDir, "*.pem")) {
@@ -163,22 +206,28 @@ public final class CertificateRegistry implements CertificateStore {
                 if (++seen > MAX_ISSUED_SCANNED) {
                     throw new IOException("more than " + MAX_ISSUED_SCANNED + " files in " + issuedDir);
                 }
-                X509Certificate cert;
                 try {
-                    cert = ProgramCertificate.parsePem(AtomicFiles.readAtMost(file, MAX_CERT_FILE + 1));
-                    // As of its own start: the signature and shape count, not whether it expired.
-                    Prin named = ProgramCertificate.verify(cert, domain.policyCertificate(),
-                            cert.getNotBefore().toInstant());
-                    if (named.equals(principal)) {
+                    X509Certificate cert = ProgramCertificate.parsePem(AtomicFiles.readAtMost(file, MAX_CERT_FILE + 1));
+                    if (names(cert, principal)) {
                         out.add(cert.getSerialNumber());
                     }
-                } catch (CertificateException | VerificationException e) {
+                } catch (CertificateException e) {
                     // Not one of ours (or damaged): it names nobody.
                 }
             }
         }
-        out.sort(Comparator.naturalOrder());
-        return out;
+        return List.copyOf(out);
+    }
+
+    /** Whether {@code cert} was issued by the policy key and names {@code principal}. */
+    private boolean names(X509Certificate cert, Prin principal) {
+        try {
+            // As of its own start: the signature and shape count, not whether it expired.
+            return ProgramCertificate.verify(cert, domain.policyCertificate(), cert.getNotBefore().toInstant())
+                    .equals(principal);
+        } catch (VerificationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Whether {@code serial} is on the current CRL (as last written by anyone). */

@@ -133,12 +133,36 @@ public final class Certifier {
         this.policyKeyExtension = DomainServiceProtocol.policyKeyExtension(policyPrincipal);
     }
 
+    /** Records a certificate durably before {@link #certify} returns it. */
+    @FunctionalInterface
+    public interface Recorder {
+        /**
+         * Records {@code cert}, issued to {@code subject}; returns only once it is durable.
+         *
+         * @throws DuplicateSerialException if its serial is already recorded (a fresh one is drawn)
+         * @throws IOException if it cannot be recorded (then it is not issued)
+         */
+        void record(X509Certificate cert, Prin subject) throws IOException;
+    }
+
     /**
-     * Decides on one request.
+     * Decides on one request, recording a certificate in the store given at construction.
      *
      * @throws IOException if the certificate could not be recorded (then nothing is issued)
      */
     public Decision certify(byte[] attestation, byte[] programKey, List<byte[]> hostCertificates) throws IOException {
+        return certify(attestation, programKey, hostCertificates, (cert, subject) -> registry.record(cert));
+    }
+
+    /**
+     * Decides on one request, recording a certificate through {@code recorder} (the service
+     * records it together with its audit record: {@link DomainStore#recordIssued}).
+     *
+     * @throws IOException if the certificate could not be recorded (then nothing is issued)
+     */
+    public Decision certify(byte[] attestation, byte[] programKey, List<byte[]> hostCertificates, Recorder recorder)
+            throws IOException {
+        Objects.requireNonNull(recorder, "recorder");
         Objects.requireNonNull(attestation, "attestation");
         Objects.requireNonNull(programKey, "programKey");
         Objects.requireNonNull(hostCertificates, "hostCertificates");
@@ -202,7 +226,7 @@ public final class Certifier {
                 return refuse(Check.ISSUE, p, "cannot issue: " + e.getMessage());
             }
             try {
-                registry.record(cert);
+                recorder.record(cert, p);
                 return new Issued(p, cert);
             } catch (DuplicateSerialException e) {
                 if (attempt == MAX_SERIAL_ATTEMPTS) {

@@ -64,13 +64,21 @@ import javax.net.ssl.SSLSocket;
  * any of them is in the CRL each serves next. A certificate is durably recorded in the store and
  * audited before it is sent, so a replica killed at any point has sent nothing unrecorded.
  *
+ * <p><b>Group commit.</b> Certificates issued while the store is committing others are recorded
+ * together with their audit records in its next commit ({@link DomainStore#recordIssued}: one
+ * {@code fsync} of the journal and one of the audit log for files, one transaction for PostgreSQL),
+ * and each is sent only after that commit returned; if it fails, every request of the batch is
+ * answered {@code INTERNAL} and nothing of it was recorded.
+ *
  * <p>The service authenticates itself with a fresh key generated at start, for which the policy
  * key issues a certificate naming {@link DomainServiceProtocol#servicePrincipal}; clients
  * ({@link dev.cloudproxy.tao.domain.DomainServiceClient}) accept nothing else. Clients are not
  * authenticated by TLS: their attestations are the evidence.
  *
  * <p><b>Robustness.</b> Each connection has its own thread, a handshake deadline, a read
- * timeout, and a deadline after which it is closed whatever it is doing; at most
+ * timeout (also the time a connection may wait idle for its next request: clients may keep
+ * connections for up to {@value #MAX_REQUESTS_PER_CONNECTION} requests), and a deadline after
+ * which it is closed whatever it is doing; at most
  * {@code maxConnections} are served at once, and at most {@code maxConnectionsPerSource} from one
  * source (an IPv4 address, or an IPv6 /64 network); further ones are closed at once. Frames are
  * bounded. The TLS handshake happens on the connection's thread, never on the accepting one. A
@@ -82,7 +90,7 @@ import javax.net.ssl.SSLSocket;
 public final class DomainService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DomainService.class.getName());
     /** Requests one connection may make before the service closes it. */
-    static final int MAX_REQUESTS_PER_CONNECTION = 64;
+    static final int MAX_REQUESTS_PER_CONNECTION = DomainServiceProtocol.MAX_REQUESTS_PER_CONNECTION;
     /** Lifetime of the service's own TLS certificate (capped by the policy certificate's). */
     static final Duration SERVICE_CERT_LIFETIME = Duration.ofDays(365);
     /** {@code bad-request} lines written one by one per source and audit interval; the rest are counted. */
@@ -108,6 +116,7 @@ public final class DomainService implements AutoCloseable {
     // Guarded by itself: connections being served, per source.
     private final Map<String, Integer> perSource = new HashMap<>();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong accepted = new AtomicLong();
     private final int readTimeoutMillis;
     private final Duration handshakeTimeout;
     private final Duration connectionDeadline;
@@ -403,6 +412,7 @@ public final class DomainService implements AutoCloseable {
                 continue;
             }
             open.add(s);
+            accepted.incrementAndGet();
             try {
                 workers.execute(() -> serve((SSLSocket) s, source, peer));
             } catch (RuntimeException e) {
@@ -436,6 +446,11 @@ public final class DomainService implements AutoCloseable {
         }
     }
 
+    /** Connections admitted and served since the start; for tests. */
+    long acceptedConnections() {
+        return accepted.get();
+    }
+
     /** Connections closed at accept because a limit was reached, since the start; for tests. */
     long refusedConnections() {
         return refused.get();
@@ -459,6 +474,7 @@ public final class DomainService implements AutoCloseable {
 
     private void serve(SSLSocket s, String source, String peer) {
         long started = System.nanoTime();
+        int answered = 0;
         // The handshake has its own, shorter deadline: a client that has not even finished it
         // has shown nothing, and must not hold the slot for the whole connection deadline.
         ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s),
@@ -508,9 +524,14 @@ public final class DomainService implements AutoCloseable {
                     return;
                 }
                 send(out, handle(request, peer));
+                answered++;
             }
         } catch (SocketTimeoutException e) {
-            badRequest(source, peer, "timed out waiting for the client");
+            // After an answer, a client that keeps its connection for later requests may simply
+            // not send another: closing it then is the ordinary end of a kept connection.
+            if (answered == 0) {
+                badRequest(source, peer, "timed out waiting for the client");
+            }
         } catch (IOException e) {
             if (!closing) {
                 badRequest(source, peer,
@@ -544,8 +565,12 @@ public final class DomainService implements AutoCloseable {
         }
         Certifier.Decision decision;
         try {
+            // The certificate and its audit record are durable together, in one group commit,
+            // before certify returns (and so before the certificate is sent).
             decision = certifier.certify(request.getAttestation().toByteArray(), request.getProgramKey().toByteArray(),
-                    hostCerts);
+                    hostCerts, (cert, subject) -> store.recordIssued(cert, new AuditRecord(clock.instant(), peer,
+                            AuditLog.Decision.ISSUED, subject.toString(),
+                            CertificateRegistry.serialText(cert.getSerialNumber()), null)));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "certifying for " + peer + " failed", e);
             record(event, peer, AuditLog.Decision.ERROR, null, null, "cannot issue: " + e.getMessage());
@@ -559,13 +584,9 @@ public final class DomainService implements AutoCloseable {
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
         X509Certificate cert = ((Certifier.Issued) decision).certificate();
-        IOException unaudited = record(event, peer, AuditLog.Decision.ISSUED, principal,
-                CertificateRegistry.serialText(cert.getSerialNumber()), null);
-        if (unaudited != null) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; certificate withheld", unaudited);
-            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
-                    "the service could not audit the decision");
-        }
+        decisions.inc(AuditLog.Decision.ISSUED.text());
+        event.end(peer, AuditLog.Decision.ISSUED.text(), principal, CertificateRegistry.serialText(cert.getSerialNumber()),
+                null);
         try {
             return DomainServiceResponse.newBuilder()
                     .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)

@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.domainservice;
 
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 
 /**
  * All the state of a domain service beside the domain directory's keys and policy: what it issued
@@ -19,6 +20,19 @@ public interface DomainStore extends AutoCloseable {
 
     /** The audit records. */
     AuditSink audit();
+
+    /**
+     * Records an issued certificate and its {@code issued} audit record durably, in one group
+     * commit with the others being recorded at the same time (one {@code fsync} or one database
+     * transaction for the batch). Returns only once both are durable, so the caller may then
+     * send the certificate, and never before.
+     *
+     * @throws DuplicateSerialException if the serial is already recorded (then neither is)
+     * @throws CommitFailedException if the batch could not be recorded (then nothing of it is,
+     *     and every request of the batch gets this)
+     * @throws IOException if it cannot be recorded otherwise (then it must not be sent)
+     */
+    void recordIssued(X509Certificate cert, AuditRecord record) throws IOException;
 
     /** Where the state is, for messages (never a password). */
     String description();

@@ -75,6 +75,8 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
     private static final System.Logger LOG = System.getLogger(PostgresStore.class.getName());
     /** The schema this code reads and writes. */
     public static final int SCHEMA_VERSION = 2;
+    /** Most certificates committed in one transaction. */
+    static final int MAX_BATCH = 512;
     /** Default connections per service. */
     public static final int DEFAULT_POOL_SIZE = 8;
     /** How long a caller waits for a pooled connection before the store counts as unavailable. */
@@ -134,6 +136,8 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
     // Guarded by itself: connections not in use.
     private final Deque<Connection> idle = new ArrayDeque<>();
     private volatile boolean closed;
+    private final GroupCommit<Issue> commits = new GroupCommit<>(this::flush, MAX_BATCH,
+            "the certificate and its audit record");
     // Guarded by this: the newest CRL read or signed, verified.
     private Crl newest;
 
@@ -283,33 +287,83 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
 
     // ---- certificates
 
-    @Override
-    public void record(X509Certificate cert) throws IOException {
-        byte[] der;
-        Prin named;
+    /** A certificate as {@code tao_issued} keeps it. */
+    private record IssuedRow(String serial, String principal, X509Certificate cert, byte[] der) {}
+
+    private IssuedRow row(X509Certificate cert) {
         try {
-            der = cert.getEncoded();
-            named = ProgramCertificate.verify(cert, domain.policyCertificate(), cert.getNotBefore().toInstant());
+            Prin named = ProgramCertificate.verify(cert, domain.policyCertificate(), cert.getNotBefore().toInstant());
+            return new IssuedRow(CertificateRegistry.serialText(cert.getSerialNumber()), named.toString(), cert,
+                    cert.getEncoded());
         } catch (CertificateEncodingException | VerificationException e) {
             throw new IllegalArgumentException("not a certificate of this domain", e);
         }
-        String serial = CertificateRegistry.serialText(cert.getSerialNumber());
+    }
+
+    private static final String INSERT_ISSUED =
+            "INSERT INTO tao_issued (serial, principal, not_after, replica, der) VALUES (?, ?, ?, ?, ?)";
+
+    private void bind(PreparedStatement s, IssuedRow row) throws SQLException {
+        s.setString(1, row.serial());
+        s.setString(2, row.principal());
+        s.setObject(3, time(row.cert().getNotAfter().toInstant()));
+        s.setString(4, replica);
+        s.setBytes(5, row.der());
+    }
+
+    @Override
+    public void record(X509Certificate cert) throws IOException {
+        IssuedRow row = row(cert);
         inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO tao_issued (serial, principal, not_after, replica, der) VALUES (?, ?, ?, ?, ?)")) {
-                s.setString(1, serial);
-                s.setString(2, named.toString());
-                s.setObject(3, time(cert.getNotAfter().toInstant()));
-                s.setString(4, replica);
-                s.setBytes(5, der);
+            try (PreparedStatement s = c.prepareStatement(INSERT_ISSUED)) {
+                bind(s, row);
                 s.executeUpdate();
             } catch (SQLException e) {
                 if ("23505".equals(e.getSQLState())) {
-                    throw new DuplicateSerialException("serial " + serial + " is already recorded in " + location);
+                    throw new DuplicateSerialException("serial " + row.serial() + " is already recorded in " + location);
                 }
                 throw e;
             }
             return null;
+        });
+    }
+
+    private record Issue(IssuedRow row, AuditRecord audit) {}
+
+    /**
+     * Commits in groups: the certificates issued while one transaction commits go together in the
+     * next, with their audit records, so a batch costs one commit (one WAL flush) and one turn
+     * of the audit lock.
+     */
+    @Override
+    public void recordIssued(X509Certificate cert, AuditRecord record) throws IOException {
+        commits.commit(new Issue(row(cert), record));
+    }
+
+    /** One transaction: every certificate (a serial already there refuses that one alone), then their audit records. */
+    private List<IOException> flush(List<Issue> batch) throws IOException {
+        return inTransaction(c -> {
+            List<IOException> outcome = new ArrayList<>(batch.size());
+            List<AuditRecord> audited = new ArrayList<>();
+            int[] inserted;
+            try (PreparedStatement s = c.prepareStatement(INSERT_ISSUED + " ON CONFLICT (serial) DO NOTHING")) {
+                for (Issue i : batch) {
+                    bind(s, i.row());
+                    s.addBatch();
+                }
+                inserted = s.executeBatch();
+            }
+            for (int k = 0; k < batch.size(); k++) {
+                if (inserted[k] == 0) {
+                    outcome.add(new DuplicateSerialException("serial " + batch.get(k).row().serial()
+                            + " is already recorded in " + location));
+                } else {
+                    outcome.add(null);
+                    audited.add(batch.get(k).audit());
+                }
+            }
+            appendAudit(c, audited);
+            return outcome;
         });
     }
 
@@ -510,41 +564,56 @@ public final class PostgresStore implements DomainStore, CertificateStore, Audit
     @Override
     public IOException record(Instant time, String peer, AuditLog.Decision decision, String principal, String serial,
             String reason) {
-        Objects.requireNonNull(decision, "decision");
-        // Stored to the microsecond: the chained record is what auditLines gives back.
-        Instant stored = time.truncatedTo(ChronoUnit.MICROS);
-        String record = String.join("\t", stored.toString(), AuditLog.field(peer), decision.text(),
-                AuditLog.field(principal), AuditLog.field(serial), AuditLog.field(reason));
-        String[] fields = record.split("\t", -1);
+        AuditRecord record = new AuditRecord(time, peer, decision, principal, serial, reason);
         try {
             inTransaction(c -> {
-                try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-                    lock.setLong(1, AUDIT_LOCK);
-                    lock.execute();
-                }
-                byte[] previous = AuditChain.genesis();
-                try (Statement q = c.createStatement();
-                        ResultSet r = q.executeQuery("SELECT chain FROM tao_audit ORDER BY id DESC LIMIT 1")) {
-                    if (r.next()) {
-                        previous = AuditChain.parseValue(r.getString(1)).orElseThrow(
-                                () -> new SQLException("tao_audit holds a malformed chain value"));
-                    }
-                }
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO tao_audit (time, replica, peer, decision,"
-                        + " principal, serial, reason, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    s.setObject(1, time(stored));
-                    s.setString(2, replica);
-                    for (int i = 1; i < fields.length; i++) {
-                        s.setString(2 + i, fields[i]);
-                    }
-                    s.setString(8, AuditChain.hex(AuditChain.next(previous, record)));
-                    s.executeUpdate();
-                }
+                appendAudit(c, List.of(record));
                 return null;
             });
             return null;
         } catch (IOException e) {
             return e;
+        }
+    }
+
+    /**
+     * Inserts {@code records} chained after the newest one, in the caller's transaction, holding
+     * the audit lock until it ends, so writers of every replica extend the newest chain value.
+     */
+    private void appendAudit(Connection c, List<AuditRecord> records) throws SQLException {
+        if (records.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            lock.setLong(1, AUDIT_LOCK);
+            lock.execute();
+        }
+        byte[] previous = AuditChain.genesis();
+        try (Statement q = c.createStatement();
+                ResultSet r = q.executeQuery("SELECT chain FROM tao_audit ORDER BY id DESC LIMIT 1")) {
+            if (r.next()) {
+                previous = AuditChain.parseValue(r.getString(1)).orElseThrow(
+                        () -> new SQLException("tao_audit holds a malformed chain value"));
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO tao_audit (time, replica, peer, decision,"
+                + " principal, serial, reason, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (AuditRecord given : records) {
+                // Stored to the microsecond: the chained record is what auditLines gives back.
+                AuditRecord stored = new AuditRecord(given.time().truncatedTo(ChronoUnit.MICROS), given.peer(),
+                        given.decision(), given.principal(), given.serial(), given.reason());
+                String record = stored.text();
+                String[] fields = record.split("\t", -1);
+                s.setObject(1, time(stored.time()));
+                s.setString(2, replica);
+                for (int i = 1; i < fields.length; i++) {
+                    s.setString(2 + i, fields[i]);
+                }
+                previous = AuditChain.next(previous, record);
+                s.setString(8, AuditChain.hex(previous));
+                s.addBatch();
+            }
+            s.executeBatch();
         }
     }
 

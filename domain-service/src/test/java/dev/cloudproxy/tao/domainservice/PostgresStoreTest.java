@@ -148,6 +148,71 @@ class PostgresStoreTest {
         }
     }
 
+    @Test
+    void recordIssued_sixtyFourAtOnceOnTwoReplicas_everyCertificateRecordedAndInTheAuditChain() throws Exception {
+        try (Replicas r = new Replicas(4)) {
+            List<X509Certificate> certs = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                certs.add(issue(r.f));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < certs.size(); i++) {
+                PostgresStore s = i % 2 == 0 ? r.one : r.two;
+                X509Certificate c = certs.get(i);
+                done.add(pool.submit(() -> {
+                    s.recordIssued(c, r.f.issuedRecord(c));
+                    return null;
+                }));
+            }
+            for (Future<?> d : done) {
+                d.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+
+            List<String> serials = certs.stream().map(c -> CertificateRegistry.serialText(c.getSerialNumber())).toList();
+            assertThat(r.one.issuedSerials()).containsExactlyInAnyOrderElementsOf(serials);
+            assertThat(r.two.issuedTo(r.f.programName(ServiceFixture.HASH)))
+                    .containsExactlyInAnyOrderElementsOf(certs.stream().map(X509Certificate::getSerialNumber).toList());
+            AuditChain.Verification v = verify(r.two.auditLines());
+            assertThat(v.intact()).isTrue();
+            assertThat(v.issuedSerials()).containsExactlyInAnyOrderElementsOf(serials);
+        }
+    }
+
+    @Test
+    void recordIssued_auditInsertFails_failsWithCommitFailedAndRecordsNoCertificate() throws Exception {
+        try (Replicas r = new Replicas(2)) {
+            try (Connection c = PostgresCluster.shared().connect(r.db.database()); Statement st = c.createStatement()) {
+                st.execute("CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS"
+                        + " $$ BEGIN RAISE EXCEPTION 'audit refused by the test'; END $$");
+                st.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON tao_audit FOR EACH ROW"
+                        + " EXECUTE FUNCTION refuse_audit()");
+            }
+            X509Certificate cert = issue(r.f);
+
+            CommitFailedException e = assertThrows(CommitFailedException.class,
+                    () -> r.one.recordIssued(cert, r.f.issuedRecord(cert)));
+
+            assertThat(e).hasMessageContaining("audit refused by the test");
+            assertThat(r.two.issued(cert.getSerialNumber())).isEmpty();
+            assertThat(r.two.issuedSerials()).isEmpty();
+            assertThat(r.two.auditLines()).isEmpty();
+        }
+    }
+
+    @Test
+    void recordIssued_serialAlreadyRecordedByTheOtherReplica_throwsDuplicateAndAuditsNothing() throws Exception {
+        try (Replicas r = new Replicas(2)) {
+            X509Certificate cert = issue(r.f);
+            r.one.recordIssued(cert, r.f.issuedRecord(cert));
+
+            assertThrows(DuplicateSerialException.class, () -> r.two.recordIssued(cert, r.f.issuedRecord(cert)));
+
+            assertThat(r.one.auditLines()).hasSize(1);
+        }
+    }
+
     private static AuditChain.Verification verify(List<String> lines) throws IOException {
         return AuditChain.verify(new java.io.BufferedReader(new java.io.StringReader(String.join("\n", lines))), true);
     }

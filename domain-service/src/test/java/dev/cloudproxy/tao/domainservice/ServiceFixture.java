@@ -112,6 +112,12 @@ final class ServiceFixture implements AutoCloseable {
         return s;
     }
 
+    /** The {@code issued} audit record of {@code cert}, issued to {@code programName(HASH)}. */
+    AuditRecord issuedRecord(java.security.cert.X509Certificate cert) {
+        return new AuditRecord(java.time.Instant.now(), "127.0.0.1:1", AuditLog.Decision.ISSUED,
+                programName(HASH).toString(), CertificateRegistry.serialText(cert.getSerialNumber()), null);
+    }
+
     List<String> auditLines() throws IOException {
         return Files.readAllLines(service.auditFile(), StandardCharsets.UTF_8);
     }
