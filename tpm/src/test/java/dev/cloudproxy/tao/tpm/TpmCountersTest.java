@@ -7,6 +7,7 @@ import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.Unsealed;
+import dev.cloudproxy.tao.seal.KilledWriters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -254,7 +255,6 @@ class TpmCountersTest {
     @Test
     void batchedWritersKilledAtRandomPoints_inALoop_reopenWithTheOldOrTheNewValue() throws Exception {
         int threads = 4;
-        int rounds = 6;
         Path states = temp.resolve("states");
         Files.createDirectories(states);
         try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.create(tpm, taoDir(), PCRS)) {
@@ -262,75 +262,17 @@ class TpmCountersTest {
         }
         long seed = new java.util.Random().nextLong();
         java.util.Random random = new java.util.Random(seed);
-        long[] current = new long[threads]; // each writer's value after the last restart (0: no file yet)
-        for (int round = 1; round <= rounds; round++) {
-            long start = round * 1_000_000L;
-            long[] acked = killedAfter(states, threads, start, 1 + random.nextInt(30), random.nextInt(20));
-            try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
-                for (int t = 0; t < threads; t++) {
-                    String what = "seed " + seed + ", round " + round + ", writer " + t;
-                    long old = acked[t] > 0 ? acked[t] : current[t];
-                    long next = acked[t] > 0 ? acked[t] + 1 : start + 1;
-                    Path file = states.resolve("t" + t);
-                    if (!Files.exists(file)) {
-                        assertThat(old).as(what).isZero();
-                        continue;
-                    }
-                    try (Unsealed u = tao.rollbackProtectedUnseal(Files.readAllBytes(file))) {
-                        current[t] = Long.parseLong(new String(u.data(), StandardCharsets.US_ASCII));
-                    }
-                    assertThat(current[t]).as(what).isIn(old, next);
-                }
-            }
-        }
-    }
-
-    /**
-     * Runs {@link TpmBatchCrashMain} until its writers have reported {@code commits} commits in
-     * all, waits {@code thenMs}, kills it ({@code SIGKILL}), and returns each writer's last
-     * reported value (0 if none).
-     */
-    private long[] killedAfter(Path states, int threads, long start, int commits, int thenMs) throws Exception {
+        KilledWriters writers = new KilledWriters(threads);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                TpmBatchCrashMain.class.getName(), Integer.toString(swtpm.port()), taoDir().toString(), states.toString(),
-                Integer.toString(threads), Long.toString(start))
-                .redirectError(temp.resolve("child.log").toFile()).start();
-        long[] acked = new long[threads];
-        try (java.io.BufferedReader out = new java.io.BufferedReader(
-                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
-            java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.CountDownLatch enough = new java.util.concurrent.CountDownLatch(1);
-            Thread reader = new Thread(() -> {
-                try {
-                    for (String line; (line = out.readLine()) != null; ) {
-                        String[] f = line.split(" ");
-                        if (f.length == 2) {
-                            synchronized (acked) {
-                                acked[Integer.parseInt(f[0])] = Long.parseLong(f[1]);
-                            }
-                            if (seen.incrementAndGet() >= commits) {
-                                enough.countDown();
-                            }
-                        }
-                    }
-                } catch (IOException closed) {
-                    // the child was killed
-                }
-                enough.countDown();
-            });
-            reader.start();
-            assertThat(enough.await(120, TimeUnit.SECONDS)).as("the writers commit").isTrue();
-            assertThat(p.isAlive()).as("the writers run until killed (see child.log)").isTrue();
-            Thread.sleep(thenMs);
-            p.destroyForcibly();
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            reader.join(60_000);
-        } finally {
-            p.destroyForcibly();
-        }
-        synchronized (acked) {
-            return acked.clone();
+        for (int round = 1; round <= 6; round++) {
+            long start = round * 1_000_000L;
+            writers.killedAfter(List.of(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                    TpmBatchCrashMain.class.getName(), Integer.toString(swtpm.port()), taoDir().toString(),
+                    states.toString(), Integer.toString(threads), Long.toString(start)),
+                    temp.resolve("child.log"), start, 1 + random.nextInt(30), random.nextInt(20));
+            try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
+                writers.assertOldOrNew(tao, states, "seed " + seed + ", round " + round);
+            }
         }
     }
 
