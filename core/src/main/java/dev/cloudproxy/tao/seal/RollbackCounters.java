@@ -109,7 +109,9 @@ public final class RollbackCounters {
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final Store store;
-    /** Every change, saved or not yet (guarded by this). */
+    /** Guards the fields below; never held while the store saves. */
+    private final Object lock = new Object();
+    /** Every change, saved or not yet. */
     private final Map<Key, Entry> entries;
     /** The table as the store last saved it: what {@link #get} reports and a failed save returns to. */
     private Map<Key, Saved> saved;
@@ -238,7 +240,7 @@ public final class RollbackCounters {
     /** Saves the table as it is (to write a new Tao's empty table before it serves). */
     public void persist() throws IOException, TaoException {
         Batch batch;
-        synchronized (this) {
+        synchronized (lock) {
             batch = join();
         }
         awaitSaved(batch);
@@ -250,7 +252,7 @@ public final class RollbackCounters {
         Key key = key(owner, label);
         Batch batch;
         long value;
-        synchronized (this) {
+        synchronized (lock) {
             Entry e = entries.get(key);
             if (e == null) {
                 create(key);
@@ -270,7 +272,7 @@ public final class RollbackCounters {
         warnIfAsked();
         Key key = key(owner, label);
         Saved s;
-        synchronized (this) {
+        synchronized (lock) {
             s = saved.get(key);
         }
         if (s == null) {
@@ -289,7 +291,7 @@ public final class RollbackCounters {
         Key key = key(owner, label);
         Batch batch;
         long value;
-        synchronized (this) {
+        synchronized (lock) {
             Entry e = entries.get(key);
             if (e == null) {
                 e = create(key);
@@ -315,7 +317,7 @@ public final class RollbackCounters {
         warnIfAsked();
         Key key = key(owner, label);
         Batch batch;
-        synchronized (this) {
+        synchronized (lock) {
             Entry e = entries.get(key);
             long latest = e == null ? 0 : e.latest;
             if (e == null || (counter != e.latest && counter != e.committed)) {
@@ -331,13 +333,13 @@ public final class RollbackCounters {
         awaitSaved(batch);
     }
 
-    /** The batch that will carry a change made now (under the lock). */
+    /** The batch that will carry a change made now (call with the lock held). */
     private Batch join() {
         open.hasChanges = true;
         return open;
     }
 
-    /** The batch whose save makes the working table as it is now durable, or null if it is (under the lock). */
+    /** The batch whose save makes the working table as it is now durable, or null if it is (lock held). */
     private Batch unsaved() {
         return open.hasChanges ? open : inFlight;
     }
@@ -361,10 +363,10 @@ public final class RollbackCounters {
             while (true) {
                 byte[] table;
                 Map<Key, Saved> values;
-                synchronized (this) {
+                synchronized (lock) {
                     while (!batch.done && inFlight != null) {
                         try {
-                            wait();
+                            lock.wait();
                         } catch (InterruptedException e) {
                             interrupted = true;
                         }
@@ -387,11 +389,11 @@ public final class RollbackCounters {
                     discardUnsaved(e);
                     throw e;
                 }
-                synchronized (this) {
+                synchronized (lock) {
                     saved = values;
                     inFlight.done = true;
                     inFlight = null;
-                    notifyAll();
+                    lock.notifyAll();
                 }
             }
         } finally {
@@ -405,16 +407,18 @@ public final class RollbackCounters {
      * After a failed save: the working table is again the one last saved, so the batch that
      * failed and the changes made while it was in flight fail together.
      */
-    private synchronized void discardUnsaved(Throwable cause) {
-        entries.clear();
-        saved.forEach((k, v) -> entries.put(k, new Entry(v.latest(), v.committed())));
-        for (Batch b : new Batch[] {inFlight, open}) {
-            b.done = true;
-            b.failure = cause;
+    private void discardUnsaved(Throwable cause) {
+        synchronized (lock) {
+            entries.clear();
+            saved.forEach((k, v) -> entries.put(k, new Entry(v.latest(), v.committed())));
+            for (Batch b : new Batch[] {inFlight, open}) {
+                b.done = true;
+                b.failure = cause;
+            }
+            inFlight = null;
+            open = new Batch();
+            lock.notifyAll();
         }
-        inFlight = null;
-        open = new Batch();
-        notifyAll();
     }
 
     /** The failure of a save that also carried other callers' changes, for one of them. */
