@@ -87,7 +87,8 @@ class TpmRootedHostCountersTest {
                 System.out.println("TPM commands per " + SEALS + " hosted rollback-protected seals, " + THREADS
                         + " threads: " + concurrent);
                 // Seals that queue behind a host commit in flight share the next one. Not a timing:
-                // eight callers that do nothing but seal always find a commit in flight to queue behind.
+                // eight callers that do nothing but seal mostly find a commit in flight to queue
+                // behind (about 4 seals per commit in our runs); half the unbatched cost is asserted.
                 assertThat(concurrent).isLessThanOrEqualTo((long) SEALS * COMMANDS_PER_HOSTED_SEAL / 2);
 
                 // Ordinary seals by the host's own keys need no TPM command at all.

@@ -51,7 +51,10 @@ import java.util.function.Consumer;
  * the next commit's step 2; a crash loses them, and their callers were never answered (no blob
  * was handed out under those values, no unseal returned), so that too is "old". The reverse
  * order (NV incremented, table not written) cannot happen: the file is written first, and a
- * table tagged below the NV counter is refused for good.
+ * table tagged below the NV counter is refused for good. A commit that fails after step 1 (the
+ * TPM unreachable for the increment) fails its callers and the next commit rewrites the file
+ * under the same tag; a crash before that lets the next open complete it: changes whose callers
+ * were told they failed (a counter a little ahead, a blob committed), never an older state.
  *
  * <p><b>Undefine and redefine.</b> A counter defined again starts above every value any counter
  * on the TPM ever had, so every table written before stays refused (stale). Anyone who may use
