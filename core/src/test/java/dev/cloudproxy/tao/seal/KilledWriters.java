@@ -25,13 +25,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ol>
  *   <li>the child calls {@link #writeUntilKilled}: each of its threads {@code i} writes its own
  *       state (label {@code t<i>}, file {@code STATES/t<i>}) with the writer protocol
- *       (rollback-protected seal, atomic file write, first unseal) and prints {@code "<i> <value>"}
- *       once the write is committed;
+ *       (rollback-protected seal, atomic file write, first unseal) and, once the write is
+ *       committed, records the value in {@code STATES/t<i>.ack} (atomically: a killed process
+ *       leaves the file written, unlike a line on a pipe, which {@link PrintStream} may drop) and
+ *       prints a line (progress only);
  *   <li>the test runs it with {@link #killedAfter}, which kills it ({@code SIGKILL}) once the
- *       writers have reported a given number of commits and a few milliseconds more, so at any
+ *       writers have printed a given number of commits and a few milliseconds more, so at any
  *       step of a batch;
  *   <li>after restarting the Tao, {@link #assertOldOrNew} opens each writer's file: it must open
- *       (never a lock-out) with the value last reported or the next one (old or new), never older.
+ *       (never a lock-out) with the value last acknowledged or the next one (old or new), never older.
  * </ol>
  */
 public final class KilledWriters {
@@ -65,6 +67,8 @@ public final class KilledWriters {
                                 CoreTao.SEAL_POLICY_SELF);
                         AtomicFiles.writeOwnerOnly(states.resolve("t" + id), blob);
                         tao.rollbackProtectedUnseal(blob).close();
+                        AtomicFiles.writeOwnerOnly(states.resolve("t" + id + ".ack"),
+                                Long.toString(v).getBytes(StandardCharsets.US_ASCII));
                         out.println(id + " " + v);
                     }
                 } catch (Exception e) {
@@ -82,13 +86,16 @@ public final class KilledWriters {
 
     /**
      * Runs the child {@code command} (its standard error to {@code log}), which must call
-     * {@link #writeUntilKilled} with this many threads and {@code start}; kills it once its writers
-     * have reported {@code commits} commits in all and {@code thenMs} more have passed, and
-     * records each writer's last reported value.
+     * {@link #writeUntilKilled} on {@code states} with this many threads and {@code start}; kills
+     * it once its writers have printed {@code commits} commits in all and {@code thenMs} more have
+     * passed, and records each writer's last acknowledged value.
      */
-    public void killedAfter(List<String> command, Path log, long start, int commits, int thenMs) throws Exception {
+    public void killedAfter(List<String> command, Path states, Path log, long start, int commits, int thenMs)
+            throws Exception {
         this.start = start;
-        long[] reported = new long[threads];
+        for (int t = 0; t < threads; t++) {
+            Files.deleteIfExists(states.resolve("t" + t + ".ack"));
+        }
         Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))) {
             AtomicInteger seen = new AtomicInteger();
@@ -96,14 +103,8 @@ public final class KilledWriters {
             Thread reader = new Thread(() -> {
                 try {
                     for (String line; (line = out.readLine()) != null; ) {
-                        String[] f = line.split(" ");
-                        if (f.length == 2) {
-                            synchronized (reported) {
-                                reported[Integer.parseInt(f[0])] = Long.parseLong(f[1]);
-                            }
-                            if (seen.incrementAndGet() >= commits) {
-                                enough.countDown();
-                            }
+                        if (!line.equals("ready") && seen.incrementAndGet() >= commits) {
+                            enough.countDown();
                         }
                     }
                 } catch (IOException closed) {
@@ -121,14 +122,18 @@ public final class KilledWriters {
         } finally {
             p.destroyForcibly();
         }
-        synchronized (reported) {
-            acked = reported.clone();
+        acked = new long[threads];
+        for (int t = 0; t < threads; t++) {
+            Path ack = states.resolve("t" + t + ".ack");
+            if (Files.exists(ack)) {
+                acked[t] = Long.parseLong(Files.readString(ack, StandardCharsets.US_ASCII));
+            }
         }
     }
 
     /**
      * After a restart: each writer's file in {@code states} opens on {@code tao} with the value it
-     * last reported, or the next one (if it reported none this round: its value before the
+     * last acknowledged, or the next one (if it acknowledged none this round: its value before the
      * round, or the round's first).
      */
     public void assertOldOrNew(CoreTao tao, Path states, String round) throws Exception {

@@ -99,7 +99,7 @@ class HostCountersCrashTest {
             long start = round * 1_000_000L;
             writers.killedAfter(List.of(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
                     HostBatchCrashMain.class.getName(), temp.toString(), Integer.toString(threads), Long.toString(start)),
-                    temp.resolve("child.log"), start, 1 + random.nextInt(30), random.nextInt(20));
+                    temp.resolve("states"), temp.resolve("child.log"), start, 1 + random.nextInt(30), random.nextInt(20));
             try (SoftTao parent = openParent(); Keys keys = Keys.load(temp.resolve("keys"), TestHosts.PASSWORD.clone())) {
                 CoreTao tao = CounterCrashMain.programTao(temp, parent, keys, ProcessHandle.current().pid());
                 writers.assertOldOrNew(tao, temp.resolve("states"), "seed " + seed + ", round " + round);

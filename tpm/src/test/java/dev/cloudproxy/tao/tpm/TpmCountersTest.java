@@ -269,7 +269,7 @@ class TpmCountersTest {
             writers.killedAfter(List.of(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
                     TpmBatchCrashMain.class.getName(), Integer.toString(swtpm.port()), taoDir().toString(),
                     states.toString(), Integer.toString(threads), Long.toString(start)),
-                    temp.resolve("child.log"), start, 1 + random.nextInt(30), random.nextInt(20));
+                    states, temp.resolve("child.log"), start, 1 + random.nextInt(30), random.nextInt(20));
             try (TpmConnection tpm = swtpm.connect(); TpmTao tao = TpmTao.open(tpm, taoDir())) {
                 writers.assertOldOrNew(tao, states, "seed " + seed + ", round " + round);
             }
