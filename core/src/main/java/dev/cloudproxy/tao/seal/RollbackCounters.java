@@ -35,12 +35,30 @@ import java.util.concurrent.ConcurrentHashMap;
  * state. Every change is handed to the {@link Store} before the call returns; if the store fails,
  * the table is unchanged and the call fails.
  *
+ * <p><b>Group commit.</b> A change is made under the table's lock, but saved outside it: while
+ * one save is in flight, the changes that arrive meanwhile wait, and the next save (made by one
+ * of their callers) carries them all. So concurrent callers share one save (on a TPM root: one
+ * table write and one NV increment), a lone caller's change is saved at once (no timer, no added
+ * latency), and no call returns before a save that covers its change has returned:
+ * <ul>
+ *   <li>{@link #advance} (so a rollback-protected seal) returns its value, and {@link #check}
+ *       (so a rollback-protected unseal) returns, only once the table holding that value or that
+ *       commit is saved; a blob is never handed out under a counter the store could lose;
+ *   <li>{@link #get} reports only saved values;
+ *   <li>if a save fails, every change it carried and every change made while it was in flight
+ *       is discarded, the table is again the one last saved, and each of those callers fails.
+ * </ul>
+ * A crash loses only changes whose callers were not yet answered: after a restart every
+ * answered change is there, and each batch is all there or not at all (the store writes a table
+ * at once). Two threads advancing one counter still get a value each (the change is made under
+ * the lock); they may share a save.
+ *
  * <p>Table format (inside whatever protection the store adds):
  * <pre>
  *   "TAOC" | version 1 | u32 count | count x (u16 name length | binary auth name
  *          | u8 label length | label | u64 latest | u64 committed)
  * </pre>
- * Thread-safe: every operation holds the table's lock, including the store's write.
+ * Thread-safe; the store is called by one thread at a time.
  */
 public final class RollbackCounters {
     /** Most counters one owner may have: one program cannot fill its host's table. */
@@ -54,7 +72,10 @@ public final class RollbackCounters {
     private static final int MAX_FILE_BYTES = 64 << 20;
     private static final byte[] FILE_CONTEXT = "Tao Counter Table V1".getBytes(StandardCharsets.US_ASCII);
 
-    /** Where a table lives between runs, and what protects it there. */
+    /**
+     * Where a table lives between runs, and what protects it there. The table calls it from one
+     * thread at a time (whichever caller carries the current batch), never while holding its lock.
+     */
     public interface Store {
         /** The table last saved, or null if none was ever saved. */
         byte[] load() throws IOException, TaoException;
@@ -64,6 +85,16 @@ public final class RollbackCounters {
     }
 
     private record Key(Prin owner, String label) {}
+
+    /** A counter's two values as the store last saved them. */
+    private record Saved(long latest, long committed) {}
+
+    /** The changes one save carries, and how it ended (guarded by the table's lock). */
+    private static final class Batch {
+        boolean hasChanges;
+        boolean done;
+        Throwable failure;
+    }
 
     private static final class Entry {
         long latest;
@@ -78,12 +109,22 @@ public final class RollbackCounters {
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final Store store;
+    /** Guards the fields below; never held while the store saves. */
+    private final Object lock = new Object();
+    /** Every change, saved or not yet. */
     private final Map<Key, Entry> entries;
+    /** The table as the store last saved it: what {@link #get} reports and a failed save returns to. */
+    private Map<Key, Saved> saved;
+    /** The batch that collects changes until its save starts. */
+    private Batch open = new Batch();
+    /** The batch being saved (by one caller, with the lock released), or null. */
+    private Batch inFlight;
     private volatile String warning;
 
     private RollbackCounters(Store store, Map<Key, Entry> entries) {
         this.store = store;
         this.entries = entries;
+        this.saved = snapshot(entries);
     }
 
     /**
@@ -197,79 +238,199 @@ public final class RollbackCounters {
     }
 
     /** Saves the table as it is (to write a new Tao's empty table before it serves). */
-    public synchronized void persist() throws IOException, TaoException {
-        save();
+    public void persist() throws IOException, TaoException {
+        Batch batch;
+        synchronized (lock) {
+            batch = join();
+        }
+        awaitSaved(batch);
     }
 
     /** {@link CoreTao#initCounter}: creates the counter at 0 if needed and returns its latest value. */
-    public synchronized long init(Prin owner, String label) throws IOException, TaoException {
+    public long init(Prin owner, String label) throws IOException, TaoException {
         warnIfAsked();
         Key key = key(owner, label);
-        Entry e = entries.get(key);
-        if (e != null) {
-            return e.latest;
+        Batch batch;
+        long value;
+        synchronized (lock) {
+            Entry e = entries.get(key);
+            if (e == null) {
+                create(key);
+                value = 0;
+                batch = join();
+            } else {
+                value = e.latest;
+                batch = unsaved(); // it may have been created (or advanced) by a change not saved yet
+            }
         }
-        create(key);
-        return 0;
+        awaitSaved(batch);
+        return value;
     }
 
-    /** {@link CoreTao#getCounter}: the latest value. */
-    public synchronized long get(Prin owner, String label) throws TaoException {
+    /** {@link CoreTao#getCounter}: the latest value saved (an advance not yet answered is not counted). */
+    public long get(Prin owner, String label) throws TaoException {
         warnIfAsked();
-        Entry e = entries.get(key(owner, label));
-        if (e == null) {
+        Key key = key(owner, label);
+        Saved s;
+        synchronized (lock) {
+            s = saved.get(key);
+        }
+        if (s == null) {
             throw new TaoException("no counter with the label " + label);
         }
-        return e.latest;
+        return s.latest();
     }
 
     /**
      * Advances the counter (creating it if needed), saves the table and returns the new value, to
-     * be sealed into the blob. When this returns, the value is durable.
+     * be sealed into the blob. When this returns, the value is durable (concurrent advances may
+     * share the save, see the class comment).
      */
-    public synchronized long advance(Prin owner, String label) throws IOException, TaoException {
+    public long advance(Prin owner, String label) throws IOException, TaoException {
         warnIfAsked();
         Key key = key(owner, label);
-        Entry e = entries.get(key);
-        if (e == null) {
-            e = create(key);
+        Batch batch;
+        long value;
+        synchronized (lock) {
+            Entry e = entries.get(key);
+            if (e == null) {
+                e = create(key);
+            }
+            if (e.latest == Long.MAX_VALUE) {
+                throw new TaoException("the counter with the label " + label + " is exhausted");
+            }
+            value = ++e.latest;
+            batch = join();
         }
-        if (e.latest == Long.MAX_VALUE) {
-            throw new TaoException("the counter with the label " + label + " is exhausted");
-        }
-        e.latest++;
-        try {
-            save();
-        } catch (IOException | TaoException | RuntimeException ex) {
-            e.latest--;
-            throw ex;
-        }
-        return e.latest;
+        awaitSaved(batch);
+        return value;
     }
 
     /**
      * Checks that a blob of {@code label} sealed at {@code counter} is the owner's current state,
-     * and commits it if it is the newest: the state before it is stale from then on.
+     * and commits it if it is the newest: the state before it is stale from then on. Returns once
+     * the state that admitted the blob is saved.
      *
      * @throws StaleStateException if it is neither the newest state nor the committed one
      */
-    public synchronized void check(Prin owner, String label, long counter) throws IOException, TaoException {
+    public void check(Prin owner, String label, long counter) throws IOException, TaoException {
         warnIfAsked();
-        Entry e = entries.get(key(owner, label));
-        long latest = e == null ? 0 : e.latest;
-        if (e == null || (counter != e.latest && counter != e.committed)) {
-            throw new StaleStateException(counter, latest);
-        }
-        if (counter == e.latest && e.committed != e.latest) {
-            long before = e.committed;
-            e.committed = e.latest;
-            try {
-                save();
-            } catch (IOException | TaoException | RuntimeException ex) {
-                e.committed = before;
-                throw ex;
+        Key key = key(owner, label);
+        Batch batch;
+        synchronized (lock) {
+            Entry e = entries.get(key);
+            long latest = e == null ? 0 : e.latest;
+            if (e == null || (counter != e.latest && counter != e.committed)) {
+                throw new StaleStateException(counter, latest);
+            }
+            if (counter == e.latest && e.committed != e.latest) {
+                e.committed = e.latest;
+                batch = join();
+            } else {
+                batch = unsaved(); // another caller's commit of this value may not be saved yet
             }
         }
+        awaitSaved(batch);
+    }
+
+    /** The batch that will carry a change made now (call with the lock held). */
+    private Batch join() {
+        open.hasChanges = true;
+        return open;
+    }
+
+    /** The batch whose save makes the working table as it is now durable, or null if it is (lock held). */
+    private Batch unsaved() {
+        return open.hasChanges ? open : inFlight;
+    }
+
+    /**
+     * Returns once {@code batch} is saved: at once if it is (or is null); after the save in
+     * flight if that is the batch; else, when no save is in flight, by saving it, as the one
+     * caller whose turn it is, with the lock released (the changes that arrive meanwhile form the
+     * next batch). Waits on through interrupts: the change is in the table and will be saved or
+     * discarded, and answering before either would break the guarantee.
+     *
+     * @throws IOException or TaoException if the save that carried the batch failed: its changes
+     *     were discarded
+     */
+    private void awaitSaved(Batch batch) throws IOException, TaoException {
+        if (batch == null) {
+            return;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                byte[] table;
+                Map<Key, Saved> values;
+                synchronized (lock) {
+                    while (!batch.done && inFlight != null) {
+                        try {
+                            lock.wait();
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (batch.done) {
+                        if (batch.failure != null) {
+                            throw batchFailed(batch.failure);
+                        }
+                        return;
+                    }
+                    // Not done and nothing in flight: this is the open batch, and its turn.
+                    inFlight = open;
+                    open = new Batch();
+                    table = encode();
+                    values = snapshot(entries);
+                }
+                try {
+                    store.save(table);
+                } catch (IOException | TaoException | RuntimeException | Error e) {
+                    discardUnsaved(e);
+                    throw e;
+                }
+                synchronized (lock) {
+                    saved = values;
+                    inFlight.done = true;
+                    inFlight = null;
+                    lock.notifyAll();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * After a failed save: the working table is again the one last saved, so the batch that
+     * failed and the changes made while it was in flight fail together.
+     */
+    private void discardUnsaved(Throwable cause) {
+        synchronized (lock) {
+            entries.clear();
+            saved.forEach((k, v) -> entries.put(k, new Entry(v.latest(), v.committed())));
+            for (Batch b : new Batch[] {inFlight, open}) {
+                b.done = true;
+                b.failure = cause;
+            }
+            inFlight = null;
+            open = new Batch();
+            lock.notifyAll();
+        }
+    }
+
+    /** The failure of a save that also carried other callers' changes, for one of them. */
+    private static TaoException batchFailed(Throwable cause) throws IOException {
+        String message = "saving the counter table failed: " + cause.getMessage();
+        if (cause instanceof IOException) {
+            throw new IOException(message, cause);
+        }
+        if (!(cause instanceof TaoException)) {
+            throw new IllegalStateException(message, cause);
+        }
+        return new TaoException(message, cause);
     }
 
     /**
@@ -331,7 +492,8 @@ public final class RollbackCounters {
         return new Key(Objects.requireNonNull(owner, "owner"), label);
     }
 
-    private Entry create(Key key) throws IOException, TaoException {
+    /** Adds a counter at 0 to the working table (the caller saves it). */
+    private Entry create(Key key) throws TaoException {
         if (entries.size() >= MAX_COUNTERS) {
             throw new TaoException("this Tao's counter table is full");
         }
@@ -341,17 +503,13 @@ public final class RollbackCounters {
         }
         Entry e = new Entry(0, 0);
         entries.put(key, e);
-        try {
-            save();
-        } catch (IOException | TaoException | RuntimeException ex) {
-            entries.remove(key);
-            throw ex;
-        }
         return e;
     }
 
-    private void save() throws IOException, TaoException {
-        store.save(encode());
+    private static Map<Key, Saved> snapshot(Map<Key, Entry> entries) {
+        Map<Key, Saved> out = new HashMap<>();
+        entries.forEach((k, e) -> out.put(k, new Saved(e.latest, e.committed)));
+        return out;
     }
 
     private byte[] encode() {

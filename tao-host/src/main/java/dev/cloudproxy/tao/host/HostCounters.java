@@ -40,6 +40,11 @@ import java.util.function.Consumer;
  * the host could lose. A missing file where the parent already has a counter for the label is
  * refused (deleting the table would reset every program's counters).
  *
+ * <p>Saves are batched ({@link RollbackCounters}' group commit): the changes programs make while
+ * a save is in flight share the next one, one parent seal and commit for all of them (on a TPM
+ * root, two NV increments per batch instead of two per change). A crash loses only changes whose
+ * programs were not answered yet; each batch restarts all there or not at all.
+ *
  * <p><b>Root host on soft keys</b> ({@link #root}): the table is encrypted and authenticated
  * with the host's keys, and NOT rollback-protected: whoever can write the host's directory can
  * put back an older table with older blobs. The host says so once, when it opens (the launcher's

@@ -8,12 +8,14 @@ import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.seal.KilledWriters;
 import dev.cloudproxy.tao.soft.SoftTao;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A stacked host's counter table, kept with its parent's rollback-protected seal
  * ({@link HostCounters}): a write killed at each of its steps ({@link CounterCrashMain} halts its
  * JVM, like {@code kill -9}) leaves, on restart, the old value or the new one, never a lock-out;
- * an older copy of the table, or none, is refused.
+ * so do concurrent writers killed while their changes share saves; an older copy of the table,
+ * or none, is refused.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class HostCountersCrashTest {
@@ -76,6 +79,32 @@ class HostCountersCrashTest {
         // And the program carries on writing after all those crashes.
         assertThat(writeCrashingAt(0, "last")).isZero();
         assertThat(restartAndRead()).isEqualTo("last");
+    }
+
+    /**
+     * The batched path: four writers of one program share the host's table saves (each save a
+     * parent seal and commit) in a child JVM ({@link HostBatchCrashMain}) killed ({@code SIGKILL})
+     * after a random number of commits; every restart of parent, host and program opens each
+     * writer's file with the value it last reported or the next one.
+     */
+    @Test
+    void batchedWritersKilledAtRandomPoints_inALoop_restartWithTheOldOrTheNewValue() throws Exception {
+        int threads = 4;
+        Files.createDirectories(temp.resolve("states"));
+        long seed = new java.util.Random().nextLong();
+        java.util.Random random = new java.util.Random(seed);
+        KilledWriters writers = new KilledWriters(threads);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int round = 1; round <= 5; round++) {
+            long start = round * 1_000_000L;
+            writers.killedAfter(List.of(java, "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                    HostBatchCrashMain.class.getName(), temp.toString(), Integer.toString(threads), Long.toString(start)),
+                    temp.resolve("states"), temp.resolve("child.log"), start, 1 + random.nextInt(30), random.nextInt(20));
+            try (SoftTao parent = openParent(); Keys keys = Keys.load(temp.resolve("keys"), TestHosts.PASSWORD.clone())) {
+                CoreTao tao = CounterCrashMain.programTao(temp, parent, keys, ProcessHandle.current().pid());
+                writers.assertOldOrNew(tao, temp.resolve("states"), "seed " + seed + ", round " + round);
+            }
+        }
     }
 
     @Test

@@ -27,7 +27,13 @@ import java.util.function.Consumer;
  *   <li>the NV counter is incremented to {@code N + 1} ({@code TPM2_NV_Increment}, then
  *       {@code TPM2_NV_Read} to check that nobody else moved it).
  * </ol>
- * The caller is answered only after step 2, so no acknowledged change can be lost.
+ * The caller is answered only after step 2, so no acknowledged change can be lost. Commits
+ * are batched by {@link RollbackCounters} (group commit): the changes made while one commit is in
+ * flight are carried together by the next, one table write and one increment for all of them,
+ * and none of their callers is answered before that commit's step 2. A lone change is committed
+ * at once. Cost per commit: {@code TPM2_NV_Increment} and {@code TPM2_NV_Read} (the index was
+ * checked to be this Tao's counter when the table was opened; if it was deleted or redefined
+ * since, the increment fails or the read shows it moved).
  *
  * <p><b>Open</b> ({@link #load}), the NV counter at {@code N}: a table tagged {@code N} is
  * current; one tagged {@code N + 1} is a commit that crashed between its two steps, and the
@@ -39,7 +45,16 @@ import java.util.function.Consumer;
  *
  * <p><b>The window.</b> Between steps 1 and 2 two tables are acceptable (the old, tagged N, and
  * the new, tagged N + 1). Nothing in the new one has been answered yet, so accepting either is
- * "old or new". There is no batching window beyond that: every change is one increment.
+ * "old or new" for the whole batch: a crash there restarts with every change of the batch (the
+ * file was written: open completes the increment) or with none of them (it was not). The
+ * window batching adds: the changes queued behind a commit in flight live only in memory until
+ * the next commit's step 2; a crash loses them, and their callers were never answered (no blob
+ * was handed out under those values, no unseal returned), so that too is "old". The reverse
+ * order (NV incremented, table not written) cannot happen: the file is written first, and a
+ * table tagged below the NV counter is refused for good. A commit that fails after step 1 (the
+ * TPM unreachable for the increment) fails its callers and the next commit rewrites the file
+ * under the same tag; a crash before that lets the next open complete it: changes whose callers
+ * were told they failed (a counter a little ahead, a blob committed), never an older state.
  *
  * <p><b>Undefine and redefine.</b> A counter defined again starts above every value any counter
  * on the TPM ever had, so every table written before stays refused (stale). Anyone who may use
@@ -165,7 +180,7 @@ final class AnchoredCounterStore implements RollbackCounters.Store {
     }
 
     private void increment(long expected) throws IOException, TaoException {
-        long got = access.with(tpm -> NvCounter.open(tpm, index).increment());
+        long got = access.with(tpm -> NvCounter.checked(tpm, index).increment());
         if (got != expected) {
             throw new TaoException("the NV counter 0x" + Integer.toHexString(index) + " moved by itself (now " + got
                     + ", expected " + expected + "): someone else incremented it; the counter table is refused from now on");

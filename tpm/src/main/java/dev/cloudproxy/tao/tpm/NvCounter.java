@@ -69,6 +69,15 @@ public final class NvCounter {
         return c;
     }
 
+    /**
+     * The counter at {@code index} that {@link #open} (or {@link #define}) already checked, without
+     * asking the TPM again: for a caller that increments it often. If the index was deleted or
+     * defined again as something else since, its commands fail ({@link TpmCommandException}).
+     */
+    static NvCounter checked(TpmConnection tpm, int index) {
+        return new NvCounter(Objects.requireNonNull(tpm, "tpm"), checkIndex(index));
+    }
+
     /** The current value. */
     public long read() throws IOException, TaoException {
         byte[] v = tpm.run("TPM2_NV_Read", t -> t.NV_Read(index, index, 8, 0));

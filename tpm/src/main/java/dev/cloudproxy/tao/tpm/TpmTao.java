@@ -84,9 +84,11 @@ import tss.tpm.TPM_SE;
  *
  * <p><b>Rollback counters</b> ({@link #rollbackProtectedSeal}) are kept in {@value #COUNTERS_FILE}
  * in this Tao's directory, encrypted under a key derived from the TPM-sealed deriving key and
- * anchored in a TPM NV counter of this Tao (its index is in the state): each change of the table
- * costs one {@code TPM2_NV_Increment}, and a table older than the NV counter is refused when the
- * Tao opens ({@link AnchoredCounterStore} states the commit protocol and its crash window).
+ * anchored in a TPM NV counter of this Tao (its index is in the state): each commit of the table
+ * costs one {@code TPM2_NV_Increment}, changes made while a commit is in flight share the next
+ * one (concurrent callers are batched; a lone caller is committed at once), and a table older
+ * than the NV counter is refused when the Tao opens ({@link AnchoredCounterStore} states the
+ * commit protocol and its crash window).
  * Rollback-protected blobs are sealed in {@link SealFormat} under that key (no other TPM command
  * per seal). After {@link #releaseConnection}, the Tao connects to the TPM only for those
  * increments, so a host can keep it while it serves without holding the TPM.
