@@ -239,10 +239,13 @@ public final class DomainFeed implements AutoCloseable {
             LOG.log(Level.WARNING, e.getMessage());
             throw e;
         }
-        if (version == held) {
+        Path cached = rules.file().orElseThrow();
+        if (version == held && cachedVersion(rules, cached) >= held) {
             return false;
         }
-        AtomicFiles.writeOwnerOnly(rules.file().orElseThrow(), file);
+        // Newer, or the cached file itself was replaced by an older or broken one (which every
+        // guard on it refused): the cache is made whole again.
+        AtomicFiles.writeOwnerOnly(cached, file);
         long now = rules.policyVersion();
         if (now != version) {
             // Signed by the policy key yet refused by the guard (its bounds): the guard keeps the old rules.
@@ -250,8 +253,22 @@ public final class DomainFeed implements AutoCloseable {
                     + rules.lastReloadFailure().map(Throwable::getMessage).orElse("unknown reason"));
             return false;
         }
+        if (version == held) {
+            LOG.log(Level.WARNING, "the cached rule file had been replaced by an older or broken one;"
+                    + " restored policy version " + version + " from the domain service");
+            return false;
+        }
         LOG.log(Level.INFO, "policy version " + version + " from the domain service (was " + held + ")");
         return true;
+    }
+
+    /** The version of the rule file now in the cache; -1 if it is gone or does not verify. */
+    private static long cachedVersion(RuleSetGuard rules, Path cached) {
+        try {
+            return rules.verifyFile(AtomicFiles.readAtMost(cached, RuleSetGuard.maxFileSize() + 1));
+        } catch (IOException | GuardException e) {
+            return -1;
+        }
     }
 
     /**

@@ -220,21 +220,27 @@ class DomainFeedTest {
     }
 
     @Test
-    void replayedOlderPolicy_writtenIntoTheCache_isRefusedByTheHostsGuard() throws Exception {
+    void replayedOlderPolicy_writtenIntoTheCache_isRefusedByTheHostsGuard_andPutRightAtTheNextRefresh()
+            throws Exception {
         Prin app = program("ce");
         byte[] old = Files.readAllBytes(domainDir.resolve("rules.datalog"));
         onTheDomain("add", app);
         try (DomainFeed feed = feed()) {
             feed.refreshPolicy();
-        }
-        assertThat(hostAdmits(app)).isTrue();
-        Path cached = hostDir.domainCache().resolve("rules.datalog");
-        Files.move(Files.write(temp.resolve("replay"), old), cached, StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+            assertThat(hostAdmits(app)).isTrue();
+            Path cached = hostDir.domainCache().resolve("rules.datalog");
+            Files.move(Files.write(temp.resolve("replay"), old), cached, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
 
-        assertThat(hostAdmits(app)).isTrue();
-        assertThat(((dev.cloudproxy.tao.guard.RuleSetGuard) host.guard()).lastReloadFailure())
-                .hasValueSatisfying(f -> assertThat(f.getMessage()).contains("replayed older policy"));
+            assertThat(hostAdmits(app)).isTrue();
+            assertThat(((dev.cloudproxy.tao.guard.RuleSetGuard) host.guard()).lastReloadFailure())
+                    .hasValueSatisfying(f -> assertThat(f.getMessage()).contains("replayed older policy"));
+
+            // The next refresh puts the current file back, so a restart does not start from the replay.
+            assertThat(feed.refreshPolicy()).isFalse();
+            assertThat(Files.readAllBytes(cached)).isEqualTo(Files.readAllBytes(domainDir.resolve("rules.datalog")));
+            assertThat(hostAdmits(app)).isTrue();
+        }
     }
 
     @Test
