@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.TestClock;
 import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.auth.Bytes;
 import dev.cloudproxy.tao.auth.Prin;
@@ -19,10 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +48,7 @@ class DomainFeedTest {
     private HostDirectory hostDir;
     private OpenedHost host;
     private final Served served = new Served();
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+    private final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
 
     /** What the stand-in service answers next; null: the domain directory's current file. */
     private final class Served implements DomainFeed.Source {
@@ -80,33 +79,6 @@ class DomainFeedTest {
             } catch (Exception e) {
                 throw new IllegalStateException("the test domain cannot sign a CRL", e);
             }
-        }
-    }
-
-    private static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 
