@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cloudproxy.tao.TestClock;
 import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.domain.RevocationList;
 import java.io.IOException;

@@ -64,6 +64,11 @@ final class DemoCommand implements Callable<Integer> {
                     + "ends or has a line (press Enter), e.g. to connect with openssl s_client.")
     private boolean hold;
 
+    @Option(names = "--metrics",
+            description = "Serve the host's and the domain service's metrics on local ports while the demo runs "
+                    + "(Prometheus text format), and show what a scrape of each finds after the client's run.")
+    private boolean metrics;
+
     @Option(names = "--tpm2", description = "Root the host in a TPM 2.0 (by default a swtpm the demo runs).")
     private boolean tpm2;
 
@@ -95,6 +100,9 @@ final class DemoCommand implements Callable<Integer> {
                 demo.exportClient(exportClient);
             }
             tpm.ifPresent(demo::onTpm);
+            if (metrics) {
+                demo.withMetrics();
+            }
             if (hold) {
                 demo.whileServing(address -> {
                     io.out().print("\nSimpleServer is still listening on " + address

@@ -11,6 +11,7 @@ import dev.cloudproxy.tao.domain.DomainException;
 import dev.cloudproxy.tao.domain.PolicyFacts;
 import dev.cloudproxy.tao.guard.Guard;
 import dev.cloudproxy.tao.guard.GuardException;
+import dev.cloudproxy.tao.guard.RuleSetGuard;
 import dev.cloudproxy.tao.keys.InvalidKeySetException;
 import dev.cloudproxy.tao.keys.WrongPasswordException;
 import java.io.IOException;
@@ -284,7 +285,8 @@ final class DomainPolicy implements Callable<Integer> {
         } catch (IOException e) {
             throw InputException.file("cannot write the policy of " + dir, dir, e);
         }
-        io.err().println(spec.qualifiedName() + ": saved " + guard.ruleCount() + " rules, signed by "
+        String version = guard instanceof RuleSetGuard rules ? " as policy version " + rules.policyVersion() : "";
+        io.err().println(spec.qualifiedName() + ": saved " + guard.ruleCount() + " rules" + version + ", signed by "
                 + domain.policyPrincipal());
     }
 

@@ -4,6 +4,7 @@ import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.host.AdminClient;
+import dev.cloudproxy.tao.host.DomainFeed;
 import dev.cloudproxy.tao.host.HostConfig;
 import dev.cloudproxy.tao.metrics.MetricsEndpoint;
 import dev.cloudproxy.tao.host.HostDirectory;
@@ -297,6 +298,9 @@ final class HostCommand extends CommandGroup {
                         + "http://HOST:PORT/metrics (off by default; no authentication: give a local address).")
         private String metrics;
 
+        @Mixin
+        private DomainFeedOptions domainFeed;
+
         Start(Io io) {
             this.io = io;
         }
@@ -323,6 +327,7 @@ final class HostCommand extends CommandGroup {
             } catch (IOException e) {
                 throw InputException.file("cannot read the host in " + dir.root(), dir.root(), e);
             }
+            domainFeed.validate(config);
             boolean tpm = config.parent().map(TpmParent::isSpec).orElse(false);
             boolean stacked = config.type() == HostConfig.Type.STACKED && !tpm;
             if (stacked && daemon) {
@@ -336,6 +341,7 @@ final class HostCommand extends CommandGroup {
         }
 
         private int serve(HostDirectory dir, HostConfig config, InetSocketAddress metricsAddress) throws InputException {
+            domainFeed.prepareCache(dir, config);
             OpenedHost opened;
             // A stacked host keeps its programs' counters with its parent, so the parent stays
             // while this host serves. A TPM parent releases its connection first and reconnects
@@ -379,11 +385,23 @@ final class HostCommand extends CommandGroup {
                 closeParent(keptParent);
                 throw InputException.file("cannot start the host in " + dir.root(), dir.root(), e);
             }
+            DomainFeed feed;
+            try {
+                feed = domainFeed.start(dir);
+            } catch (InputException e) {
+                closeQuietly(service);
+                opened.close();
+                closeParent(keptParent);
+                throw e;
+            }
             MetricsEndpoint endpoint = null;
             if (metricsAddress != null) {
                 try {
                     endpoint = MetricsEndpoint.start(metricsAddress, service.metrics());
                 } catch (IOException e) {
+                    if (feed != null) {
+                        feed.close();
+                    }
                     closeQuietly(service);
                     opened.close();
                     closeParent(keptParent);
@@ -404,6 +422,9 @@ final class HostCommand extends CommandGroup {
             } finally {
                 if (endpoint != null) {
                     endpoint.close();
+                }
+                if (feed != null) {
+                    feed.close();
                 }
                 closeQuietly(service);
                 opened.close();
@@ -453,6 +474,7 @@ final class HostCommand extends CommandGroup {
             if (metrics != null) {
                 cmd.addAll(List.of("--metrics", metrics));
             }
+            cmd.addAll(domainFeed.arguments());
             if (needsPassword) {
                 cmd.addAll(List.of("--password-file", "/dev/stdin"));
             }

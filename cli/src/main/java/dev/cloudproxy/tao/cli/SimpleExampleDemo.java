@@ -25,6 +25,7 @@ import dev.cloudproxy.tao.host.ProgramUsers;
 import dev.cloudproxy.tao.host.RunningProgram;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Argon2Params;
+import dev.cloudproxy.tao.metrics.MetricsEndpoint;
 import dev.cloudproxy.tao.samples.simple.SimpleClient;
 import dev.cloudproxy.tao.samples.simple.SimpleDomainService;
 import dev.cloudproxy.tao.samples.simple.SimpleServer;
@@ -35,6 +36,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +123,8 @@ final class SimpleExampleDemo implements AutoCloseable {
     private OpenedHost opened;
     private HostService service;
     private char[] password;
+    private boolean metrics;
+    private MetricsEndpoint hostMetrics;
 
     SimpleExampleDemo(Path base, PrintWriter out, Jars jars) {
         this.base = base;
@@ -130,6 +135,15 @@ final class SimpleExampleDemo implements AutoCloseable {
     /** Has the client export its certificate and key to {@code dir} (see SimpleClient). */
     SimpleExampleDemo exportClient(Path dir) {
         this.exportClient = dir.toAbsolutePath();
+        return this;
+    }
+
+    /**
+     * Serves the host's and SimpleDomainService's metrics on local ports while the demo runs, and
+     * shows what a scrape of each finds once the client is done.
+     */
+    SimpleExampleDemo withMetrics() {
+        this.metrics = true;
         return this;
     }
 
@@ -170,6 +184,7 @@ final class SimpleExampleDemo implements AutoCloseable {
         Lines dsOut = Lines.of(ds);
         String dsName = dsOut.expect("SimpleDomainService", "name: ");
         String dsAddress = dsOut.expect("SimpleDomainService", "listening on ");
+        String dsMetrics = metrics ? dsOut.expect("SimpleDomainService", "metrics at ") : null;
         say("  SimpleDomainService  " + dsName);
         say("                       listening on " + dsAddress + " (TLS; its certificate names "
                 + "key([policy]).DomainService())");
@@ -214,6 +229,9 @@ final class SimpleExampleDemo implements AutoCloseable {
         }
         say("");
         say("secret: " + secret);
+        if (metrics) {
+            showMetrics(dsMetrics);
+        }
         whileServing.run(serverAddress);
         return secret;
     }
@@ -400,6 +418,10 @@ final class SimpleExampleDemo implements AutoCloseable {
             // private to whoever runs the demo: they run as that user, even as root, rather than
             // under ids of their own (docs/host.md, Users).
             service = HostService.start(opened, ProgramRunner.defaultFactories(), ProgramUsers.hostUser());
+            if (metrics) {
+                hostMetrics = MetricsEndpoint.start(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), service.metrics());
+            }
         } catch (IOException | TaoException | InputException e) {
             throw new StepException("host start", e.getMessage());
         }
@@ -413,8 +435,45 @@ final class SimpleExampleDemo implements AutoCloseable {
     }
 
     private ProgramSpec domainServiceSpec() {
-        return spec(SimpleDomainService.class, List.of("--domain", base.resolve(DOMAIN_DIR).toAbsolutePath().toString()))
-                .withEnv(List.of("TAO_PASSWORD=" + new String(password)));
+        List<String> args = new ArrayList<>(List.of("--domain", base.resolve(DOMAIN_DIR).toAbsolutePath().toString()));
+        if (metrics) {
+            args.addAll(List.of("--metrics", "127.0.0.1:0"));
+        }
+        return spec(SimpleDomainService.class, args).withEnv(List.of("TAO_PASSWORD=" + new String(password)));
+    }
+
+    /** Scrapes both endpoints and shows every sample, as a Prometheus server would store them. */
+    private void showMetrics(String dsUrl) throws StepException {
+        String hostUrl = "http://" + hostMetrics.address().getHostString() + ":" + hostMetrics.address().getPort()
+                + MetricsEndpoint.PATH;
+        say("");
+        say("Metrics (docs/domain-service.md#metrics, docs/host.md#metrics), scraped after the client's run:");
+        for (String[] endpoint : new String[][] {{"SimpleDomainService", dsUrl}, {"host", hostUrl}}) {
+            say(String.format("  %-20s %s", endpoint[0], endpoint[1]));
+            for (String line : scrape(endpoint[0], endpoint[1]).lines().toList()) {
+                if (!line.startsWith("#") && !line.isBlank()) {
+                    say("    " + line);
+                }
+            }
+        }
+    }
+
+    private static String scrape(String what, String url) throws StepException {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                            .timeout(Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new StepException("scraping " + what + "'s metrics", "HTTP status " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StepException("scraping " + what + "'s metrics", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StepException("scraping " + what + "'s metrics", "interrupted");
+        }
     }
 
     private ProgramSpec extraSpec(Extra e, String dsAddress) {
@@ -507,6 +566,9 @@ final class SimpleExampleDemo implements AutoCloseable {
     /** Stops every program, the host and the domain, and forgets the password. */
     @Override
     public void close() {
+        if (hostMetrics != null) {
+            hostMetrics.close();
+        }
         if (service != null) {
             service.runner().shutdown(STOP_GRACE);
             try {

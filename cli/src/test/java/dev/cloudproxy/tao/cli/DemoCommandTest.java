@@ -50,6 +50,28 @@ class DemoCommandTest {
     }
 
     @Test
+    void demo_withMetrics_aScrapeAfterTheClientsRunShowsTheCountsTheDemoProduced() throws Exception {
+        Path dir = tmp.resolve("demo");
+
+        CliRunner.Result r = CliRunner.run("", "demo", "--dir", dir.toString(), "--metrics");
+
+        assertThat(r.status()).as(r.err()).isZero();
+        String out = r.out();
+        assertThat(out).containsPattern("  SimpleDomainService  http://127\\.0\\.0\\.1:\\d+/metrics\n")
+                .containsPattern("  host +http://127\\.0\\.0\\.1:\\d+/metrics\n");
+        // Two certificates (server, client), as the domain directory records them; nothing refused.
+        assertThat(issuedCount(dir)).isEqualTo(2);
+        assertThat(out).contains("    tao_domain_service_decisions_total{decision=\"issued\"} 2\n")
+                .doesNotContain("decision=\"refused\"");
+        // Each program asked the host for its name and attestations over Tao RPC. The domain service
+        // and the server still run; the client has ended (its exit may be a moment from counted).
+        assertThat(out).containsPattern("    tao_host_rpc_calls_total\\{method=\"Tao.GetTaoName\"\\} [1-9]\\d*\n")
+                .containsPattern("    tao_host_rpc_calls_total\\{method=\"Tao.Attest\"\\} [1-9]\\d*\n")
+                .containsPattern("    tao_host_programs_running [23]\n");
+        assertNoChildLeft();
+    }
+
+    @Test
     void demo_twice_printsTheSecretAndReusesSealedStateTheSecondTime() throws Exception {
         Path dir = tmp.resolve("demo");
 

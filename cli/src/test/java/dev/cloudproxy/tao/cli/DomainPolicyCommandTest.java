@@ -80,7 +80,7 @@ class DomainPolicyCommandTest {
         Result added = policy(WITH_PASSWORD, "--add-host", HOST, "--add-programs", HASH, "cc".repeat(32));
         assertThat(added.status()).isZero();
         assertThat(added.out()).isEmpty();
-        assertThat(added.errLines()).containsExactly("tao domain policy: saved 14 rules, signed by "
+        assertThat(added.errLines()).containsExactly("tao domain policy: saved 14 rules as policy version 2, signed by "
                 + Domain.load(dir).policyPrincipal());
 
         Result yes = query(execute(HASH));

@@ -5,6 +5,7 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.guard.RuleSetGuard;
 import dev.cloudproxy.tao.keys.Verifier;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
@@ -294,6 +295,26 @@ public final class DomainServiceClient {
             throw new IOException("the domain service answered without a CRL");
         }
         return response.getCrl().toByteArray();
+    }
+
+    /**
+     * The domain's current signed rule file as the service sent it (at most
+     * {@link RuleSetGuard#maxFileSize()} bytes), <em>not verified</em>: the caller checks it with a
+     * guard that trusts the policy key it pinned ({@link RuleSetGuard#verifyFile}) and decides
+     * whether its policy version is new to it.
+     *
+     * @throws CertificateRefusedException if the domain's guard has no rule file (liberal,
+     *     conservative)
+     * @throws IOException if the service cannot be reached, fails, or breaks the protocol
+     * @throws TaoException if the service's own certificate does not verify
+     */
+    public byte[] fetchPolicyFile() throws IOException, TaoException {
+        DomainServiceResponse response = call(DomainServiceRequest.newBuilder()
+                .setOp(DomainServiceOp.DOMAIN_SERVICE_GET_POLICY).build());
+        if (!response.hasPolicyRules()) {
+            throw new IOException("the domain service answered without a rule file");
+        }
+        return response.getPolicyRules().toByteArray();
     }
 
     /**

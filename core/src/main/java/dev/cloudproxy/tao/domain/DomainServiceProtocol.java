@@ -5,6 +5,7 @@ import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.Message;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.guard.RuleSetGuard;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
@@ -155,9 +156,9 @@ public final class DomainServiceProtocol {
                     throw new FrameException("a certify request needs attestation and program_key");
                 }
             }
-            case DOMAIN_SERVICE_GET_CRL -> {
+            case DOMAIN_SERVICE_GET_CRL, DOMAIN_SERVICE_GET_POLICY -> {
                 if (r.hasAttestation() || r.hasProgramKey() || r.getHostCertificatesCount() > 0) {
-                    throw new FrameException("a CRL request carries no other field");
+                    throw new FrameException("a CRL or policy request carries no other field");
                 }
             }
             case DOMAIN_SERVICE_OP_UNKNOWN -> throw new FrameException("request has no known operation");
@@ -182,6 +183,9 @@ public final class DomainServiceProtocol {
         }
         if (r.getCrl().size() > RevocationList.MAX_BYTES) {
             throw new FrameException("a CRL larger than " + RevocationList.MAX_BYTES + " bytes");
+        }
+        if (r.getPolicyRules().size() > RuleSetGuard.maxFileSize()) {
+            throw new FrameException("a rule file larger than " + RuleSetGuard.maxFileSize() + " bytes");
         }
         if (r.getProgramCertificate().size() > MAX_CERTIFICATE_BYTES
                 || r.getPolicyCertificate().size() > MAX_CERTIFICATE_BYTES) {

@@ -24,7 +24,7 @@ public enum GuardType {
     }
 
     /** The guard file's name inside the domain directory, for guards that have one. */
-    String fileName() {
+    public String fileName() {
         return this == ACL ? "rules.acl" : "rules.datalog";
     }
 

@@ -33,6 +33,12 @@ import java.util.Optional;
  * changes. A file rewritten in place with the same size within one tick of the file system's
  * clock is not noticed; {@link #save} and {@link AtomicFiles} always replace the file (a new
  * inode), which is.
+ *
+ * <p><b>Policy versions.</b> Every file carries a policy version, signed with its rules
+ * ({@link #policyVersion()}; files written before versions existed read as version 0), and
+ * {@link #save} writes the next one. A file-backed guard never goes back: a changed file whose
+ * version is lower than the one in use is refused like a file that does not verify, so a
+ * replayed older rule file, however well signed, does not replace a newer policy.
  */
 public abstract sealed class RuleSetGuard implements Guard permits AclGuard, DatalogGuard {
     private static final System.Logger LOG = System.getLogger(RuleSetGuard.class.getName());
@@ -45,6 +51,7 @@ public abstract sealed class RuleSetGuard implements Guard permits AclGuard, Dat
     private Stamp seen;
     private GuardException lastReloadFailure;
     private SubPrin name;
+    private long version;
 
     RuleSetGuard(byte kind, String extensionName, RuleStore store, Path file, Verifier policy) {
         this.kind = kind;
@@ -57,7 +64,9 @@ public abstract sealed class RuleSetGuard implements Guard permits AclGuard, Dat
     /** Reads and verifies the file; the guard's rules become its rules. */
     final void loadNow() throws IOException, GuardException {
         Stamp stamp = Stamp.of(file);
-        store.replaceAll(read());
+        SignedRuleFile.Contents contents = read();
+        store.replaceAll(contents.rules());
+        version = contents.version();
         seen = stamp;
     }
 
@@ -72,6 +81,37 @@ public abstract sealed class RuleSetGuard implements Guard permits AclGuard, Dat
     /** The file this guard reads and saves, if it has one. */
     public final Optional<Path> file() {
         return Optional.ofNullable(file);
+    }
+
+    /**
+     * The policy version of the rules in use: that of the file last loaded or saved (0 for a
+     * guard with no file, a new one, or a file written before versions existed).
+     */
+    public final synchronized long policyVersion() {
+        refresh();
+        return version;
+    }
+
+    /**
+     * Checks that {@code file} is a rule file this guard would load: of its kind, signed by the
+     * key it trusts, every rule decoding. Does not compare versions and changes nothing; the
+     * caller decides what an older or equal version means to it.
+     *
+     * @return the file's policy version
+     * @throws GuardException if the file is malformed, of another kind or not signed by the key
+     * @throws IllegalStateException if this guard has no file and so trusts no key
+     */
+    public final long verifyFile(byte[] file) throws GuardException {
+        Objects.requireNonNull(file, "file");
+        if (policy == null) {
+            throw new IllegalStateException("a guard with no file trusts no policy key");
+        }
+        return SignedRuleFile.verifyAndRead(file, kind, policy).version();
+    }
+
+    /** The largest rule file any guard reads, in bytes. */
+    public static int maxFileSize() {
+        return SignedRuleFile.MAX_FILE_SIZE;
     }
 
     /** Why the last attempt to reload the changed file failed, while the old rules stay in use. */
@@ -179,7 +219,9 @@ public abstract sealed class RuleSetGuard implements Guard permits AclGuard, Dat
             throw new IllegalArgumentException("the guard trusts " + policy.principal()
                     + ", not the given key " + policyKey.principal());
         }
-        AtomicFiles.writeOwnerOnly(file, SignedRuleFile.sign(kind, store.rules(), policyKey));
+        long next = Math.addExact(version, 1);
+        AtomicFiles.writeOwnerOnly(file, SignedRuleFile.sign(kind, next, store.rules(), policyKey));
+        version = next;
         seen = Stamp.of(file);
     }
 
@@ -195,7 +237,7 @@ public abstract sealed class RuleSetGuard implements Guard permits AclGuard, Dat
         return changed;
     }
 
-    private List<Form> read() throws IOException, GuardException {
+    private SignedRuleFile.Contents read() throws IOException, GuardException {
         byte[] bytes = AtomicFiles.readAtMost(file, SignedRuleFile.MAX_FILE_SIZE + 1);
         return SignedRuleFile.verifyAndRead(bytes, kind, policy);
     }
@@ -215,7 +257,13 @@ public abstract sealed class RuleSetGuard implements Guard permits AclGuard, Dat
         }
         seen = now;
         try {
-            store.replaceAll(read());
+            SignedRuleFile.Contents contents = read();
+            if (contents.version() < version) {
+                throw new GuardException("guard file has policy version " + contents.version()
+                        + ", older than the version in use (" + version + "): a replayed older policy");
+            }
+            store.replaceAll(contents.rules());
+            version = contents.version();
             name = null;
             lastReloadFailure = null;
             LOG.log(Level.INFO, "reloaded guard rules from {0}", file);

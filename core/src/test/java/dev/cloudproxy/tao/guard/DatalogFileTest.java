@@ -55,7 +55,7 @@ class DatalogFileTest {
     @Test
     void load_aclFile_refused() throws Exception {
         Path file = dir.resolve("acl.rules");
-        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, List.of(Form.parse("A()")), policy));
+        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 5, List.of(Form.parse("A()")), policy));
 
         GuardException e = assertThrows(GuardException.class, () -> DatalogGuard.load(file, policy.verifier()));
 
@@ -65,7 +65,7 @@ class DatalogFileTest {
     @Test
     void load_signedUnsafeRule_refusedNamingTheRule() throws Exception {
         Path file = dir.resolve("unsafe.rules");
-        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_DATALOG,
+        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_DATALOG, 5,
                 List.of(Form.parse("A()"), Form.parse("forall X: B(X)")), policy));
 
         GuardException e = assertThrows(GuardException.class, () -> DatalogGuard.load(file, policy.verifier()));
@@ -89,7 +89,7 @@ class DatalogFileTest {
     void query_fileReplacedByUnsafeRules_keepsOldRules() throws Exception {
         Path file = savedTemplate();
         DatalogGuard guard = DatalogGuard.load(file, policy.verifier());
-        SignedRuleFileTest.replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_DATALOG,
+        SignedRuleFileTest.replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_DATALOG, 5,
                 List.of(Form.parse("forall X: B(X)")), policy));
 
         assertThat(guard.isAuthorized(DatalogGuardTest.HOST.extend(DatalogGuardTest.PROGRAM), "Execute", List.of()))

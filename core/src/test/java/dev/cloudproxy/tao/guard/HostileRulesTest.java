@@ -103,7 +103,7 @@ class HostileRulesTest {
         rules.add(Form.parse("forall P: forall Q: Member(P) and Subprin(Q, P, ext.A()) implies Member(Q)"));
         Path file = dir.resolve("hostile.rules");
         try (Signer policy = Signer.generate()) {
-            Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_DATALOG, rules, policy));
+            Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_DATALOG, 5, rules, policy));
 
             GuardException e = assertTimeoutPreemptively(BOUND,
                     () -> assertThrows(GuardException.class, () -> DatalogGuard.load(file, policy.verifier())));

@@ -58,7 +58,7 @@ class SignedRuleFileFuzzTest {
                 .put(unsigned).putShort((short) signature.length).put(signature).array();
         List<Form> rules;
         try {
-            rules = SignedRuleFile.verifyAndRead(file, kind, POLICY);
+            rules = SignedRuleFile.verifyAndRead(file, kind, POLICY).rules();
         } catch (GuardException rejected) {
             return;
         }

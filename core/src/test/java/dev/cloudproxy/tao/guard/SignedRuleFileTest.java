@@ -98,7 +98,7 @@ class SignedRuleFileTest {
     @Test
     void load_signedByAnotherKey_refused() throws Exception {
         Path file = dir.resolve("other.rules");
-        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, List.of(Form.parse("A(1)")), other));
+        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 5, List.of(Form.parse("A(1)")), other));
 
         GuardException e = assertThrows(GuardException.class, () -> AclGuard.load(file, policy.verifier()));
 
@@ -151,7 +151,7 @@ class SignedRuleFileTest {
         Path file = savedAcl("A(1)");
         AclGuard guard = AclGuard.load(file, policy.verifier());
         var name = guard.subprincipal();
-        replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, List.of(Form.parse("B(2)")), other));
+        replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 5, List.of(Form.parse("B(2)")), other));
 
         assertThat(guard.query("A(1)")).isTrue();
         assertThat(guard.query("B(2)")).isFalse();
@@ -160,7 +160,7 @@ class SignedRuleFileTest {
                 e -> assertThat(e.getMessage()).contains("not signed by the policy key"));
 
         // A good file afterwards is taken again.
-        replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, List.of(Form.parse("C(3)")), policy));
+        replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 5, List.of(Form.parse("C(3)")), policy));
         assertThat(guard.query("C(3)")).isTrue();
         assertThat(guard.lastReloadFailure()).isEmpty();
     }
@@ -180,5 +180,83 @@ class SignedRuleFileTest {
 
         assertThat(guard.query("A(1)")).isTrue();
         assertThat(guard.lastReloadFailure()).isPresent();
+    }
+
+    @Test
+    void save_eachTime_signsTheNextPolicyVersion() throws Exception {
+        Path file = dir.resolve("acl.rules");
+        AclGuard guard = AclGuard.create(file, policy.verifier());
+        guard.addRule("A(1)");
+        guard.save(policy);
+        guard.addRule("B(2)");
+        guard.save(policy);
+
+        assertThat(guard.policyVersion()).isEqualTo(2);
+        assertThat(AclGuard.load(file, policy.verifier()).policyVersion()).isEqualTo(2);
+        assertThat(guard.verifyFile(Files.readAllBytes(file))).isEqualTo(2);
+    }
+
+    @Test
+    void sameRules_differentVersions_sameName() throws Exception {
+        Path one = dir.resolve("one.rules");
+        Path two = dir.resolve("two.rules");
+        Files.write(one, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 1, List.of(Form.parse("A(1)")), policy));
+        Files.write(two, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 7, List.of(Form.parse("A(1)")), policy));
+
+        assertThat(AclGuard.load(one, policy.verifier()).subprincipal())
+                .isEqualTo(AclGuard.load(two, policy.verifier()).subprincipal());
+    }
+
+    @Test
+    void query_fileReplacedByOlderSignedVersion_keepsNewerRulesAndReportsTheReplay() throws Exception {
+        Path file = dir.resolve("acl.rules");
+        Files.write(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 3, List.of(Form.parse("New(1)")), policy));
+        AclGuard guard = AclGuard.load(file, policy.verifier());
+        replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 2, List.of(Form.parse("Old(1)")), policy));
+
+        assertThat(guard.query("New(1)")).isTrue();
+        assertThat(guard.query("Old(1)")).isFalse();
+        assertThat(guard.policyVersion()).isEqualTo(3);
+        assertThat(guard.lastReloadFailure()).hasValueSatisfying(
+                e -> assertThat(e.getMessage()).contains("older than the version in use (3)"));
+    }
+
+    @Test
+    void load_formatOneFileFromBeforeVersions_isVersionZeroAndRefusedOnceANewerWasSeen() throws Exception {
+        Path file = dir.resolve("acl.rules");
+        byte[] formatOne = formatOne(List.of(Form.parse("Old(1)")));
+        Files.write(file, formatOne);
+        AclGuard old = AclGuard.load(file, policy.verifier());
+        assertThat(old.policyVersion()).isZero();
+        assertThat(old.query("Old(1)")).isTrue();
+
+        replace(file, SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 1, List.of(Form.parse("New(1)")), policy));
+        assertThat(old.query("New(1)")).isTrue();
+        replace(file, formatOne);
+
+        assertThat(old.query("New(1)")).isTrue();
+        assertThat(old.lastReloadFailure()).isPresent();
+    }
+
+    @Test
+    void verifyFile_everyByteOfTheVersionFlipped_refused() throws Exception {
+        AclGuard guard = AclGuard.load(savedAcl("A(1)"), policy.verifier());
+        byte[] good = SignedRuleFile.sign(SignedRuleFile.KIND_ACL, 4, List.of(Form.parse("A(1)")), policy);
+        for (int i = 6; i < 14; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x01;
+            assertThrows(GuardException.class, () -> guard.verifyFile(bad));
+        }
+        assertThat(guard.verifyFile(good)).isEqualTo(4);
+    }
+
+    /** A format-1 file, as every version before policy versions wrote it. */
+    private byte[] formatOne(List<Form> rules) {
+        byte[] unsigned = SignedRuleFile.unsigned(SignedRuleFile.KIND_ACL, rules);
+        byte[] context = "Tao Guard Rules V1\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] message = java.nio.ByteBuffer.allocate(context.length + unsigned.length).put(context).put(unsigned).array();
+        byte[] signature = policy.sign(message);
+        return java.nio.ByteBuffer.allocate(unsigned.length + 2 + signature.length)
+                .put(unsigned).putShort((short) signature.length).put(signature).array();
     }
 }

@@ -102,6 +102,7 @@ public final class DomainService implements AutoCloseable {
     private final DomainStore store;
     private final CertificateStore registry;
     private final Certifier certifier;
+    private final PolicyPublisher policy;
     private final AuditSink audit;
     private final AuditThrottle throttle;
     private final Clock clock;
@@ -132,6 +133,8 @@ public final class DomainService implements AutoCloseable {
             "Certification requests refused, by the check that refused them.", "reason");
     private final Metrics.Counter handshakes = metrics.counter("tao_domain_service_handshakes_total",
             "TLS handshakes with clients, by result (ok, failed, timeout).", "result");
+    private final Metrics.Counter policyRequests = metrics.counter("tao_domain_service_policy_requests_total",
+            "Signed rule files served (GET_POLICY).");
     private final Metrics.Counter crlRequests = metrics.counter("tao_domain_service_crl_requests_total",
             "CRL requests answered.");
     // The thisUpdate of the newest CRL served or read at start, in epoch seconds.
@@ -144,6 +147,7 @@ public final class DomainService implements AutoCloseable {
         this.store = store;
         this.registry = store.certificates();
         this.certifier = new Certifier(b.domain, registry, b.lifetime, b.clock);
+        this.policy = new PolicyPublisher(b.domain);
         this.audit = store.audit();
         this.throttle = new AuditThrottle(audit, AUDIT_LINES_PER_SOURCE, AUDIT_MAX_SOURCES, b.auditInterval);
         this.serviceKey = serviceKey;
@@ -552,6 +556,10 @@ public final class DomainService implements AutoCloseable {
         return switch (request.getOp()) {
             case DOMAIN_SERVICE_CERTIFY -> certify(request, peer);
             case DOMAIN_SERVICE_GET_CRL -> crl();
+            case DOMAIN_SERVICE_GET_POLICY -> {
+                policyRequests.inc();
+                yield policy.answer();
+            }
             case DOMAIN_SERVICE_OP_UNKNOWN -> DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_BAD_REQUEST,
                     "unknown operation");
         };

@@ -20,6 +20,8 @@ import java.util.Objects;
  *                                directory run-* per run (ProgramRunner)
  * program-users                  root host: the user id of each program name (ProgramUserTable)
  * program-state/                 root host: one state directory per program user id
+ * domain/                        with a domain service: the domain's public files and CRL, kept
+ *                                fresh from the service (DomainFeed)
  * </pre>
  */
 public record HostDirectory(Path root) {
@@ -36,6 +38,8 @@ public record HostDirectory(Path root) {
     public static final String PROGRAMS = "programs";
     /** The programs' rollback counters ({@link HostCounters}). */
     public static final String COUNTERS = "counters.tao";
+    /** The cached public files of the host's domain ({@link DomainFeed}). */
+    public static final String DOMAIN_CACHE = "domain";
 
     /** The environment variable naming the Tao home directory (default {@code ~/.tao}). */
     public static final String TAO_HOME_ENV = "TAO_HOME";
@@ -102,5 +106,9 @@ public record HostDirectory(Path root) {
 
     public Path counters() {
         return root.resolve(COUNTERS);
+    }
+
+    public Path domainCache() {
+        return root.resolve(DOMAIN_CACHE);
     }
 }

@@ -406,7 +406,10 @@ public final class HostSetup {
             throws IOException, TaoException {
         Guard guard = LiberalGuard.INSTANCE;
         if (config.domain().isPresent()) {
-            Domain domain = Domain.load(Path.of(config.domain().get()));
+            // With a domain service the policy comes from the cache it keeps fresh (DomainFeed),
+            // not from a domain directory that may be on another machine.
+            boolean cached = Files.isRegularFile(dir.domainCache().resolve(Domain.CONFIG_FILE));
+            Domain domain = Domain.load(cached ? dir.domainCache() : Path.of(config.domain().get()));
             guard = domain.guard();
             if (!guard.subprincipal().equals(config.guard())) {
                 LOG.log(Level.WARNING, "the domain's guard changed since 'tao host init': the host's name records "

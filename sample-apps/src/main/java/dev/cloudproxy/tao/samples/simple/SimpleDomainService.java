@@ -5,6 +5,7 @@ import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domainservice.DomainService;
 import dev.cloudproxy.tao.keys.WrongPasswordException;
+import dev.cloudproxy.tao.metrics.MetricsEndpoint;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
@@ -15,8 +16,11 @@ import java.util.Set;
  * authorizes, until it is stopped.
  *
  * <pre>
- * SimpleDomainService --domain DIR [--listen HOST:PORT]
+ * SimpleDomainService --domain DIR [--listen HOST:PORT] [--metrics HOST:PORT]
  * </pre>
+ *
+ * <p>With {@code --metrics} it also serves the service's counters in the Prometheus text format
+ * and prints {@code metrics at http://HOST:PORT/metrics} after the address it listens on.
  *
  * Prints {@code name: <its Tao name>} and then {@code listening on HOST:PORT} once it accepts
  * requests.
@@ -29,7 +33,7 @@ public final class SimpleDomainService {
     public static void main(String[] argv) {
         SimpleArgs args = null;
         try {
-            args = SimpleArgs.parse(PROGRAM, argv, Set.of("domain", "listen"));
+            args = SimpleArgs.parse(PROGRAM, argv, Set.of("domain", "listen", "metrics"));
             String password = System.getenv("TAO_PASSWORD");
             if (password == null || password.isEmpty()) {
                 args.fail(2, "set TAO_PASSWORD to the domain's policy password");
@@ -44,9 +48,19 @@ public final class SimpleDomainService {
                 Arrays.fill(pw, '\0');
                 System.out.println("listening on " + service.address().getHostString() + ":"
                         + service.address().getPort());
+                String metrics = args.optional("metrics", null);
+                MetricsEndpoint endpoint = metrics == null ? null
+                        : MetricsEndpoint.start(SimpleArgs.address("metrics", metrics), service.metrics());
+                if (endpoint != null) {
+                    System.out.println("metrics at http://" + endpoint.address().getHostString() + ":"
+                            + endpoint.address().getPort() + MetricsEndpoint.PATH);
+                }
                 System.out.flush();
                 Runtime.getRuntime().addShutdownHook(new Thread(service::close));
                 service.awaitClosed();
+                if (endpoint != null) {
+                    endpoint.close();
+                }
             }
         } catch (SimpleArgs.UsageException e) {
             System.err.println(PROGRAM + ": " + e.getMessage());
