@@ -14,6 +14,7 @@ import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.domain.Enrollment;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Deriver;
@@ -390,7 +391,51 @@ public final class TpmTao implements CoreTao, AutoCloseable {
      */
     public java.security.cert.X509Certificate activateAkCertificate(AkCertifier.Response response)
             throws IOException, TaoException {
-        byte[] credential = tpm.locked(() -> {
+        byte[] credential = activateCredential(response.integrityHmac(), response.encIdentity(),
+                response.encryptedSecret());
+        try {
+            return AkCertifier.openCertificate(response, credential, akName, ak);
+        } finally {
+            Arrays.fill(credential, (byte) 0);
+        }
+    }
+
+    /**
+     * The request that enrols a host on this TPM Tao with a domain service
+     * ({@link dev.cloudproxy.tao.domain.DomainServiceClient#enroll}): {@code ekCertificates} (the
+     * EK certificate first, as {@link EndorsementCertificates#read} finds it), this TPM's ECC
+     * endorsement key, this Tao's attestation key and the host key to certify.
+     */
+    public Enrollment.Request enrollmentRequest(List<byte[]> ekCertificates, Verifier hostKey)
+            throws IOException, TaoException {
+        return new Enrollment.Request(ekCertificates, endorsementKeyPublicArea(), attestationKeyPublicArea(), hostKey);
+    }
+
+    /**
+     * Answers a domain service's enrolment challenge for {@code hostKey} and the host's name
+     * {@code hostName} (this Tao's name or an extension of it): {@code TPM2_ActivateCredential}
+     * with the EK and the AK, and a quote of {@link Enrollment#statement} with the challenge's nonce.
+     *
+     * @throws TaoException if the TPM refuses to activate (the challenge is for another TPM or AK)
+     */
+    public Enrollment.Responder enrollmentResponder(Verifier hostKey, Prin hostName) {
+        return challenge -> {
+            byte[] credential = activateCredential(challenge.integrityHmac(), challenge.encIdentity(),
+                    challenge.encryptedSecret());
+            try {
+                Attestation quote = attest(AttestRequest.of(Enrollment.statement(hostKey, hostName, challenge.nonce()))
+                        .issuer(hostName));
+                return new Enrollment.Answer(credential, quote);
+            } finally {
+                Arrays.fill(credential, (byte) 0);
+            }
+        };
+    }
+
+    /** {@code TPM2_ActivateCredential} of a credential made for this TPM's ECC EK and this Tao's AK. */
+    private byte[] activateCredential(byte[] integrityHmac, byte[] encIdentity, byte[] encryptedSecret)
+            throws IOException, TaoException {
+        return tpm.locked(() -> {
             TPM_HANDLE ek = tpm.primary(endorsement(), Templates.endorsementKey()).handle;
             TPM_HANDLE key = tpm.primary(endorsement(), Templates.attestationKey(akUnique)).handle;
             TPM_HANDLE session = null;
@@ -403,17 +448,12 @@ public final class TpmTao implements CoreTao, AutoCloseable {
                 TPM_HANDLE sh = session;
                 tpm.run("TPM2_PolicySecret", t -> t.PolicySecret(endorsement(), sh, new byte[0], new byte[0], new byte[0], 0));
                 return tpm.run("TPM2_ActivateCredential", t -> t._withSessions(TPM_HANDLE.pwSession(new byte[0]), sh)
-                        .ActivateCredential(key, ek, new tss.tpm.TPMS_ID_OBJECT(response.integrityHmac(), response.encIdentity()),
-                                response.encryptedSecret()));
+                        .ActivateCredential(key, ek, new tss.tpm.TPMS_ID_OBJECT(integrityHmac, encIdentity),
+                                encryptedSecret));
             } finally {
                 tpm.flushQuietly(session);
             }
         });
-        try {
-            return AkCertifier.openCertificate(response, credential, akName, ak);
-        } finally {
-            Arrays.fill(credential, (byte) 0);
-        }
     }
 
     @Override
