@@ -367,9 +367,41 @@ public final class TpmTao implements CoreTao, AutoCloseable {
         return Templates.attestationKey(akUnique);
     }
 
+    /**
+     * The two standard endorsement keys of the TCG EK Credential Profile, each derived from the
+     * TPM's endorsement seed (the same TPM gives the same key every time), with the NV index where
+     * a manufacturer stores its certificate.
+     */
+    public enum EndorsementKeyType {
+        /** Template L-2, certificate at {@link EndorsementCertificates#ECC_P256}. */
+        ECC_P256(EndorsementCertificates.ECC_P256),
+        /** Template L-1, certificate at {@link EndorsementCertificates#RSA_2048}. */
+        RSA_2048(EndorsementCertificates.RSA_2048);
+
+        private final int nvIndex;
+
+        EndorsementKeyType(int nvIndex) {
+            this.nvIndex = nvIndex;
+        }
+
+        /** Where the manufacturer's certificate for this key is. */
+        public int nvIndex() {
+            return nvIndex;
+        }
+
+        TPMT_PUBLIC template() {
+            return this == ECC_P256 ? Templates.endorsementKey() : Templates.endorsementKeyRsa();
+        }
+    }
+
     /** The public area ({@code TPMT_PUBLIC}) of this TPM's standard ECC P-256 endorsement key. */
     public byte[] endorsementKeyPublicArea() throws IOException, TaoException {
-        return tpm.locked(() -> tpm.primary(endorsement(), Templates.endorsementKey()).outPublic.toTpm());
+        return endorsementKeyPublicArea(EndorsementKeyType.ECC_P256);
+    }
+
+    /** The public area ({@code TPMT_PUBLIC}) of this TPM's endorsement key of {@code type}. */
+    public byte[] endorsementKeyPublicArea(EndorsementKeyType type) throws IOException, TaoException {
+        return tpm.locked(() -> tpm.primary(endorsement(), type.template()).outPublic.toTpm());
     }
 
     /**
@@ -391,7 +423,7 @@ public final class TpmTao implements CoreTao, AutoCloseable {
      */
     public java.security.cert.X509Certificate activateAkCertificate(AkCertifier.Response response)
             throws IOException, TaoException {
-        byte[] credential = activateCredential(response.integrityHmac(), response.encIdentity(),
+        byte[] credential = activateCredential(EndorsementKeyType.ECC_P256, response.integrityHmac(), response.encIdentity(),
                 response.encryptedSecret());
         try {
             return AkCertifier.openCertificate(response, credential, akName, ak);
@@ -408,7 +440,14 @@ public final class TpmTao implements CoreTao, AutoCloseable {
      */
     public Enrollment.Request enrollmentRequest(List<byte[]> ekCertificates, Verifier hostKey)
             throws IOException, TaoException {
-        return new Enrollment.Request(ekCertificates, endorsementKeyPublicArea(), attestationKeyPublicArea(), hostKey);
+        return enrollmentRequest(EndorsementKeyType.ECC_P256, ekCertificates, hostKey);
+    }
+
+    /** As {@link #enrollmentRequest(List, Verifier)}, with the endorsement key of {@code type}. */
+    public Enrollment.Request enrollmentRequest(EndorsementKeyType type, List<byte[]> ekCertificates, Verifier hostKey)
+            throws IOException, TaoException {
+        return new Enrollment.Request(ekCertificates, endorsementKeyPublicArea(type), attestationKeyPublicArea(),
+                hostKey);
     }
 
     /**
@@ -419,8 +458,14 @@ public final class TpmTao implements CoreTao, AutoCloseable {
      * @throws TaoException if the TPM refuses to activate (the challenge is for another TPM or AK)
      */
     public Enrollment.Responder enrollmentResponder(Verifier hostKey, Prin hostName) {
+        return enrollmentResponder(EndorsementKeyType.ECC_P256, hostKey, hostName);
+    }
+
+    /** As {@link #enrollmentResponder(Verifier, Prin)}, activating with the endorsement key of {@code type}. */
+    public Enrollment.Responder enrollmentResponder(EndorsementKeyType type, Verifier hostKey, Prin hostName) {
+        Objects.requireNonNull(type, "type");
         return challenge -> {
-            byte[] credential = activateCredential(challenge.integrityHmac(), challenge.encIdentity(),
+            byte[] credential = activateCredential(type, challenge.integrityHmac(), challenge.encIdentity(),
                     challenge.encryptedSecret());
             try {
                 Attestation quote = attest(AttestRequest.of(Enrollment.statement(hostKey, hostName, challenge.nonce()))
@@ -432,11 +477,11 @@ public final class TpmTao implements CoreTao, AutoCloseable {
         };
     }
 
-    /** {@code TPM2_ActivateCredential} of a credential made for this TPM's ECC EK and this Tao's AK. */
-    private byte[] activateCredential(byte[] integrityHmac, byte[] encIdentity, byte[] encryptedSecret)
-            throws IOException, TaoException {
+    /** {@code TPM2_ActivateCredential} of a credential made for this TPM's EK of {@code type} and this Tao's AK. */
+    private byte[] activateCredential(EndorsementKeyType type, byte[] integrityHmac, byte[] encIdentity,
+            byte[] encryptedSecret) throws IOException, TaoException {
         return tpm.locked(() -> {
-            TPM_HANDLE ek = tpm.primary(endorsement(), Templates.endorsementKey()).handle;
+            TPM_HANDLE ek = tpm.primary(endorsement(), type.template()).handle;
             TPM_HANDLE key = tpm.primary(endorsement(), Templates.attestationKey(akUnique)).handle;
             TPM_HANDLE session = null;
             try {

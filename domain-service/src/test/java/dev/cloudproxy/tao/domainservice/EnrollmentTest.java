@@ -1,0 +1,294 @@
+package dev.cloudproxy.tao.domainservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.cloudproxy.tao.AttestRequest;
+import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
+import dev.cloudproxy.tao.auth.PrinTail;
+import dev.cloudproxy.tao.auth.Says;
+import dev.cloudproxy.tao.auth.Speaksfor;
+import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.domain.CertificateRefusedException;
+import dev.cloudproxy.tao.domain.Enrollment;
+import dev.cloudproxy.tao.domain.PolicyFacts;
+import dev.cloudproxy.tao.domain.ProgramCertificate;
+import dev.cloudproxy.tao.keys.Signer;
+import dev.cloudproxy.tao.keys.X509ContentSigner;
+import dev.cloudproxy.tao.tpm.EndorsementCertificates;
+import dev.cloudproxy.tao.tpm.Swtpm;
+import dev.cloudproxy.tao.tpm.TpmConnection;
+import dev.cloudproxy.tao.tpm.TpmEnrollment;
+import dev.cloudproxy.tao.tpm.TpmTao;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tss.tpm.TPMA_OBJECT;
+import tss.tpm.TPMT_PUBLIC;
+
+/**
+ * Host enrolment through the domain service, on two swtpm instances: the EK certificates come
+ * from a test EK CA (made here, as a manufacturer's would be) and are read from the TPM's NV, the
+ * challenge is activated by the TPM, and every refusal is one audit line.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EnrollmentTest {
+    /** The guard the test host appends to its name, as a host appends the guard it enforces. */
+    private static final PrinTail GUARD = PrinTail.of(PrinExt.of("TestGuard"));
+    private static final List<Integer> PCRS = List.of(0, 16);
+
+    private static Swtpm swtpmA;
+    private static Swtpm swtpmB;
+    private static TpmConnection tpmA;
+    private static TpmConnection tpmB;
+    private static Signer caKey;
+    private static X509Certificate ca;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startTpms() throws Exception {
+        swtpmA = Swtpm.start();
+        swtpmB = Swtpm.start();
+        tpmA = swtpmA.connect();
+        tpmB = swtpmB.connect();
+        caKey = Signer.generate();
+        ca = certificate(caKey, "CN=Test EK CA", "CN=Test EK CA", caKey.verifier().toJcaPublicKey(), true);
+    }
+
+    @AfterAll
+    static void stopTpms() throws Exception {
+        caKey.close();
+        tpmA.close();
+        tpmB.close();
+        swtpmA.close();
+        swtpmB.close();
+    }
+
+    /** One TPM-rooted host on {@code tpm}: its TPM Tao, host key and name, and its EK certificate chain from NV. */
+    private record Host(TpmTao tao, Signer key, Prin name, List<byte[]> ekChain) {
+        Enrollment.Request request() throws Exception {
+            return tao.enrollmentRequest(ekChain, key.verifier());
+        }
+
+        Enrollment.Responder responder() {
+            return tao.enrollmentResponder(key.verifier(), name);
+        }
+    }
+
+    private Host host(ServiceFixture f, TpmConnection tpm, String dir) throws Exception {
+        TpmTao tao = TpmTao.create(tpm, tmp.resolve(dir), PCRS);
+        // A manufacturer writes the EK certificate once; the second host on the same TPM finds it.
+        if (EndorsementCertificates.read(tpm, EndorsementCertificates.ECC_P256).isEmpty()) {
+            PublicKey ek = TpmEnrollment.endorsementKey(tao.endorsementKeyPublicArea());
+            EndorsementCertificates.write(tpm, EndorsementCertificates.ECC_P256,
+                    certificate(caKey, "CN=Test EK CA", "CN=test EK", ek, false).getEncoded());
+        }
+        byte[] ekCert = EndorsementCertificates.read(tpm, EndorsementCertificates.ECC_P256).orElseThrow();
+        return new Host(tao, f.newKey(), tao.getTaoName().extend(GUARD.ext()), List.of(ekCert, ca.getEncoded()));
+    }
+
+    private static ServiceFixture domain(Path tmp, boolean allowPcrs, TpmTao tao) throws Exception {
+        ServiceFixture f = new ServiceFixture(tmp, false, "", b -> b);
+        f.domain.guard().addRule(PolicyFacts.trustedEkCa(ca));
+        f.domain.guard().addRule(PolicyFacts.trustedGuard(GUARD));
+        if (allowPcrs) {
+            f.domain.guard().addRule(PolicyFacts.trustedTpmPcrs(
+                    new PrinTail(new SubPrin(tao.getTaoName().ext().exts().subList(0, 1)))));
+        }
+        f.domain.saveGuard();
+        return f;
+    }
+
+    @Test
+    void enroll_trustedEkCaAndAllowedPcrs_issuesTheHostCertificateAndTheHostsProgramsAreCertified() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe)) {
+            Host h = host(f, tpmA, "a");
+            Prin ak = h.tao().getTaoName().root();
+            assertThat(f.domain.guard().query(PolicyFacts.trustedTpm(ak))).isFalse();
+
+            X509Certificate hostCert = f.client.enroll(h.request(), h.responder());
+
+            assertThat(ProgramCertificate.verify(hostCert, f.domain.policyCertificate(), Instant.now())).isEqualTo(h.name());
+            assertThat(hostCert.getPublicKey().getEncoded()).isEqualTo(h.key().verifier().pkix());
+            // The service recorded its verified TrustedTpm, standing in for the operator's --add-tpm2.
+            assertThat(f.domain.guard().query(PolicyFacts.trustedTpm(ak))).isTrue();
+            assertThat(f.auditLines()).filteredOn(l -> l.contains("\tissued\t" + h.name() + "\t"))
+                    .singleElement().asString().contains("enrolled: TrustedTpm(" + ak + ") added");
+
+            // The host's program, signed by the host key under the TPM's delegation, with the host certificate.
+            Signer programKey = f.newKey();
+            Prin program = ServiceFixture.programName(h.name(), ServiceFixture.HASH);
+            Attestation delegation = h.tao().attest(AttestRequest.of(new Speaksfor(h.key().principal(), h.name()))
+                    .issuer(h.name()));
+            long now = System.currentTimeMillis() / 1000;
+            Attestation a = Attestation.sign(h.key(), Says.during(program, now, now + 3600,
+                    new Speaksfor(programKey.principal(), program)), delegation);
+            X509Certificate programCert = f.client.certify(a, programKey.verifier(), List.of(hostCert));
+            assertThat(ProgramCertificate.verify(programCert, f.domain.policyCertificate(), Instant.now())).isEqualTo(program);
+        }
+    }
+
+    @Test
+    void enroll_ekCertificateOfAnotherTpm_isRefusedWithAReasonAndAnAuditLine() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe)) {
+            Host a = host(f, tpmA, "a");
+            Host b = host(f, tpmB, "b");
+            // A's EK with B's (trusted) EK certificate.
+            Enrollment.Request borrowed = new Enrollment.Request(b.ekChain(), a.tao().endorsementKeyPublicArea(),
+                    a.tao().attestationKeyPublicArea(), a.key().verifier());
+
+            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
+                    () -> f.client.enroll(borrowed, a.responder()));
+
+            assertThat(e.getMessage()).contains("enrolment refused: the EK certificate is for another key than this TPM's EK");
+            assertThat(refusals(f)).singleElement().asString().contains("the EK certificate is for another key");
+        }
+    }
+
+    @Test
+    void enroll_akNotResidentInTheTpmOfTheEk_isRefusedWithAReasonAndAnAuditLine() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe)) {
+            Host a = host(f, tpmA, "a");
+            Host b = host(f, tpmB, "b");
+            // B's EK and certificate with A's AK: the credential is for B's EK and A's AK's name.
+            Enrollment.Request mixed = new Enrollment.Request(b.ekChain(), b.tao().endorsementKeyPublicArea(),
+                    a.tao().attestationKeyPublicArea(), a.key().verifier());
+            // Neither TPM can activate it: A lacks B's EK, B lacks A's AK.
+            assertThrows(TaoException.class, () -> f.client.enroll(mixed, a.responder()));
+            assertThrows(TaoException.class, () -> f.client.enroll(mixed, b.responder()));
+            // So the AK's owner can only guess, and a guess is refused.
+            Enrollment.Responder guessing = challenge -> {
+                Attestation quote = a.tao().attest(AttestRequest.of(
+                        Enrollment.statement(a.key().verifier(), a.name(), challenge.nonce())).issuer(a.name()));
+                return new Enrollment.Answer(new byte[32], quote);
+            };
+
+            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
+                    () -> f.client.enroll(mixed, guessing));
+
+            assertThat(e.getMessage()).contains("the AK is not resident in the TPM that holds the certified EK");
+            assertThat(refusals(f)).singleElement().asString().contains("the activated credential is wrong");
+        }
+    }
+
+    @Test
+    void enroll_nonRestrictedAk_isRefusedWithAReasonAndAnAuditLine() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe)) {
+            Host a = host(f, tpmA, "a");
+            TPMT_PUBLIC ak = TPMT_PUBLIC.fromTpm(a.tao().attestationKeyPublicArea());
+            ak.objectAttributes = new TPMA_OBJECT(ak.objectAttributes.toInt() & ~TPMA_OBJECT.restricted.toInt());
+            Enrollment.Request unrestricted = new Enrollment.Request(a.ekChain(), a.tao().endorsementKeyPublicArea(),
+                    ak.toTpm(), a.key().verifier());
+
+            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
+                    () -> f.client.enroll(unrestricted, a.responder()));
+
+            assertThat(e.getMessage()).contains("the AK is not a restricted signing key fixed to its TPM");
+            assertThat(refusals(f)).singleElement().asString().contains("the AK is not a restricted signing key");
+        }
+    }
+
+    @Test
+    void enroll_pcrValuesTheDomainDoesNotAllow_isRefusedWithAReasonAndAnAuditLine() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, false, probe)) {
+            Host a = host(f, tpmA, "a");
+
+            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
+                    () -> f.client.enroll(a.request(), a.responder()));
+
+            assertThat(e.getMessage()).contains("the quoted PCR values are not allowed: no TrustedTpmPcrs(");
+            assertThat(refusals(f)).singleElement().asString().contains(a.name().toString());
+            assertThat(f.domain.guard().query(PolicyFacts.trustedTpm(a.name().root()))).isFalse();
+        }
+    }
+
+    @Test
+    void enroll_replayedAnswer_isRefusedWithAReasonAndAnAuditLine() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe)) {
+            Host a = host(f, tpmA, "a");
+            AtomicReference<Enrollment.Answer> seen = new AtomicReference<>();
+            Enrollment.Responder recording = challenge -> {
+                Enrollment.Answer answer = a.responder().answer(challenge);
+                seen.set(new Enrollment.Answer(answer.credential(), answer.attestation()));
+                return answer;
+            };
+            f.client.enroll(a.request(), recording);
+            Enrollment.Answer old = seen.get();
+
+            // The old answer as it was: the new challenge has another secret.
+            CertificateRefusedException wholesale = assertThrows(CertificateRefusedException.class,
+                    () -> f.client.enroll(a.request(), challenge -> old));
+            assertThat(wholesale.getMessage()).contains("the activated credential is wrong");
+            // A fresh activation with the old quote: the quote carries the old nonce.
+            CertificateRefusedException quote = assertThrows(CertificateRefusedException.class,
+                    () -> f.client.enroll(a.request(), challenge -> new Enrollment.Answer(
+                            a.responder().answer(challenge).credential(), old.attestation())));
+            assertThat(quote.getMessage()).contains("another nonce than this challenge's");
+
+            assertThat(refusals(f)).hasSize(2);
+        }
+    }
+
+    @Test
+    void endorsementKeyAreas_eccAndRsa_parseToTheKeyTheirCertificatesCertify() throws Exception {
+        try (TpmTao a = TpmTao.create(tpmA, tmp.resolve("a"), PCRS)) {
+            PublicKey ecc = TpmEnrollment.endorsementKey(a.endorsementKeyPublicArea());
+            assertThat(ecc.getAlgorithm()).isEqualTo("EC");
+            PublicKey rsa = TpmEnrollment.endorsementKey(a.endorsementKeyPublicArea(TpmTao.EndorsementKeyType.RSA_2048));
+            assertThat(rsa.getAlgorithm()).isEqualTo("RSA");
+            assertThat(((java.security.interfaces.RSAPublicKey) rsa).getModulus().bitLength()).isEqualTo(2048);
+            // The EK is derived from the endorsement seed: the same TPM gives the same key again.
+            assertThat(TpmEnrollment.endorsementKey(a.endorsementKeyPublicArea(TpmTao.EndorsementKeyType.RSA_2048)))
+                    .isEqualTo(rsa);
+        }
+    }
+
+    private static List<String> refusals(ServiceFixture f) throws Exception {
+        return f.auditLines().stream().filter(l -> l.contains("\trefused\t") && l.contains("enrolment refused: ")).toList();
+    }
+
+    /** A certificate for {@code subject} signed by {@code issuer}: the test EK CA's, or an EK's. */
+    private static X509Certificate certificate(Signer issuer, String issuerName, String subjectName, PublicKey subject,
+            boolean isCa) throws Exception {
+        Instant now = Instant.now();
+        X509v3CertificateBuilder b = new X509v3CertificateBuilder(new X500Name(issuerName),
+                BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minusSeconds(60)),
+                Date.from(now.plus(3650, ChronoUnit.DAYS)), new X500Name(subjectName),
+                SubjectPublicKeyInfo.getInstance(subject.getEncoded()));
+        if (isCa) {
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        }
+        byte[] der = b.build(new X509ContentSigner(issuer)).getEncoded();
+        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    }
+}
