@@ -260,6 +260,34 @@ class EnrollmentTest {
     }
 
     @Test
+    void enroll_rsaEndorsementKey_issuesTheHostCertificate() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmB, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe);
+                TpmTao tao = TpmTao.create(tpmB, tmp.resolve("rsa"), PCRS)) {
+            TpmTao.EndorsementKeyType rsa = TpmTao.EndorsementKeyType.RSA_2048;
+            if (EndorsementCertificates.read(tpmB, rsa.nvIndex()).isEmpty()) {
+                PublicKey ek = TpmEnrollment.endorsementKey(tao.endorsementKeyPublicArea(rsa));
+                EndorsementCertificates.write(tpmB, rsa.nvIndex(),
+                        certificate(caKey, "CN=Test EK CA", "CN=test RSA EK", ek, false).getEncoded());
+            }
+            List<byte[]> chain = List.of(EndorsementCertificates.read(tpmB, rsa.nvIndex()).orElseThrow(), ca.getEncoded());
+            Signer key = f.newKey();
+            Prin name = tao.getTaoName().extend(GUARD.ext());
+
+            X509Certificate hostCert = f.client.enroll(tao.enrollmentRequest(rsa, chain, key.verifier()),
+                    tao.enrollmentResponder(rsa, key.verifier(), name));
+
+            assertThat(ProgramCertificate.verify(hostCert, f.domain.policyCertificate(), Instant.now())).isEqualTo(name);
+            // The ECC EK's certificate with the RSA EK's area: refused.
+            Host b = host(f, tpmB, "b");
+            assertThat(assertThrows(CertificateRefusedException.class, () -> f.client.enroll(
+                    new Enrollment.Request(b.ekChain(), tao.endorsementKeyPublicArea(rsa), tao.attestationKeyPublicArea(),
+                            key.verifier()), tao.enrollmentResponder(rsa, key.verifier(), name))).getMessage())
+                    .contains("the EK certificate is for another key");
+        }
+    }
+
+    @Test
     void endorsementKeyAreas_eccAndRsa_parseToTheKeyTheirCertificatesCertify() throws Exception {
         try (TpmTao a = TpmTao.create(tpmA, tmp.resolve("a"), PCRS)) {
             PublicKey ecc = TpmEnrollment.endorsementKey(a.endorsementKeyPublicArea());
