@@ -11,17 +11,16 @@ import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.Enrollment;
 import dev.cloudproxy.tao.domain.PolicyFacts;
+import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.guard.Guard;
 import dev.cloudproxy.tao.guard.GuardException;
 import dev.cloudproxy.tao.keys.Verifier;
 import dev.cloudproxy.tao.tpm.TpmEnrollment;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -291,8 +290,7 @@ public final class Enroller {
         List<X509Certificate> chain = new ArrayList<>();
         for (int i = 0; i < der.size(); i++) {
             try {
-                chain.add((X509Certificate) CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new ByteArrayInputStream(der.get(i))));
+                chain.add(ProgramCertificate.parseDer(der.get(i)));
             } catch (GeneralSecurityException | RuntimeException e) {
                 // The JDK's parser throws unchecked exceptions on some malformed DER.
                 return Optional.of("EK certificate " + i + " does not parse");

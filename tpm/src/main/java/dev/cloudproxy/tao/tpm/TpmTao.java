@@ -399,6 +399,14 @@ public final class TpmTao implements CoreTao, AutoCloseable {
         return endorsementKeyPublicArea(EndorsementKeyType.ECC_P256);
     }
 
+    /**
+     * The manufacturer's certificate for the endorsement key of {@code type}, as stored in NV
+     * ({@link EndorsementCertificates#read}), or empty if this TPM has none there.
+     */
+    public java.util.Optional<byte[]> endorsementCertificate(EndorsementKeyType type) throws IOException, TaoException {
+        return EndorsementCertificates.read(tpm, type.nvIndex());
+    }
+
     /** The public area ({@code TPMT_PUBLIC}) of this TPM's endorsement key of {@code type}. */
     public byte[] endorsementKeyPublicArea(EndorsementKeyType type) throws IOException, TaoException {
         return tpm.locked(() -> tpm.primary(endorsement(), type.template()).outPublic.toTpm());
