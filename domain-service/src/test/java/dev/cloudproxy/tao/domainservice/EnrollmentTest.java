@@ -17,29 +17,18 @@ import dev.cloudproxy.tao.domain.Enrollment;
 import dev.cloudproxy.tao.domain.PolicyFacts;
 import dev.cloudproxy.tao.domain.ProgramCertificate;
 import dev.cloudproxy.tao.keys.Signer;
-import dev.cloudproxy.tao.keys.X509ContentSigner;
-import dev.cloudproxy.tao.tpm.EndorsementCertificates;
 import dev.cloudproxy.tao.tpm.Swtpm;
+import dev.cloudproxy.tao.tpm.TestEkCa;
 import dev.cloudproxy.tao.tpm.TpmConnection;
 import dev.cloudproxy.tao.tpm.TpmEnrollment;
 import dev.cloudproxy.tao.tpm.TpmTao;
-import java.io.ByteArrayInputStream;
-import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,7 +52,7 @@ class EnrollmentTest {
     private static Swtpm swtpmB;
     private static TpmConnection tpmA;
     private static TpmConnection tpmB;
-    private static Signer caKey;
+    private static TestEkCa ekCa;
     private static X509Certificate ca;
 
     @TempDir
@@ -75,13 +64,13 @@ class EnrollmentTest {
         swtpmB = Swtpm.start();
         tpmA = swtpmA.connect();
         tpmB = swtpmB.connect();
-        caKey = Signer.generate();
-        ca = certificate(caKey, "CN=Test EK CA", "CN=Test EK CA", caKey.verifier().toJcaPublicKey(), true);
+        ekCa = new TestEkCa();
+        ca = ekCa.certificate();
     }
 
     @AfterAll
     static void stopTpms() throws Exception {
-        caKey.close();
+        ekCa.close();
         tpmA.close();
         tpmB.close();
         swtpmA.close();
@@ -101,13 +90,7 @@ class EnrollmentTest {
 
     private Host host(ServiceFixture f, TpmConnection tpm, String dir) throws Exception {
         TpmTao tao = TpmTao.create(tpm, tmp.resolve(dir), PCRS);
-        // A manufacturer writes the EK certificate once; the second host on the same TPM finds it.
-        if (EndorsementCertificates.read(tpm, EndorsementCertificates.ECC_P256).isEmpty()) {
-            PublicKey ek = TpmEnrollment.endorsementKey(tao.endorsementKeyPublicArea());
-            EndorsementCertificates.write(tpm, EndorsementCertificates.ECC_P256,
-                    certificate(caKey, "CN=Test EK CA", "CN=test EK", ek, false).getEncoded());
-        }
-        byte[] ekCert = EndorsementCertificates.read(tpm, EndorsementCertificates.ECC_P256).orElseThrow();
+        byte[] ekCert = ekCa.provision(tpm, tao, TpmTao.EndorsementKeyType.ECC_P256);
         return new Host(tao, f.newKey(), tao.getTaoName().extend(GUARD.ext()), List.of(ekCert, ca.getEncoded()));
     }
 
@@ -265,12 +248,7 @@ class EnrollmentTest {
                 ServiceFixture f = domain(tmp, true, probe);
                 TpmTao tao = TpmTao.create(tpmB, tmp.resolve("rsa"), PCRS)) {
             TpmTao.EndorsementKeyType rsa = TpmTao.EndorsementKeyType.RSA_2048;
-            if (EndorsementCertificates.read(tpmB, rsa.nvIndex()).isEmpty()) {
-                PublicKey ek = TpmEnrollment.endorsementKey(tao.endorsementKeyPublicArea(rsa));
-                EndorsementCertificates.write(tpmB, rsa.nvIndex(),
-                        certificate(caKey, "CN=Test EK CA", "CN=test RSA EK", ek, false).getEncoded());
-            }
-            List<byte[]> chain = List.of(EndorsementCertificates.read(tpmB, rsa.nvIndex()).orElseThrow(), ca.getEncoded());
+            List<byte[]> chain = List.of(ekCa.provision(tpmB, tao, rsa), ca.getEncoded());
             Signer key = f.newKey();
             Prin name = tao.getTaoName().extend(GUARD.ext());
 
@@ -303,20 +281,5 @@ class EnrollmentTest {
 
     private static List<String> refusals(ServiceFixture f) throws Exception {
         return f.auditLines().stream().filter(l -> l.contains("\trefused\t") && l.contains("enrolment refused: ")).toList();
-    }
-
-    /** A certificate for {@code subject} signed by {@code issuer}: the test EK CA's, or an EK's. */
-    private static X509Certificate certificate(Signer issuer, String issuerName, String subjectName, PublicKey subject,
-            boolean isCa) throws Exception {
-        Instant now = Instant.now();
-        X509v3CertificateBuilder b = new X509v3CertificateBuilder(new X500Name(issuerName),
-                BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minusSeconds(60)),
-                Date.from(now.plus(3650, ChronoUnit.DAYS)), new X500Name(subjectName),
-                SubjectPublicKeyInfo.getInstance(subject.getEncoded()));
-        if (isCa) {
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        }
-        byte[] der = b.build(new X509ContentSigner(issuer)).getEncoded();
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
 }
