@@ -266,6 +266,28 @@ class EnrollmentTest {
     }
 
     @Test
+    void finish_withoutAChallengeOrTwice_isRefused() throws Exception {
+        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
+                ServiceFixture f = domain(tmp, true, probe)) {
+            Host a = host(f, tpmA, "a");
+            Enroller enroller = new Enroller(f.domain, new CertificateRegistry(f.domain), java.time.Duration.ofDays(1),
+                    java.time.Clock.systemUTC());
+            Enroller.Session session = enroller.session();
+            Enroller.Outcome none = session.finish(new byte[32], new byte[1]);
+            assertThat(none).isInstanceOf(Enroller.Refused.class);
+            assertThat(((Enroller.Refused) none).reason()).contains("no enrolment challenge is outstanding");
+
+            Enroller.Outcome begun = session.begin(a.request());
+            Enrollment.Answer answer = a.responder().answer(((Enroller.Challenged) begun).challenge());
+            byte[] quote = answer.attestation().serialize();
+            assertThat(session.finish(answer.credential(), quote)).isInstanceOf(Enroller.Enrolled.class);
+            // The same, correct answer again: the challenge was used.
+            Enroller.Outcome again = session.finish(answer.credential(), quote);
+            assertThat(((Enroller.Refused) again).reason()).contains("no enrolment challenge is outstanding");
+        }
+    }
+
+    @Test
     void endorsementKeyAreas_eccAndRsa_parseToTheKeyTheirCertificatesCertify() throws Exception {
         try (TpmTao a = TpmTao.create(tpmA, tmp.resolve("a"), PCRS)) {
             PublicKey ecc = TpmEnrollment.endorsementKey(a.endorsementKeyPublicArea());
