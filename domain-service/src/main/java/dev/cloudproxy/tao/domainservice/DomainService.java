@@ -561,9 +561,16 @@ public final class DomainService implements AutoCloseable {
             refusals.inc(refused.check().label());
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
-        X509Certificate cert = ((Certifier.Issued) decision).certificate();
+        return issued(peer, principal, ((Certifier.Issued) decision).certificate(), null);
+    }
+
+    /**
+     * Audits an issued certificate (program or host, {@code note} for the audit's reason field)
+     * and answers it with the policy certificate; if the audit fails, nothing is sent.
+     */
+    private DomainServiceResponse issued(String peer, String principal, X509Certificate cert, String note) {
         IOException unaudited = record(peer, AuditLog.Decision.ISSUED, principal,
-                CertificateRegistry.serialText(cert.getSerialNumber()), null);
+                CertificateRegistry.serialText(cert.getSerialNumber()), note);
         if (unaudited != null) {
             LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; certificate withheld", unaudited);
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
@@ -611,7 +618,8 @@ public final class DomainService implements AutoCloseable {
             return refuseEnrolment(peer, principal, r.reason());
         }
         if (outcome instanceof Enroller.Enrolled e) {
-            return issuedHostCertificate(peer, e);
+            return issued(peer, principal, e.certificate(),
+                    "enrolled" + (e.addedTrustedTpm() ? ": TrustedTpm(" + e.host().root() + ") added" : ""));
         }
         Enrollment.Challenge c = ((Enroller.Challenged) outcome).challenge();
         return DomainServiceResponse.newBuilder()
@@ -629,26 +637,6 @@ public final class DomainService implements AutoCloseable {
         record(peer, AuditLog.Decision.REFUSED, principal, null, why);
         refusals.inc("enrolment");
         return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, why);
-    }
-
-    private DomainServiceResponse issuedHostCertificate(String peer, Enroller.Enrolled e) {
-        IOException unaudited = record(peer, AuditLog.Decision.ISSUED, e.host().toString(),
-                CertificateRegistry.serialText(e.certificate().getSerialNumber()),
-                "enrolled" + (e.addedTrustedTpm() ? ": TrustedTpm(" + e.host().root() + ") added" : ""));
-        if (unaudited != null) {
-            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; host certificate withheld", unaudited);
-            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
-                    "the service could not audit the decision");
-        }
-        try {
-            return DomainServiceResponse.newBuilder()
-                    .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
-                    .setProgramCertificate(ByteString.copyFrom(e.certificate().getEncoded()))
-                    .setPolicyCertificate(ByteString.copyFrom(domain.policyCertificate().getEncoded()))
-                    .build();
-        } catch (CertificateEncodingException x) {
-            throw new IllegalStateException("an issued certificate does not encode", x);
-        }
     }
 
     private DomainServiceResponse crl() {

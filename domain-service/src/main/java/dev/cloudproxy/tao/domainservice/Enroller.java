@@ -35,9 +35,9 @@ import java.util.Optional;
  * The domain service's side of TPM host enrolment ({@link Enrollment}): decides, without the
  * network, whether a TPM-rooted host gets its host certificate.
  *
- * <p>{@link Session#begin} (first request) refuses unless
+ * <p>{@link Session#begin} (first request; the host key was parsed as a P-256 key with the
+ * request) refuses unless
  * <ol>
- *   <li>the host key is a P-256 public key;
  *   <li>the EK public area is a restricted decryption key fixed to its TPM (ECC P-256 or RSA 2048)
  *       and the first certificate sent certifies exactly that key;
  *   <li>the certificates sent form a chain, each signed by the next, valid now, every issuer a CA
@@ -49,14 +49,14 @@ import java.util.Optional;
  * and then answers a challenge: a fresh 32-byte nonce and {@code TPM2_MakeCredential} of a fresh
  * 32-byte secret for that EK and the AK's TPM name. {@link Session#finish} (second request, same
  * connection) refuses unless
- * <ol start="5">
+ * <ol start="4">
  *   <li>a challenge of this session is outstanding and younger than {@link #CHALLENGE_LIFETIME}
  *       (it is consumed by the first finish, whatever the outcome: single use);
  *   <li>the credential sent equals the secret (compared in constant time): the TPM that holds the
  *       certified EK released it for an object with the AK's name, so the AK is resident there;
  *   <li>the attestation verifies ({@link AttestationVerifier}: the quote's signature by the AK, its
  *       nonce binding the statement, the PCR digest against the values in the name), is signed by
- *       exactly that AK, has no delegation, and says exactly {@link Enrollment#statement} for the
+ *       exactly that AK, and says exactly {@link Enrollment#statement} for the
  *       host key sent and this challenge's nonce, spoken by {@code tpm2([ak]).PCRs(..).G} (G: the
  *       one extension the host appends, its guard);
  *   <li>the guard holds {@code TrustedTpmPcrs(ext.PCRs(..))} for the quoted values.
@@ -150,16 +150,10 @@ public final class Enroller {
 
         private Session() {}
 
-        /** The first request: checks 1 to 4, then a challenge. */
+        /** The first request: checks 1 to 3, then a challenge. */
         public Outcome begin(Enrollment.Request request) {
             forget();
-            Verifier hostKey;
-            try {
-                hostKey = request.hostKey();
-                Verifier.fromPkix(hostKey.pkix());
-            } catch (VerificationException e) {
-                return refuse(null, "host_key is not a P-256 public key");
-            }
+            Verifier hostKey = request.hostKey();
             PublicKey ek;
             try {
                 ek = TpmEnrollment.endorsementKey(request.ekPublicArea());
@@ -193,7 +187,7 @@ public final class Enroller {
         }
 
         /**
-         * The second request: checks 5 to 8, then the host certificate.
+         * The second request: checks 4 to 7, then the host certificate.
          *
          * @throws IOException if the certificate or the policy could not be recorded (then the
          *     certificate is not sent)

@@ -94,22 +94,40 @@ class EnrollmentTest {
         return new Host(tao, f.newKey(), tao.getTaoName().extend(GUARD.ext()), List.of(ekCert, ca.getEncoded()));
     }
 
-    private static ServiceFixture domain(Path tmp, boolean allowPcrs, TpmTao tao) throws Exception {
+    /**
+     * A template domain trusting the test EK CA and the test guard, and, if {@code allowPcrs}, the
+     * PCR values both fresh TPMs are in.
+     */
+    private ServiceFixture domain(boolean allowPcrs) throws Exception {
         ServiceFixture f = new ServiceFixture(tmp, false, "", b -> b);
         f.domain.guard().addRule(PolicyFacts.trustedEkCa(ca));
         f.domain.guard().addRule(PolicyFacts.trustedGuard(GUARD));
         if (allowPcrs) {
-            f.domain.guard().addRule(PolicyFacts.trustedTpmPcrs(
-                    new PrinTail(new SubPrin(tao.getTaoName().ext().exts().subList(0, 1)))));
+            f.domain.guard().addRule(PolicyFacts.trustedTpmPcrs(PrinTail.of(tpmA.readPcrs(PCRS).toExtension())));
         }
         f.domain.saveGuard();
         return f;
     }
 
+    /**
+     * Enrols, expecting a refusal whose reason contains {@code reason}, and exactly one new audit
+     * line saying so; returns that line.
+     */
+    private static String refused(ServiceFixture f, Enrollment.Request request, Enrollment.Responder responder,
+            String reason) throws Exception {
+        int before = refusals(f).size();
+        CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
+                () -> f.client.enroll(request, responder));
+        assertThat(e.getMessage()).contains("enrolment refused: ").contains(reason);
+        List<String> after = refusals(f);
+        assertThat(after).hasSize(before + 1);
+        assertThat(after.get(before)).contains(reason);
+        return after.get(before);
+    }
+
     @Test
     void enroll_trustedEkCaAndAllowedPcrs_issuesTheHostCertificateAndTheHostsProgramsAreCertified() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe)) {
+        try (ServiceFixture f = domain(true)) {
             Host h = host(f, tpmA, "a");
             Prin ak = h.tao().getTaoName().root();
             assertThat(f.domain.guard().query(PolicyFacts.trustedTpm(ak))).isFalse();
@@ -138,26 +156,20 @@ class EnrollmentTest {
 
     @Test
     void enroll_ekCertificateOfAnotherTpm_isRefusedWithAReasonAndAnAuditLine() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe)) {
+        try (ServiceFixture f = domain(true)) {
             Host a = host(f, tpmA, "a");
             Host b = host(f, tpmB, "b");
             // A's EK with B's (trusted) EK certificate.
             Enrollment.Request borrowed = new Enrollment.Request(b.ekChain(), a.tao().endorsementKeyPublicArea(),
                     a.tao().attestationKeyPublicArea(), a.key().verifier());
 
-            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
-                    () -> f.client.enroll(borrowed, a.responder()));
-
-            assertThat(e.getMessage()).contains("enrolment refused: the EK certificate is for another key than this TPM's EK");
-            assertThat(refusals(f)).singleElement().asString().contains("the EK certificate is for another key");
+            refused(f, borrowed, a.responder(), "the EK certificate is for another key than this TPM's EK");
         }
     }
 
     @Test
     void enroll_akNotResidentInTheTpmOfTheEk_isRefusedWithAReasonAndAnAuditLine() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe)) {
+        try (ServiceFixture f = domain(true)) {
             Host a = host(f, tpmA, "a");
             Host b = host(f, tpmB, "b");
             // B's EK and certificate with A's AK: the credential is for B's EK and A's AK's name.
@@ -173,51 +185,38 @@ class EnrollmentTest {
                 return new Enrollment.Answer(new byte[32], quote);
             };
 
-            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
-                    () -> f.client.enroll(mixed, guessing));
-
-            assertThat(e.getMessage()).contains("the AK is not resident in the TPM that holds the certified EK");
-            assertThat(refusals(f)).singleElement().asString().contains("the activated credential is wrong");
+            refused(f, mixed, guessing,
+                    "the activated credential is wrong: the AK is not resident in the TPM that holds the certified EK");
         }
     }
 
     @Test
     void enroll_nonRestrictedAk_isRefusedWithAReasonAndAnAuditLine() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe)) {
+        try (ServiceFixture f = domain(true)) {
             Host a = host(f, tpmA, "a");
             TPMT_PUBLIC ak = TPMT_PUBLIC.fromTpm(a.tao().attestationKeyPublicArea());
             ak.objectAttributes = new TPMA_OBJECT(ak.objectAttributes.toInt() & ~TPMA_OBJECT.restricted.toInt());
             Enrollment.Request unrestricted = new Enrollment.Request(a.ekChain(), a.tao().endorsementKeyPublicArea(),
                     ak.toTpm(), a.key().verifier());
 
-            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
-                    () -> f.client.enroll(unrestricted, a.responder()));
-
-            assertThat(e.getMessage()).contains("the AK is not a restricted signing key fixed to its TPM");
-            assertThat(refusals(f)).singleElement().asString().contains("the AK is not a restricted signing key");
+            refused(f, unrestricted, a.responder(), "the AK is not a restricted signing key fixed to its TPM");
         }
     }
 
     @Test
     void enroll_pcrValuesTheDomainDoesNotAllow_isRefusedWithAReasonAndAnAuditLine() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, false, probe)) {
+        try (ServiceFixture f = domain(false)) {
             Host a = host(f, tpmA, "a");
 
-            CertificateRefusedException e = assertThrows(CertificateRefusedException.class,
-                    () -> f.client.enroll(a.request(), a.responder()));
-
-            assertThat(e.getMessage()).contains("the quoted PCR values are not allowed: no TrustedTpmPcrs(");
-            assertThat(refusals(f)).singleElement().asString().contains(a.name().toString());
+            String line = refused(f, a.request(), a.responder(), "the quoted PCR values are not allowed: no TrustedTpmPcrs(");
+            assertThat(line).contains("\trefused\t" + a.name() + "\t");
             assertThat(f.domain.guard().query(PolicyFacts.trustedTpm(a.name().root()))).isFalse();
         }
     }
 
     @Test
     void enroll_replayedAnswer_isRefusedWithAReasonAndAnAuditLine() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe)) {
+        try (ServiceFixture f = domain(true)) {
             Host a = host(f, tpmA, "a");
             AtomicReference<Enrollment.Answer> seen = new AtomicReference<>();
             Enrollment.Responder recording = challenge -> {
@@ -229,23 +228,16 @@ class EnrollmentTest {
             Enrollment.Answer old = seen.get();
 
             // The old answer as it was: the new challenge has another secret.
-            CertificateRefusedException wholesale = assertThrows(CertificateRefusedException.class,
-                    () -> f.client.enroll(a.request(), challenge -> old));
-            assertThat(wholesale.getMessage()).contains("the activated credential is wrong");
+            refused(f, a.request(), challenge -> old, "the activated credential is wrong");
             // A fresh activation with the old quote: the quote carries the old nonce.
-            CertificateRefusedException quote = assertThrows(CertificateRefusedException.class,
-                    () -> f.client.enroll(a.request(), challenge -> new Enrollment.Answer(
-                            a.responder().answer(challenge).credential(), old.attestation())));
-            assertThat(quote.getMessage()).contains("another nonce than this challenge's");
-
-            assertThat(refusals(f)).hasSize(2);
+            refused(f, a.request(), challenge -> new Enrollment.Answer(a.responder().answer(challenge).credential(),
+                    old.attestation()), "another nonce than this challenge's");
         }
     }
 
     @Test
     void enroll_rsaEndorsementKey_issuesTheHostCertificate() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmB, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe);
+        try (ServiceFixture f = domain(true);
                 TpmTao tao = TpmTao.create(tpmB, tmp.resolve("rsa"), PCRS)) {
             TpmTao.EndorsementKeyType rsa = TpmTao.EndorsementKeyType.RSA_2048;
             List<byte[]> chain = List.of(ekCa.provision(tpmB, tao, rsa), ca.getEncoded());
@@ -267,8 +259,7 @@ class EnrollmentTest {
 
     @Test
     void finish_withoutAChallengeOrTwice_isRefused() throws Exception {
-        try (TpmTao probe = TpmTao.create(tpmA, tmp.resolve("probe"), PCRS);
-                ServiceFixture f = domain(tmp, true, probe)) {
+        try (ServiceFixture f = domain(true)) {
             Host a = host(f, tpmA, "a");
             Enroller enroller = new Enroller(f.domain, new CertificateRegistry(f.domain), java.time.Duration.ofDays(1),
                     java.time.Clock.systemUTC());
