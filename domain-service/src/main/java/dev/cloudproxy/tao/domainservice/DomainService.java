@@ -550,10 +550,7 @@ public final class DomainService implements AutoCloseable {
             decision = certifier.certify(request.getAttestation().toByteArray(), request.getProgramKey().toByteArray(),
                     hostCerts);
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "certifying for " + peer + " failed", e);
-            record(peer, AuditLog.Decision.ERROR, null, null, "cannot issue: " + e.getMessage());
-            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
-                    "the service could not issue the certificate");
+            return failed(peer, "certifying", "cannot issue: ", "the service could not issue the certificate", e);
         }
         String principal = decision.principal().map(Prin::toString).orElse(null);
         if (decision instanceof Certifier.Refused refused) {
@@ -562,6 +559,16 @@ public final class DomainService implements AutoCloseable {
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
         return issued(peer, principal, ((Certifier.Issued) decision).certificate(), null);
+    }
+
+    /**
+     * The service failed on a request: logged in full, audited as {@code error} with
+     * {@code auditPrefix} and the message, answered {@code INTERNAL} with {@code answer} only.
+     */
+    private DomainServiceResponse failed(String peer, String doing, String auditPrefix, String answer, Exception e) {
+        LOG.log(System.Logger.Level.ERROR, doing + " for " + peer + " failed", e);
+        record(peer, AuditLog.Decision.ERROR, null, null, auditPrefix + e.getMessage());
+        return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL, answer);
     }
 
     /**
@@ -608,10 +615,7 @@ public final class DomainService implements AutoCloseable {
                         request.getEnrollFinish().getAttestation().toByteArray());
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "enrolling for " + peer + " failed", e);
-            record(peer, AuditLog.Decision.ERROR, null, null, "cannot enrol: " + e.getMessage());
-            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
-                    "the service could not enrol the host");
+            return failed(peer, "enrolling", "cannot enrol: ", "the service could not enrol the host", e);
         }
         String principal = outcome.principal().map(Prin::toString).orElse(null);
         if (outcome instanceof Enroller.Refused r) {
