@@ -241,6 +241,9 @@ public final class Enroller {
                     return refuse(host, "the guard could not answer whether the PCR values are allowed: "
                             + e.getMessage());
                 }
+                // The fact first: if the policy cannot take it, nothing is issued. It stays if the
+                // issue fails after it, which is harmless: the AK did prove where it lives.
+                boolean added = trustTpm(guard, akName);
                 X509Certificate cert;
                 try {
                     cert = domain.issueCertificate(p.hostKey, host, lifetime, now);
@@ -248,7 +251,7 @@ public final class Enroller {
                     return refuse(host, "cannot issue: " + e.getMessage());
                 }
                 registry.record(cert);
-                return new Enrolled(host, cert, trustTpm(guard, akName));
+                return new Enrolled(host, cert, added);
             } finally {
                 Arrays.fill(p.secret, (byte) 0);
             }
