@@ -116,6 +116,13 @@ final class HostCommand extends CommandGroup {
                         + "policy password: --policy-password-file, else " + POLICY_ENV + ", else a prompt. "
                         + "Outside a domain the guard is LiberalGuard (every program may run).",
                 "",
+                "--tpm2 --domain DIR --domain-service HOST:PORT [--ek ecc|rsa] [--ek-ca FILE]...: enrol instead, "
+                        + "with no policy password on this machine (DIR needs only the policy certificate and rules). "
+                        + "The host reads its EK certificate from the TPM's NV, the service checks it against the "
+                        + "domain's EK CAs (tao domain policy --add-ek-ca), proves with MakeCredential/"
+                        + "ActivateCredential that the AK is in that TPM, checks a fresh quote's PCRs against "
+                        + "TrustedTpmPcrs and issues the host certificate. See docs/tpm.md, \"Enrolment\".",
+                "",
                 "Prints the host's name on stdout."
             },
             footerHeading = "%nExamples:%n",
@@ -124,6 +131,7 @@ final class HostCommand extends CommandGroup {
                 "  tao host init --root --host /srv/tao/host --domain /srv/tao/domain",
                 "  tao host init --stacked --parent auto --host stacked-host",
                 "  tao host init --root --tpm2 --tpm-simulator 127.0.0.1:2321",
+                "  tao host init --root --tpm2 --domain /srv/tao/domain --domain-service ca.example:8124 --ek-ca ek-ca.pem",
                 "",
                 "Exit status: 0 on success, 1 if the host cannot be made (one exists, no password, the "
                         + "parent refuses), 2 on a usage error."
@@ -169,6 +177,19 @@ final class HostCommand extends CommandGroup {
         @Option(names = "--policy-password-file", paramLabel = "FILE", description = "The domain's policy password, from FILE.")
         private Path policyPasswordFile;
 
+        @Option(names = "--domain-service", paramLabel = "HOST:PORT[,HOST:PORT...]",
+                description = "With --tpm2 and --domain: enrol with the domain service (EK certificate, "
+                        + "MakeCredential/ActivateCredential, a quote) for the host certificate; no policy password.")
+        private String domainService;
+
+        @Option(names = "--ek", paramLabel = "ecc|rsa", description = "With --domain-service: the endorsement key to enrol with (default ecc).")
+        private String ek;
+
+        @Option(names = "--ek-ca", paramLabel = "FILE",
+                description = "With --domain-service: the issuers of the EK certificate (PEM, one per option, the "
+                        + "EK certificate's issuer first, up to the CA the domain trusts).")
+        private List<Path> ekCas = new ArrayList<>();
+
         Init(Io io) {
             this.io = io;
         }
@@ -189,12 +210,28 @@ final class HostCommand extends CommandGroup {
             if (tpmDevice != null && tpmSimulator != null) {
                 throw new InputException("--tpm-device and --tpm-simulator exclude each other");
             }
+            boolean enrol = domainService != null;
+            if ((ek != null || !ekCas.isEmpty()) && !enrol) {
+                throw new InputException("--ek and --ek-ca go with --domain-service");
+            }
+            if (enrol && (!tpm2 || domain == null)) {
+                throw new InputException("--domain-service enrols a TPM-rooted host: it needs --tpm2 and --domain DIR");
+            }
+            if (enrol && policyPasswordFile != null) {
+                throw new InputException("--domain-service needs no policy password: leave out --policy-password-file");
+            }
             if (Files.exists(dir.config())) {
                 throw new InputException(dir.root() + " already holds a host; choose another --host DIR or remove it first");
             }
             Optional<Domain> d = Optional.empty();
             try {
-                if (domain != null) {
+                if (domain != null && enrol) {
+                    if (!Domain.exists(domain)) {
+                        throw new InputException("no domain in " + domain);
+                    }
+                    // The host's copy of the domain: policy certificate and rules, no policy key.
+                    d = Optional.of(Domain.load(domain));
+                } else if (domain != null) {
                     if (!Domain.exists(domain)) {
                         throw new InputException("no domain in " + domain);
                     }
@@ -210,9 +247,12 @@ final class HostCommand extends CommandGroup {
                     // The TPM Tao keeps its state in the host directory: build it aside with the rest,
                     // so that a crash leaves no half-made host.
                     try (HostSetup.Staging staging = HostSetup.stage(dir)) {
-                        CoreTao p = TpmHost.open(spec, staging.directory(), Optional.of(pcrs));
+                        TpmTao p = TpmHost.open(spec, staging.directory(), Optional.of(pcrs));
                         try {
-                            init = HostSetup.initStacked(staging, p, spec, d);
+                            init = enrol
+                                    ? HostSetup.initStacked(staging, p, spec, d, Optional.of(TpmHost.enrolment(p,
+                                            domainService, d.orElseThrow(), TpmHost.ekType(ek), ekCas)))
+                                    : HostSetup.initStacked(staging, p, spec, d);
                         } finally {
                             closeParent(p);
                         }
@@ -234,7 +274,8 @@ final class HostCommand extends CommandGroup {
                 io.err().println("tao host init: made a " + (tpm2 ? "TPM-rooted"
                                 : init.config().type().name().toLowerCase(java.util.Locale.ROOT))
                         + " host in " + dir.root() + (init.certificate().isPresent()
-                                ? ", with a host certificate from the domain's policy key" : ""));
+                                ? ", with a host certificate from the domain's "
+                                        + (enrol ? "service (enrolled)" : "policy key") : ""));
                 return TaoCli.EXIT_OK;
             } catch (TaoException e) {
                 throw new InputException(e.getMessage());

@@ -1,7 +1,11 @@
 package dev.cloudproxy.tao.cli;
 
 import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.domain.CertificateRefusedException;
+import dev.cloudproxy.tao.domain.Domain;
+import dev.cloudproxy.tao.domain.DomainServiceClient;
 import dev.cloudproxy.tao.host.HostDirectory;
+import dev.cloudproxy.tao.host.HostSetup;
 import dev.cloudproxy.tao.measurement.JvmProgram;
 import dev.cloudproxy.tao.measurement.MeasurementException;
 import dev.cloudproxy.tao.tpm.TpmConnection;
@@ -10,6 +14,7 @@ import dev.cloudproxy.tao.tpm.TpmTao;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +51,63 @@ final class TpmHost {
         } catch (IOException e) {
             throw new InputException("cannot reach the TPM (" + spec + "): " + e.getMessage());
         }
+    }
+
+    /**
+     * The host certificate through enrolment with the domain service at {@code addresses}
+     * ({@code tao host init --tpm2 --domain-service}): the EK certificate of {@code type} from the
+     * TPM's NV, followed by the issuers in {@code ekCaFiles}, the TPM answering the service's
+     * challenge. The service is authenticated by the domain's policy certificate.
+     */
+    static HostSetup.HostCertifier enrolment(TpmTao tpm, String addresses, Domain domain,
+            TpmTao.EndorsementKeyType type, List<Path> ekCaFiles) throws InputException {
+        List<InetSocketAddress> service;
+        try {
+            service = DomainServiceClient.parseAddresses(addresses);
+        } catch (IllegalArgumentException e) {
+            throw new InputException("--domain-service: " + e.getMessage());
+        }
+        List<byte[]> issuers = new ArrayList<>();
+        for (Path f : ekCaFiles) {
+            try {
+                issuers.add(TpmPolicyOptions.readCertificate(f, "--ek-ca").getEncoded());
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new InputException("--ek-ca: " + f + " does not encode");
+            }
+        }
+        DomainServiceClient client;
+        try {
+            client = DomainServiceClient.create(service, domain.policyCertificate());
+        } catch (dev.cloudproxy.tao.VerificationException | IllegalArgumentException e) {
+            throw new InputException("--domain-service: " + e.getMessage());
+        }
+        return (hostKey, name) -> {
+            List<byte[]> chain = new ArrayList<>();
+            chain.add(tpm.endorsementCertificate(type).orElseThrow(() -> new TaoException(
+                    "the TPM has no " + type + " EK certificate at NV index 0x" + Integer.toHexString(type.nvIndex())
+                            + " (try --ek " + (type == TpmTao.EndorsementKeyType.ECC_P256 ? "rsa" : "ecc")
+                            + ", or write one from your own EK CA there)")));
+            chain.addAll(issuers);
+            try {
+                return client.enroll(tpm.enrollmentRequest(type, chain, hostKey),
+                        tpm.enrollmentResponder(type, hostKey, name));
+            } catch (CertificateRefusedException e) {
+                throw new TaoException("the domain service refused to enrol this host: " + e.getMessage());
+            } catch (IOException e) {
+                throw new IOException("cannot enrol with the domain service at " + addresses + ": " + e.getMessage(), e);
+            }
+        };
+    }
+
+    /** The endorsement key of {@code --ek ecc|rsa} (default ecc). */
+    static TpmTao.EndorsementKeyType ekType(String option) throws InputException {
+        if (option == null || option.equals("ecc")) {
+            return TpmTao.EndorsementKeyType.ECC_P256;
+        }
+        if (option.equals("rsa")) {
+            return TpmTao.EndorsementKeyType.RSA_2048;
+        }
+        throw new InputException("--ek takes ecc or rsa");
     }
 
     /**

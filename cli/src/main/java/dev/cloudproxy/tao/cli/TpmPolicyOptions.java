@@ -9,6 +9,12 @@ import dev.cloudproxy.tao.auth.PrinTail;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.auth.Term;
 import dev.cloudproxy.tao.domain.PolicyFacts;
+import dev.cloudproxy.tao.domain.ProgramCertificate;
+import dev.cloudproxy.tao.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -35,18 +41,50 @@ final class TpmPolicyOptions {
             description = "Add TrustedTpmPcrs(ext.PCRs(\"list\", \"values\")): PCR values, as ext.PCRs(..) or a TPM-rooted name (its PCRs are taken).")
     private List<String> addPcrs = new ArrayList<>();
 
+    @Option(names = "--add-ek-ca", paramLabel = "FILE",
+            description = "Add TrustedEkCa([..]): the domain service enrols TPMs whose EK certificate chains to this CA "
+                    + "certificate (PEM; a TPM manufacturer's, or your own). Named by the hash of its public key.")
+    private List<Path> addEkCas = new ArrayList<>();
+
+    @Option(names = "--retract-ek-ca", paramLabel = "FILE", description = "Remove TrustedEkCa([..]) of this CA certificate (PEM).")
+    private List<Path> retractEkCas = new ArrayList<>();
+
     /** The retractions, parsed. */
     List<Form> retractions() throws InputException {
-        return facts(retractTpms, retractPcrs, "--retract-tpm2", "--retract-tpm2-pcrs");
+        List<Form> out = facts(retractTpms, retractPcrs, "--retract-tpm2", "--retract-tpm2-pcrs");
+        out.addAll(ekCas(retractEkCas, "--retract-ek-ca"));
+        return out;
     }
 
     /** The additions, parsed. */
     List<Form> additions() throws InputException {
-        return facts(addTpms, addPcrs, "--add-tpm2", "--add-tpm2-pcrs");
+        List<Form> out = facts(addTpms, addPcrs, "--add-tpm2", "--add-tpm2-pcrs");
+        out.addAll(ekCas(addEkCas, "--add-ek-ca"));
+        return out;
+    }
+
+    private static List<Form> ekCas(List<Path> files, String option) throws InputException {
+        List<Form> out = new ArrayList<>();
+        for (Path f : files) {
+            out.add(PolicyFacts.trustedEkCa(readCertificate(f, option)));
+        }
+        return out;
+    }
+
+    /** One PEM certificate from {@code file}, for {@code option}'s error message. */
+    static X509Certificate readCertificate(Path file, String option) throws InputException {
+        try {
+            return ProgramCertificate.parsePem(AtomicFiles.readAtMost(file, 64 * 1024 + 1));
+        } catch (IOException e) {
+            throw InputException.file(option + ": cannot read " + file, file, e);
+        } catch (CertificateException e) {
+            throw new InputException(option + ": " + file + " is not one PEM certificate: " + e.getMessage());
+        }
     }
 
     private static List<Form> facts(List<String> tpms, List<String> pcrs, String tpmOption, String pcrsOption)
             throws InputException {
+        // Mutable: the EK CA facts follow.
         List<Form> out = new ArrayList<>();
         for (String t : tpms) {
             out.add(PolicyFacts.trustedTpm(tpmName(tpmOption, t).root()));

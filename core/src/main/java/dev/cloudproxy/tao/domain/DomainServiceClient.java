@@ -7,6 +7,7 @@ import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.guard.RuleSetGuard;
 import dev.cloudproxy.tao.keys.Verifier;
+import dev.cloudproxy.tao.proto.DomainServiceProtos;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
@@ -239,7 +240,15 @@ public final class DomainServiceClient {
                 throw new IllegalArgumentException("a host certificate does not encode", e);
             }
         }
-        DomainServiceResponse response = call(request.build());
+        return checked(call(request.build()), attestation.issuer(), programKey);
+    }
+
+    /**
+     * The certificate of an {@code OK} answer, if it verifies against the policy certificate now,
+     * names exactly {@code expected} and certifies exactly {@code key}.
+     */
+    private X509Certificate checked(DomainServiceResponse response, Prin expected, Verifier key)
+            throws IOException, VerificationException {
         if (!response.hasProgramCertificate()) {
             throw new IOException("the domain service answered without a certificate");
         }
@@ -261,13 +270,62 @@ public final class DomainServiceClient {
             // malformed DER; a hostile service must not turn that into a crash of the program.
             throw new VerificationException("the domain service sent a malformed certificate", e);
         }
-        if (!named.equals(attestation.issuer())) {
-            throw new VerificationException("the certificate names " + named + ", not " + attestation.issuer());
+        if (!named.equals(expected)) {
+            throw new VerificationException("the certificate names " + named + ", not " + expected);
         }
-        if (!Arrays.equals(cert.getPublicKey().getEncoded(), programKey.pkix())) {
+        if (!Arrays.equals(cert.getPublicKey().getEncoded(), key.pkix())) {
             throw new VerificationException("the certificate is for another key than the one sent");
         }
         return cert;
+    }
+
+    /**
+     * Enrols a TPM-rooted host ({@link Enrollment}): sends {@code request}, lets {@code responder}
+     * answer the service's challenge with the TPM, and returns the host certificate the service
+     * issued, on one connection. Returned only if it verifies against the policy certificate now,
+     * names exactly the speaker of the responder's quote and certifies exactly the host key sent.
+     * When a replica fails in transport the enrolment starts over at the next one, with a new
+     * challenge (the responder is then called again).
+     *
+     * @throws CertificateRefusedException if the service refused, with its reason
+     * @throws VerificationException if the service's answer does not check out
+     * @throws IOException if the service cannot be reached, fails, or breaks the protocol
+     */
+    public X509Certificate enroll(Enrollment.Request request, Enrollment.Responder responder)
+            throws IOException, TaoException {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(responder, "responder");
+        DomainServiceProtos.EnrollBegin.Builder begin = DomainServiceProtos.EnrollBegin.newBuilder()
+                .setEkPublic(ByteString.copyFrom(request.ekPublicArea()))
+                .setAkPublic(ByteString.copyFrom(request.akPublicArea()))
+                .setHostKey(ByteString.copyFrom(request.hostKey().pkix()));
+        request.ekCertificates().forEach(c -> begin.addEkCertificates(ByteString.copyFrom(c)));
+        DomainServiceRequest first = DomainServiceRequest.newBuilder()
+                .setOp(DomainServiceOp.DOMAIN_SERVICE_ENROLL_BEGIN).setEnrollBegin(begin).build();
+        return converse((in, out) -> {
+            DomainServiceResponse challenged = exchange(in, out, first);
+            if (!challenged.hasEnrollChallenge()) {
+                throw new IOException("the domain service answered the enrolment without a challenge");
+            }
+            DomainServiceProtos.EnrollChallenge c = challenged.getEnrollChallenge();
+            Enrollment.Answer answer = responder.answer(new Enrollment.Challenge(c.getNonce().toByteArray(),
+                    c.getIntegrityHmac().toByteArray(), c.getEncIdentity().toByteArray(),
+                    c.getEncryptedSecret().toByteArray()));
+            byte[] credential = answer.credential();
+            DomainServiceResponse issued;
+            try {
+                issued = exchange(in, out, DomainServiceRequest.newBuilder()
+                        .setOp(DomainServiceOp.DOMAIN_SERVICE_ENROLL_FINISH)
+                        .setEnrollFinish(DomainServiceProtos.EnrollFinish.newBuilder()
+                                .setCredential(ByteString.copyFrom(credential))
+                                .setAttestation(ByteString.copyFrom(answer.attestation().serialize())))
+                        .build());
+            } finally {
+                Arrays.fill(credential, (byte) 0);
+                answer.destroy();
+            }
+            return checked(issued, answer.attestation().issuer(), request.hostKey());
+        });
     }
 
     /**
@@ -319,9 +377,46 @@ public final class DomainServiceClient {
 
     /**
      * Sends {@code request} to one replica after another, starting at the next in turn, until one
-     * answers; see the class comment for what is retried.
+     * answers; see the class comment for what is retried. A kept connection is used if there is
+     * one ({@link #withKeptConnections}).
      */
     private DomainServiceResponse call(DomainServiceRequest request) throws IOException, TaoException {
+        return overReplicas(address -> call(address, request));
+    }
+
+    /** One conversation on one connection: the requests it sends and what it makes of the answers. */
+    @FunctionalInterface
+    private interface Conversation<T> {
+        T run(InputStream in, OutputStream out) throws IOException, TaoException;
+    }
+
+    /**
+     * Runs {@code conversation} on a new connection of its own (never a kept one: a conversation
+     * holds state on the service's side of its connection, as enrolment does), replica after
+     * replica until one answers.
+     */
+    private <T> T converse(Conversation<T> conversation) throws IOException, TaoException {
+        return overReplicas(address -> {
+            Connection c = connect(address);
+            try {
+                return conversation.run(c.in, c.out);
+            } finally {
+                c.close();
+            }
+        });
+    }
+
+    /** What is tried at one replica. */
+    @FunctionalInterface
+    private interface AtReplica<T> {
+        T run(InetSocketAddress address) throws IOException, TaoException;
+    }
+
+    /**
+     * Runs {@code attempt} at each address in turn, starting at the next in turn, until one
+     * answers; see the class comment for what is retried.
+     */
+    private <T> T overReplicas(AtReplica<T> attempt) throws IOException, TaoException {
         int n = addresses.size();
         int first = Math.floorMod(turn.getAndIncrement(), n);
         List<IOException> failures = new ArrayList<>();
@@ -329,7 +424,7 @@ public final class DomainServiceClient {
         for (int i = 0; i < n; i++) {
             InetSocketAddress address = addresses.get((first + i) % n);
             try {
-                return call(address, request);
+                return attempt.run(address);
             } catch (AnsweredException e) {
                 throw e;
             } catch (IOException e) {
@@ -377,25 +472,10 @@ public final class DomainServiceClient {
         boolean inSync = false;
         try {
             c.requests++;
-            DomainServiceProtocol.writeFrame(c.out, request.toByteArray(), DomainServiceProtocol.MAX_REQUEST_BYTES);
-            byte[] frame = DomainServiceProtocol.readFrame(c.in, DomainServiceProtocol.MAX_RESPONSE_BYTES);
-            if (frame == null) {
-                throw new IOException("the domain service closed the connection without answering");
-            }
-            DomainServiceResponse response = DomainServiceProtocol.parseResponse(frame);
+            DomainServiceResponse response = roundTrip(c.in, c.out, request);
             // A whole response was read: the connection is ready for the next request.
             inSync = true;
-            String reason = DomainServiceProtocol.oneLine(response.getReason());
-            switch (response.getStatus()) {
-                case DOMAIN_SERVICE_OK -> {
-                    return response;
-                }
-                case DOMAIN_SERVICE_REFUSED -> throw new CertificateRefusedException(reason);
-                case DOMAIN_SERVICE_BAD_REQUEST -> throw new AnsweredException(
-                        "the domain service could not read the request: " + reason);
-                case DOMAIN_SERVICE_INTERNAL -> throw new IOException("the domain service failed: " + reason);
-            }
-            throw new IOException("the domain service answered with an unknown status");
+            return ok(response);
         } finally {
             if (inSync) {
                 connections.giveBack(address, c);
@@ -403,6 +483,38 @@ public final class DomainServiceClient {
                 c.close();
             }
         }
+    }
+
+    /** Sends one request and reads its answer, which must be {@code OK}. */
+    private static DomainServiceResponse exchange(InputStream in, OutputStream out, DomainServiceRequest request)
+            throws IOException, TaoException {
+        return ok(roundTrip(in, out, request));
+    }
+
+    /** Sends one request and reads its whole answer, whatever its status. */
+    private static DomainServiceResponse roundTrip(InputStream in, OutputStream out, DomainServiceRequest request)
+            throws IOException {
+        DomainServiceProtocol.writeFrame(out, request.toByteArray(), DomainServiceProtocol.MAX_REQUEST_BYTES);
+        byte[] frame = DomainServiceProtocol.readFrame(in, DomainServiceProtocol.MAX_RESPONSE_BYTES);
+        if (frame == null) {
+            throw new IOException("the domain service closed the connection without answering");
+        }
+        return DomainServiceProtocol.parseResponse(frame);
+    }
+
+    /** {@code response} if it is {@code OK}; else the exception its status stands for. */
+    private static DomainServiceResponse ok(DomainServiceResponse response) throws IOException, TaoException {
+        String reason = DomainServiceProtocol.oneLine(response.getReason());
+        switch (response.getStatus()) {
+            case DOMAIN_SERVICE_OK -> {
+                return response;
+            }
+            case DOMAIN_SERVICE_REFUSED -> throw new CertificateRefusedException(reason);
+            case DOMAIN_SERVICE_BAD_REQUEST -> throw new AnsweredException(
+                    "the domain service could not read the request: " + reason);
+            case DOMAIN_SERVICE_INTERNAL -> throw new IOException("the domain service failed: " + reason);
+        }
+        throw new IOException("the domain service answered with an unknown status");
     }
 
     /** A new TLS 1.3 connection to the service at {@code address}, handshake done. */

@@ -7,6 +7,8 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.guard.RuleSetGuard;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.EnrollBegin;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.EnrollChallenge;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceStatus;
@@ -42,6 +44,10 @@ public final class DomainServiceProtocol {
      * ({@link LaunchedAppHints}), each named in full.
      */
     public static final int MAX_REASON_CHARS = 2_000;
+    /** EK certificates in an enrolment: the EK's own and up to three intermediate CAs. */
+    public static final int MAX_EK_CERTIFICATES = 4;
+    /** A TPM public area ({@code TPMT_PUBLIC}, an RSA-2048 one is about 300 bytes), key or credential in an enrolment. */
+    public static final int MAX_TPM_AREA_BYTES = 1024;
     /** The extension naming the service under the policy key: {@code key([policy]).DomainService()}. */
     public static final String SERVICE_EXTENSION = "DomainService";
     /** The name of the extension {@link #policyKeyExtension} makes. */
@@ -150,6 +156,13 @@ public final class DomainServiceProtocol {
                 throw new FrameException("a host certificate larger than " + MAX_CERTIFICATE_BYTES + " bytes");
             }
         }
+        boolean enrolment = r.getOp() == DomainServiceOp.DOMAIN_SERVICE_ENROLL_BEGIN
+                || r.getOp() == DomainServiceOp.DOMAIN_SERVICE_ENROLL_FINISH;
+        if (r.hasEnrollBegin() && r.getOp() != DomainServiceOp.DOMAIN_SERVICE_ENROLL_BEGIN
+                || r.hasEnrollFinish() && r.getOp() != DomainServiceOp.DOMAIN_SERVICE_ENROLL_FINISH
+                || enrolment && (r.hasAttestation() || r.hasProgramKey() || r.getHostCertificatesCount() > 0)) {
+            throw new FrameException("request carries a field that does not belong to its operation");
+        }
         switch (r.getOp()) {
             case DOMAIN_SERVICE_CERTIFY -> {
                 if (!r.hasAttestation() || !r.hasProgramKey()) {
@@ -161,9 +174,40 @@ public final class DomainServiceProtocol {
                     throw new FrameException("a CRL or policy request carries no other field");
                 }
             }
+            case DOMAIN_SERVICE_ENROLL_BEGIN -> {
+                if (!r.hasEnrollBegin()) {
+                    throw new FrameException("an enrolment begins with enroll_begin");
+                }
+                checkEnrollBegin(r.getEnrollBegin());
+            }
+            case DOMAIN_SERVICE_ENROLL_FINISH -> {
+                if (!r.hasEnrollFinish() || !r.getEnrollFinish().hasCredential() || !r.getEnrollFinish().hasAttestation()) {
+                    throw new FrameException("an enrolment finishes with enroll_finish: credential and attestation");
+                }
+                if (r.getEnrollFinish().getCredential().size() > MAX_TPM_AREA_BYTES) {
+                    throw new FrameException("the credential is larger than " + MAX_TPM_AREA_BYTES + " bytes");
+                }
+            }
             case DOMAIN_SERVICE_OP_UNKNOWN -> throw new FrameException("request has no known operation");
         }
         return r;
+    }
+
+    private static void checkEnrollBegin(EnrollBegin b) throws FrameException {
+        if (b.getEkCertificatesCount() < 1 || b.getEkCertificatesCount() > MAX_EK_CERTIFICATES
+                || !b.hasEkPublic() || !b.hasAkPublic() || !b.hasHostKey()) {
+            throw new FrameException("enroll_begin needs 1 to " + MAX_EK_CERTIFICATES
+                    + " EK certificates, ek_public, ak_public and host_key");
+        }
+        for (var c : b.getEkCertificatesList()) {
+            if (c.size() > MAX_CERTIFICATE_BYTES) {
+                throw new FrameException("an EK certificate larger than " + MAX_CERTIFICATE_BYTES + " bytes");
+            }
+        }
+        if (b.getEkPublic().size() > MAX_TPM_AREA_BYTES || b.getAkPublic().size() > MAX_TPM_AREA_BYTES
+                || b.getHostKey().size() > MAX_TPM_AREA_BYTES) {
+            throw new FrameException("a public area or key larger than " + MAX_TPM_AREA_BYTES + " bytes");
+        }
     }
 
     /**
@@ -190,6 +234,11 @@ public final class DomainServiceProtocol {
         if (r.getProgramCertificate().size() > MAX_CERTIFICATE_BYTES
                 || r.getPolicyCertificate().size() > MAX_CERTIFICATE_BYTES) {
             throw new FrameException("a certificate larger than " + MAX_CERTIFICATE_BYTES + " bytes");
+        }
+        EnrollChallenge c = r.getEnrollChallenge();
+        if (c.getNonce().size() > MAX_TPM_AREA_BYTES || c.getIntegrityHmac().size() > MAX_TPM_AREA_BYTES
+                || c.getEncIdentity().size() > MAX_TPM_AREA_BYTES || c.getEncryptedSecret().size() > MAX_TPM_AREA_BYTES) {
+            throw new FrameException("an enrolment challenge field larger than " + MAX_TPM_AREA_BYTES + " bytes");
         }
         return r;
     }

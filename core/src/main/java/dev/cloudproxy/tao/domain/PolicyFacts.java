@@ -105,6 +105,25 @@ public final class PolicyFacts {
     }
 
     /**
+     * {@code TrustedEkCa([h])}: a CA whose endorsement key certificates the domain believes (a
+     * TPM manufacturer's, or your own for TPMs without one), h the SHA-256 of the CA certificate's
+     * public key (SubjectPublicKeyInfo DER), so a re-issued CA certificate with the same key stays
+     * trusted. The domain service's enrolment accepts an EK certificate chain that reaches such a CA.
+     */
+    public static Form trustedEkCa(java.security.cert.X509Certificate ca) {
+        return Pred.of("TrustedEkCa", new Bytes(ekCaHash(ca)));
+    }
+
+    /** The hash {@link #trustedEkCa} names a CA by. */
+    public static byte[] ekCaHash(java.security.cert.X509Certificate ca) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(ca.getPublicKey().getEncoded());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    /**
      * {@code TrustedTpmPcrs(ext.PCRs("list", "values"))}: PCR values a TPM-rooted platform may
      * be in, in the canonical spelling of the name extension (ascending indices, lowercase hex).
      *

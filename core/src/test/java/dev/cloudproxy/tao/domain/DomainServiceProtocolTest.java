@@ -10,6 +10,8 @@ import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceStatus;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.EnrollBegin;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.EnrollFinish;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -91,6 +93,49 @@ class DomainServiceProtocolTest {
         for (byte[] b : bad) {
             assertThrows(FrameException.class, () -> DomainServiceProtocol.parseRequest(b), Arrays.toString(
                     Arrays.copyOf(b, Math.min(b.length, 16))));
+        }
+    }
+
+    private static DomainServiceRequest enrollBegin() {
+        return DomainServiceRequest.newBuilder().setOp(DomainServiceOp.DOMAIN_SERVICE_ENROLL_BEGIN)
+                .setEnrollBegin(EnrollBegin.newBuilder().addEkCertificates(ByteString.copyFromUtf8("ek"))
+                        .setEkPublic(ByteString.copyFromUtf8("e")).setAkPublic(ByteString.copyFromUtf8("a"))
+                        .setHostKey(ByteString.copyFromUtf8("h")))
+                .build();
+    }
+
+    private static DomainServiceRequest enrollFinish() {
+        return DomainServiceRequest.newBuilder().setOp(DomainServiceOp.DOMAIN_SERVICE_ENROLL_FINISH)
+                .setEnrollFinish(EnrollFinish.newBuilder().setCredential(ByteString.copyFromUtf8("c"))
+                        .setAttestation(ByteString.copyFromUtf8("q")))
+                .build();
+    }
+
+    @Test
+    void parseRequest_enrolment_wellFormedIsReturned_missingMisplacedOrOversizedFieldsThrow() throws Exception {
+        assertThat(DomainServiceProtocol.parseRequest(enrollBegin().toByteArray())).isEqualTo(enrollBegin());
+        assertThat(DomainServiceProtocol.parseRequest(enrollFinish().toByteArray())).isEqualTo(enrollFinish());
+        EnrollBegin.Builder fiveCerts = enrollBegin().getEnrollBegin().toBuilder();
+        for (int i = 0; i < DomainServiceProtocol.MAX_EK_CERTIFICATES; i++) {
+            fiveCerts.addEkCertificates(ByteString.copyFromUtf8("ca"));
+        }
+        byte[] tooLarge = new byte[DomainServiceProtocol.MAX_TPM_AREA_BYTES + 1];
+        DomainServiceRequest[] bad = {
+            enrollBegin().toBuilder().clearEnrollBegin().build(),
+            enrollBegin().toBuilder().setEnrollBegin(enrollBegin().getEnrollBegin().toBuilder().clearHostKey()).build(),
+            enrollBegin().toBuilder().setEnrollBegin(enrollBegin().getEnrollBegin().toBuilder().clearEkCertificates()).build(),
+            enrollBegin().toBuilder().setEnrollBegin(fiveCerts).build(),
+            enrollBegin().toBuilder().setEnrollBegin(enrollBegin().getEnrollBegin().toBuilder()
+                    .setAkPublic(ByteString.copyFrom(tooLarge))).build(),
+            enrollBegin().toBuilder().setEnrollFinish(enrollFinish().getEnrollFinish()).build(),
+            enrollBegin().toBuilder().setAttestation(ByteString.copyFromUtf8("a")).build(),
+            enrollFinish().toBuilder().setEnrollFinish(enrollFinish().getEnrollFinish().toBuilder().clearCredential()).build(),
+            enrollFinish().toBuilder().setEnrollFinish(enrollFinish().getEnrollFinish().toBuilder()
+                    .setCredential(ByteString.copyFrom(tooLarge))).build(),
+            certify().toBuilder().setEnrollFinish(enrollFinish().getEnrollFinish()).build(),
+        };
+        for (DomainServiceRequest r : bad) {
+            assertThrows(FrameException.class, () -> DomainServiceProtocol.parseRequest(r.toByteArray()), r.toString());
         }
     }
 

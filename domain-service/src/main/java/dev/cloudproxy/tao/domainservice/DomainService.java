@@ -2,16 +2,21 @@ package dev.cloudproxy.tao.domainservice;
 
 import com.google.protobuf.ByteString;
 import dev.cloudproxy.tao.TaoException;
+import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol;
 import dev.cloudproxy.tao.domain.DomainServiceProtocol.FrameException;
+import dev.cloudproxy.tao.domain.Enrollment;
 import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.events.TaoEvents;
+import dev.cloudproxy.tao.keys.Verifier;
 import dev.cloudproxy.tao.metrics.Metrics;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceRequest;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceResponse;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceStatus;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.EnrollBegin;
+import dev.cloudproxy.tao.proto.DomainServiceProtos.EnrollChallenge;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -103,6 +108,7 @@ public final class DomainService implements AutoCloseable {
     private final CertificateStore registry;
     private final Certifier certifier;
     private final PolicyPublisher policy;
+    private final Enroller enroller;
     private final AuditSink audit;
     private final AuditThrottle throttle;
     private final Clock clock;
@@ -148,6 +154,7 @@ public final class DomainService implements AutoCloseable {
         this.registry = store.certificates();
         this.certifier = new Certifier(b.domain, registry, b.lifetime, b.clock);
         this.policy = new PolicyPublisher(b.domain);
+        this.enroller = new Enroller(b.domain, registry, b.lifetime, b.clock);
         this.audit = store.audit();
         this.throttle = new AuditThrottle(audit, AUDIT_LINES_PER_SOURCE, AUDIT_MAX_SOURCES, b.auditInterval);
         this.serviceKey = serviceKey;
@@ -479,6 +486,8 @@ public final class DomainService implements AutoCloseable {
     private void serve(SSLSocket s, String source, String peer) {
         long started = System.nanoTime();
         int answered = 0;
+        // This connection's enrolment: a challenge is answered only on the connection that asked.
+        Enroller.Session enrolment = null;
         // The handshake has its own, shorter deadline: a client that has not even finished it
         // has shown nothing, and must not hold the slot for the whole connection deadline.
         ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s),
@@ -507,6 +516,7 @@ public final class DomainService implements AutoCloseable {
             deadline = deadlines.schedule(() -> closeQuietly(s), Math.max(0, left), TimeUnit.NANOSECONDS);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
+            enrolment = enroller.session();
             for (int i = 0; i < MAX_REQUESTS_PER_CONNECTION; i++) {
                 byte[] frame;
                 try {
@@ -527,7 +537,7 @@ public final class DomainService implements AutoCloseable {
                             e.getMessage()));
                     return;
                 }
-                send(out, handle(request, peer));
+                send(out, handle(request, peer, enrolment));
                 answered++;
             }
         } catch (SocketTimeoutException e) {
@@ -545,6 +555,9 @@ public final class DomainService implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "domain service connection from " + peer + " failed", e);
             record(peer, AuditLog.Decision.ERROR, null, null, "internal error: " + e.getClass().getSimpleName());
         } finally {
+            if (enrolment != null) {
+                enrolment.forget();
+            }
             deadline.cancel(false);
             closeQuietly(s);
             open.remove(s);
@@ -552,7 +565,7 @@ public final class DomainService implements AutoCloseable {
         }
     }
 
-    private DomainServiceResponse handle(DomainServiceRequest request, String peer) {
+    private DomainServiceResponse handle(DomainServiceRequest request, String peer, Enroller.Session enrolment) {
         return switch (request.getOp()) {
             case DOMAIN_SERVICE_CERTIFY -> certify(request, peer);
             case DOMAIN_SERVICE_GET_CRL -> crl();
@@ -560,6 +573,7 @@ public final class DomainService implements AutoCloseable {
                 policyRequests.inc();
                 yield policy.answer();
             }
+            case DOMAIN_SERVICE_ENROLL_BEGIN, DOMAIN_SERVICE_ENROLL_FINISH -> enroll(request, peer, enrolment);
             case DOMAIN_SERVICE_OP_UNKNOWN -> DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_BAD_REQUEST,
                     "unknown operation");
         };
@@ -591,10 +605,41 @@ public final class DomainService implements AutoCloseable {
             refusals.inc(refused.check().label());
             return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, refused.reason());
         }
+        // Recorded (certificate and audit line) by the group commit above; counted and sent here.
         X509Certificate cert = ((Certifier.Issued) decision).certificate();
         decisions.inc(AuditLog.Decision.ISSUED.text());
         event.end(peer, AuditLog.Decision.ISSUED.text(), principal, CertificateRegistry.serialText(cert.getSerialNumber()),
                 null);
+        return answer(cert);
+    }
+
+    /**
+     * The service failed on a request: logged in full, audited as {@code error} with
+     * {@code auditPrefix} and the message, answered {@code INTERNAL} with {@code answer} only.
+     */
+    private DomainServiceResponse failed(String peer, String doing, String auditPrefix, String answer, Exception e) {
+        LOG.log(System.Logger.Level.ERROR, doing + " for " + peer + " failed", e);
+        record(peer, AuditLog.Decision.ERROR, null, null, auditPrefix + e.getMessage());
+        return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL, answer);
+    }
+
+    /**
+     * Audits an issued host certificate ({@code note} for the audit's reason field) and answers it
+     * with the policy certificate; if the audit fails, nothing is sent.
+     */
+    private DomainServiceResponse issued(String peer, String principal, X509Certificate cert, String note) {
+        IOException unaudited = record(peer, AuditLog.Decision.ISSUED, principal,
+                CertificateRegistry.serialText(cert.getSerialNumber()), note);
+        if (unaudited != null) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write the audit log; certificate withheld", unaudited);
+            return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_INTERNAL,
+                    "the service could not audit the decision");
+        }
+        return answer(cert);
+    }
+
+    /** The OK answer carrying {@code cert} and the policy certificate. */
+    private DomainServiceResponse answer(X509Certificate cert) {
         try {
             return DomainServiceResponse.newBuilder()
                     .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
@@ -604,6 +649,55 @@ public final class DomainService implements AutoCloseable {
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException("an issued certificate does not encode", e);
         }
+    }
+
+    /** Both enrolment requests: the decision is the {@link Enroller}'s, each outcome is audited. */
+    private DomainServiceResponse enroll(DomainServiceRequest request, String peer, Enroller.Session enrolment) {
+        Enroller.Outcome outcome;
+        try {
+            if (request.hasEnrollBegin()) {
+                EnrollBegin b = request.getEnrollBegin();
+                List<byte[]> ekCerts = new ArrayList<>();
+                b.getEkCertificatesList().forEach(c -> ekCerts.add(c.toByteArray()));
+                Verifier hostKey;
+                try {
+                    hostKey = Verifier.fromPkix(b.getHostKey().toByteArray());
+                } catch (VerificationException e) {
+                    return refuseEnrolment(peer, null, "host_key is not a P-256 public key");
+                }
+                outcome = enrolment.begin(new Enrollment.Request(ekCerts, b.getEkPublic().toByteArray(),
+                        b.getAkPublic().toByteArray(), hostKey));
+            } else {
+                outcome = enrolment.finish(request.getEnrollFinish().getCredential().toByteArray(),
+                        request.getEnrollFinish().getAttestation().toByteArray());
+            }
+        } catch (IOException | RuntimeException e) {
+            return failed(peer, "enrolling", "cannot enrol: ", "the service could not enrol the host", e);
+        }
+        String principal = outcome.principal().map(Prin::toString).orElse(null);
+        if (outcome instanceof Enroller.Refused r) {
+            return refuseEnrolment(peer, principal, r.reason());
+        }
+        if (outcome instanceof Enroller.Enrolled e) {
+            return issued(peer, principal, e.certificate(),
+                    "enrolled" + (e.addedTrustedTpm() ? ": TrustedTpm(" + e.host().root() + ") added" : ""));
+        }
+        Enrollment.Challenge c = ((Enroller.Challenged) outcome).challenge();
+        return DomainServiceResponse.newBuilder()
+                .setStatus(DomainServiceStatus.DOMAIN_SERVICE_OK)
+                .setEnrollChallenge(EnrollChallenge.newBuilder()
+                        .setNonce(ByteString.copyFrom(c.nonce()))
+                        .setIntegrityHmac(ByteString.copyFrom(c.integrityHmac()))
+                        .setEncIdentity(ByteString.copyFrom(c.encIdentity()))
+                        .setEncryptedSecret(ByteString.copyFrom(c.encryptedSecret())))
+                .build();
+    }
+
+    private DomainServiceResponse refuseEnrolment(String peer, String principal, String reason) {
+        String why = "enrolment refused: " + reason;
+        record(peer, AuditLog.Decision.REFUSED, principal, null, why);
+        refusals.inc("enrolment");
+        return DomainServiceProtocol.failure(DomainServiceStatus.DOMAIN_SERVICE_REFUSED, why);
     }
 
     private DomainServiceResponse crl() {

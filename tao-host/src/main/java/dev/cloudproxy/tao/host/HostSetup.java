@@ -75,6 +75,23 @@ public final class HostSetup {
     /** What {@code init} made. */
     public record Initialized(HostConfig config, Optional<X509Certificate> certificate) {}
 
+    /**
+     * Who issues the host certificate during {@code init}, before the host is committed: the
+     * domain's policy key in this process ({@link #byPolicyKey}), or the domain service through
+     * TPM enrolment (the cli's {@code tao host init --tpm2 --domain-service}). If it throws,
+     * nothing is committed.
+     */
+    @FunctionalInterface
+    public interface HostCertifier {
+        /** A certificate for {@code hostKey} naming {@code name}, from the domain's policy key. */
+        X509Certificate certify(Verifier hostKey, Prin name) throws IOException, TaoException;
+    }
+
+    /** The certifier of a domain opened with its policy key. */
+    public static HostCertifier byPolicyKey(Domain domain) {
+        return (key, name) -> domain.issueCertificate(key, name, CERTIFICATE_LIFETIME, Instant.now());
+    }
+
     /** Called at each step of {@code init} with the step's name; tests stop the process there. */
     static volatile Consumer<String> stepHook = step -> { };
 
@@ -203,7 +220,13 @@ public final class HostSetup {
                     domain.map(d -> d.directory().toAbsolutePath().toString()));
             keys.save(dir.keys(), password, params);
             stepHook.accept("keys");
-            return finish(staging, keys, config, domain);
+            try {
+                return finish(staging, keys, config, domain.map(HostSetup::byPolicyKey));
+            } catch (HostException e) {
+                throw e;
+            } catch (TaoException e) {
+                throw new IllegalStateException("the policy key issues certificates without a TaoException", e);
+            }
         }
     }
 
@@ -225,6 +248,15 @@ public final class HostSetup {
      */
     public static Initialized initStacked(Staging staging, CoreTao parent, String parentSpec, Optional<Domain> domain)
             throws IOException, TaoException {
+        return initStacked(staging, parent, parentSpec, domain, domain.map(HostSetup::byPolicyKey));
+    }
+
+    /**
+     * As {@link #initStacked(Staging, CoreTao, String, Optional)}, the host certificate (if any)
+     * from {@code certifier}; {@code domain} may then be opened without its policy key.
+     */
+    public static Initialized initStacked(Staging staging, CoreTao parent, String parentSpec, Optional<Domain> domain,
+            Optional<HostCertifier> certifier) throws IOException, TaoException {
         HostDirectory dir = staging.directory();
         SubPrin guard = guardOf(domain);
         try (Keys keys = Keys.generate()) {
@@ -240,17 +272,16 @@ public final class HostSetup {
             HostCounters.initStacked(dir, keys, parent);
             writeDelegation(dir, delegate(parent, keys, name));
             stepHook.accept("delegation");
-            return finish(staging, keys, config, domain);
+            return finish(staging, keys, config, certifier);
         }
     }
 
-    private static Initialized finish(Staging staging, Keys keys, HostConfig config, Optional<Domain> domain)
-            throws IOException, HostException {
+    private static Initialized finish(Staging staging, Keys keys, HostConfig config, Optional<HostCertifier> certifier)
+            throws IOException, TaoException {
         HostDirectory dir = staging.directory();
         Optional<X509Certificate> cert = Optional.empty();
-        if (domain.isPresent()) {
-            X509Certificate c = domain.get().issueCertificate(keys.verifier(), config.name(), CERTIFICATE_LIFETIME,
-                    Instant.now());
+        if (certifier.isPresent()) {
+            X509Certificate c = certifier.get().certify(keys.verifier(), config.name());
             AtomicFiles.write(dir.certificate(), ProgramCertificate.toPem(c).getBytes(StandardCharsets.US_ASCII),
                     AtomicFiles.PUBLIC_READ);
             cert = Optional.of(c);

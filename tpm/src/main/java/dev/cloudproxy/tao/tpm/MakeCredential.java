@@ -17,8 +17,8 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * {@code TPM2_MakeCredential} in software, for an ECC P-256 endorsement key with AES-128-CFB and
- * SHA-256 (TPM 2.0 Part 1, "Credential Protection"): only the TPM that holds the EK and an object
+ * {@code TPM2_MakeCredential} in software, for an ECC P-256 or RSA endorsement key with
+ * AES-128-CFB and SHA-256 (TPM 2.0 Part 1, "Credential Protection"): only the TPM that holds the EK and an object
  * with {@code objectName} can recover the credential, with {@code TPM2_ActivateCredential}.
  *
  * <pre>
@@ -55,23 +55,60 @@ final class MakeCredential {
         byte[] seed = kdfe(z, "IDENTITY", ex, ekx);
         Arrays.fill(z, (byte) 0);
 
-        byte[] symKey = kdfa(seed, "STORAGE", objectName, new byte[0], 128);
-        Cipher aes = Cipher.getInstance("AES/CFB/NoPadding");
-        aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(symKey, "AES"), new IvParameterSpec(new byte[16]));
-        byte[] encIdentity = aes.doFinal(sized(credential));
-        byte[] hmacKey = kdfa(seed, "INTEGRITY", new byte[0], new byte[0], 256);
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(hmacKey, "HmacSHA256"));
-        mac.update(encIdentity);
-        mac.update(objectName);
-        byte[] integrity = mac.doFinal();
-        Arrays.fill(seed, (byte) 0);
-        Arrays.fill(symKey, (byte) 0);
-        Arrays.fill(hmacKey, (byte) 0);
         ByteArrayOutputStream point = new ByteArrayOutputStream();
         point.writeBytes(sized(ex));
         point.writeBytes(sized(ey));
-        return new Result(integrity, encIdentity, point.toByteArray());
+        try {
+            return protect(seed, objectName, credential, point.toByteArray());
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
+    /**
+     * {@code TPM2_MakeCredential} for an RSA endorsement key (TPM 2.0 Part 1, "Credential
+     * Protection", RSA): a random seed as long as the SHA-256 name algorithm's digest, encrypted
+     * with RSA-OAEP (SHA-256, label "IDENTITY"), then the same KDFa, AES-128-CFB and HMAC as for
+     * ECC.
+     */
+    static Result make(java.security.interfaces.RSAPublicKey ek, byte[] objectName, byte[] credential,
+            SecureRandom random) throws GeneralSecurityException {
+        if (credential.length < 1 || credential.length > 32) {
+            throw new IllegalArgumentException("a SHA-256 credential has 1..32 bytes");
+        }
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        try {
+            Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
+            oaep.init(Cipher.ENCRYPT_MODE, ek, new javax.crypto.spec.OAEPParameterSpec("SHA-256", "MGF1",
+                    java.security.spec.MGF1ParameterSpec.SHA256,
+                    new javax.crypto.spec.PSource.PSpecified("IDENTITY\0".getBytes(StandardCharsets.US_ASCII))),
+                    random);
+            byte[] encryptedSeed = oaep.doFinal(seed);
+            return protect(seed, objectName, credential, encryptedSeed);
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
+    /** The credential blob for {@code seed}, with {@code encryptedSecret} as the EK's part. */
+    private static Result protect(byte[] seed, byte[] objectName, byte[] credential, byte[] encryptedSecret)
+            throws GeneralSecurityException {
+        byte[] symKey = kdfa(seed, "STORAGE", objectName, new byte[0], 128);
+        byte[] hmacKey = kdfa(seed, "INTEGRITY", new byte[0], new byte[0], 256);
+        try {
+            Cipher aes = Cipher.getInstance("AES/CFB/NoPadding");
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(symKey, "AES"), new IvParameterSpec(new byte[16]));
+            byte[] encIdentity = aes.doFinal(sized(credential));
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(hmacKey, "HmacSHA256"));
+            mac.update(encIdentity);
+            mac.update(objectName);
+            return new Result(mac.doFinal(), encIdentity, encryptedSecret);
+        } finally {
+            Arrays.fill(symKey, (byte) 0);
+            Arrays.fill(hmacKey, (byte) 0);
+        }
     }
 
     /** The P-256 public key in a PKIX DER encoding, for the JDK. */

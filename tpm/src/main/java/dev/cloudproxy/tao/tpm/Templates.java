@@ -66,6 +66,20 @@ final class Templates {
                 new TPMS_ECC_POINT(new byte[32], new byte[32]));
     }
 
+    /**
+     * The standard RSA 2048 endorsement key (template L-1): AES-128-CFB, exponent 65537 (0),
+     * 256 zero bytes of unique, the same policy as L-2.
+     */
+    static TPMT_PUBLIC endorsementKeyRsa() {
+        return new TPMT_PUBLIC(TPM_ALG_ID.SHA256,
+                new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin,
+                        TPMA_OBJECT.adminWithPolicy, TPMA_OBJECT.restricted, TPMA_OBJECT.decrypt),
+                EK_POLICY.clone(),
+                new tss.tpm.TPMS_RSA_PARMS(new TPMT_SYM_DEF_OBJECT(TPM_ALG_ID.AES, 128, TPM_ALG_ID.CFB),
+                        new TPMS_NULL_ASYM_SCHEME(), 2048, 0),
+                new tss.tpm.TPM2B_PUBLIC_KEY_RSA(new byte[256]));
+    }
+
     /** A sealed data object that only a policy session satisfying {@code policy} can unseal. */
     static TPMT_PUBLIC sealedData(byte[] policy) {
         return new TPMT_PUBLIC(TPM_ALG_ID.SHA256,

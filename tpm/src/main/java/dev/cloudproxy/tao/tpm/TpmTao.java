@@ -14,6 +14,7 @@ import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
+import dev.cloudproxy.tao.domain.Enrollment;
 import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Deriver;
@@ -368,9 +369,49 @@ public final class TpmTao implements CoreTao, AutoCloseable {
         return Templates.attestationKey(akUnique);
     }
 
+    /**
+     * The two standard endorsement keys of the TCG EK Credential Profile, each derived from the
+     * TPM's endorsement seed (the same TPM gives the same key every time), with the NV index where
+     * a manufacturer stores its certificate.
+     */
+    public enum EndorsementKeyType {
+        /** Template L-2, certificate at {@link EndorsementCertificates#ECC_P256}. */
+        ECC_P256(EndorsementCertificates.ECC_P256),
+        /** Template L-1, certificate at {@link EndorsementCertificates#RSA_2048}. */
+        RSA_2048(EndorsementCertificates.RSA_2048);
+
+        private final int nvIndex;
+
+        EndorsementKeyType(int nvIndex) {
+            this.nvIndex = nvIndex;
+        }
+
+        /** Where the manufacturer's certificate for this key is. */
+        public int nvIndex() {
+            return nvIndex;
+        }
+
+        TPMT_PUBLIC template() {
+            return this == ECC_P256 ? Templates.endorsementKey() : Templates.endorsementKeyRsa();
+        }
+    }
+
     /** The public area ({@code TPMT_PUBLIC}) of this TPM's standard ECC P-256 endorsement key. */
     public byte[] endorsementKeyPublicArea() throws IOException, TaoException {
-        return tpm.locked(() -> tpm.primary(endorsement(), Templates.endorsementKey()).outPublic.toTpm());
+        return endorsementKeyPublicArea(EndorsementKeyType.ECC_P256);
+    }
+
+    /**
+     * The manufacturer's certificate for the endorsement key of {@code type}, as stored in NV
+     * ({@link EndorsementCertificates#read}), or empty if this TPM has none there.
+     */
+    public java.util.Optional<byte[]> endorsementCertificate(EndorsementKeyType type) throws IOException, TaoException {
+        return EndorsementCertificates.read(tpm, type.nvIndex());
+    }
+
+    /** The public area ({@code TPMT_PUBLIC}) of this TPM's endorsement key of {@code type}. */
+    public byte[] endorsementKeyPublicArea(EndorsementKeyType type) throws IOException, TaoException {
+        return tpm.locked(() -> tpm.primary(endorsement(), type.template()).outPublic.toTpm());
     }
 
     /**
@@ -392,8 +433,65 @@ public final class TpmTao implements CoreTao, AutoCloseable {
      */
     public java.security.cert.X509Certificate activateAkCertificate(AkCertifier.Response response)
             throws IOException, TaoException {
-        byte[] credential = tpm.locked(() -> {
-            TPM_HANDLE ek = tpm.primary(endorsement(), Templates.endorsementKey()).handle;
+        byte[] credential = activateCredential(EndorsementKeyType.ECC_P256, response.integrityHmac(), response.encIdentity(),
+                response.encryptedSecret());
+        try {
+            return AkCertifier.openCertificate(response, credential, akName, ak);
+        } finally {
+            Arrays.fill(credential, (byte) 0);
+        }
+    }
+
+    /**
+     * The request that enrols a host on this TPM Tao with a domain service
+     * ({@link dev.cloudproxy.tao.domain.DomainServiceClient#enroll}): {@code ekCertificates} (the
+     * EK certificate first, as {@link EndorsementCertificates#read} finds it), this TPM's ECC
+     * endorsement key, this Tao's attestation key and the host key to certify.
+     */
+    public Enrollment.Request enrollmentRequest(List<byte[]> ekCertificates, Verifier hostKey)
+            throws IOException, TaoException {
+        return enrollmentRequest(EndorsementKeyType.ECC_P256, ekCertificates, hostKey);
+    }
+
+    /** As {@link #enrollmentRequest(List, Verifier)}, with the endorsement key of {@code type}. */
+    public Enrollment.Request enrollmentRequest(EndorsementKeyType type, List<byte[]> ekCertificates, Verifier hostKey)
+            throws IOException, TaoException {
+        return new Enrollment.Request(ekCertificates, endorsementKeyPublicArea(type), attestationKeyPublicArea(),
+                hostKey);
+    }
+
+    /**
+     * Answers a domain service's enrolment challenge for {@code hostKey} and the host's name
+     * {@code hostName} (this Tao's name or an extension of it): {@code TPM2_ActivateCredential}
+     * with the EK and the AK, and a quote of {@link Enrollment#statement} with the challenge's nonce.
+     *
+     * @throws TaoException if the TPM refuses to activate (the challenge is for another TPM or AK)
+     */
+    public Enrollment.Responder enrollmentResponder(Verifier hostKey, Prin hostName) {
+        return enrollmentResponder(EndorsementKeyType.ECC_P256, hostKey, hostName);
+    }
+
+    /** As {@link #enrollmentResponder(Verifier, Prin)}, activating with the endorsement key of {@code type}. */
+    public Enrollment.Responder enrollmentResponder(EndorsementKeyType type, Verifier hostKey, Prin hostName) {
+        Objects.requireNonNull(type, "type");
+        return challenge -> {
+            byte[] credential = activateCredential(type, challenge.integrityHmac(), challenge.encIdentity(),
+                    challenge.encryptedSecret());
+            try {
+                Attestation quote = attest(AttestRequest.of(Enrollment.statement(hostKey, hostName, challenge.nonce()))
+                        .issuer(hostName));
+                return new Enrollment.Answer(credential, quote);
+            } finally {
+                Arrays.fill(credential, (byte) 0);
+            }
+        };
+    }
+
+    /** {@code TPM2_ActivateCredential} of a credential made for this TPM's EK of {@code type} and this Tao's AK. */
+    private byte[] activateCredential(EndorsementKeyType type, byte[] integrityHmac, byte[] encIdentity,
+            byte[] encryptedSecret) throws IOException, TaoException {
+        return tpm.locked(() -> {
+            TPM_HANDLE ek = tpm.primary(endorsement(), type.template()).handle;
             TPM_HANDLE key = tpm.primary(endorsement(), Templates.attestationKey(akUnique)).handle;
             TPM_HANDLE session = null;
             try {
@@ -405,17 +503,12 @@ public final class TpmTao implements CoreTao, AutoCloseable {
                 TPM_HANDLE sh = session;
                 tpm.run("TPM2_PolicySecret", t -> t.PolicySecret(endorsement(), sh, new byte[0], new byte[0], new byte[0], 0));
                 return tpm.run("TPM2_ActivateCredential", t -> t._withSessions(TPM_HANDLE.pwSession(new byte[0]), sh)
-                        .ActivateCredential(key, ek, new tss.tpm.TPMS_ID_OBJECT(response.integrityHmac(), response.encIdentity()),
-                                response.encryptedSecret()));
+                        .ActivateCredential(key, ek, new tss.tpm.TPMS_ID_OBJECT(integrityHmac, encIdentity),
+                                encryptedSecret));
             } finally {
                 tpm.flushQuietly(session);
             }
         });
-        try {
-            return AkCertifier.openCertificate(response, credential, akName, ak);
-        } finally {
-            Arrays.fill(credential, (byte) 0);
-        }
     }
 
     @Override
