@@ -11,6 +11,7 @@ import dev.cloudproxy.tao.TaoName;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import java.net.InetAddress;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,6 +77,11 @@ class ApiBindingTest {
 
         @Override
         public byte[] sharedSecret(int n, String policy) throws Refusal {
+            return answer(new byte[n]);
+        }
+
+        @Override
+        public byte[] groupKey(List<Name> members, int n) throws Refusal {
             return answer(new byte[n]);
         }
 
