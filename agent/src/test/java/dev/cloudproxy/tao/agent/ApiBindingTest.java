@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloudproxy.tao.GroupKeyRefusedException;
 import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.Tao;
@@ -49,6 +50,9 @@ class ApiBindingTest {
             assertThat(e.expected()).isEqualTo(2);
         });
         assertThatThrownBy(() -> refused.getCounter("x")).isExactlyInstanceOf(TaoException.class).hasMessage("no counter");
+        Tao group = new ApiBinding(new FixedBridge(null, new TaoBridge.Refusal(TaoBridge.Refusal.Kind.GROUP_REFUSED, "not a member", 0, 0))).parent();
+        assertThatThrownBy(() -> group.getGroupKey(List.of(TaoName.of("key([01])", new byte[] {1})), 32))
+                .isExactlyInstanceOf(GroupKeyRefusedException.class).hasMessage("not a member");
     }
 
     /** Answers with {@code who} and fixed plaintexts, or throws {@code refusal} from every Tao call. */
