@@ -2,6 +2,7 @@ package dev.cloudproxy.tao;
 
 import dev.cloudproxy.tao.spi.TaoBinding;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The Tao: what the host that started this program offers it. The program's identity is its
@@ -44,6 +45,10 @@ public interface Tao {
      * a label is never a secret, a path trick or a control character in a log line.
      */
     int MAX_LABEL_CHARS = 64;
+    /** Most members a group key names. */
+    int MAX_GROUP_MEMBERS = 64;
+    /** Longest group key. */
+    int MAX_GROUP_KEY_BYTES = 4096;
 
     /**
      * The Tao of the host that started this process, shared by the whole process: the Tao agent's
@@ -80,6 +85,31 @@ public interface Tao {
      * across restarts.
      */
     byte[] getSharedSecret(int n, SealPolicy policy) throws IOException, TaoException;
+
+    /**
+     * A symmetric key of {@code n} bytes that every program named in {@code members} gets from its
+     * own Tao, so that programs sharing an ancestor Tao can protect a channel between themselves
+     * (TLS with a pre-shared key, for example) without a domain service or certificates.
+     *
+     * <p>Guarantees: the caller must be one of the members (by its full current name); the key is
+     * derived by the nearest Tao above the caller that is an ancestor of every member (every
+     * member's name extends that Tao's name), from that Tao's deriving key, its name and the set of
+     * the members' names below it. So the order of {@code members} does not matter; the same group
+     * gets the same key across restarts of the programs and hosts; a group differing in any member
+     * (a member that extended its name is another member) gets an unrelated key; and a program
+     * that is not a member cannot get it from any Tao. A host that is not a common ancestor
+     * forwards the request to its own Tao, saying which of its programs asked. Names are compared
+     * by their encodings ({@link TaoName#encoded()}).
+     *
+     * @param members the group: 1 to {@link #MAX_GROUP_MEMBERS} distinct full names, the
+     *     caller's among them
+     * @param n the key length, 1 to {@link #MAX_GROUP_KEY_BYTES}
+     * @throws GroupKeyRefusedException if the caller is not a member, or no Tao above it is an
+     *     ancestor of every member
+     * @throws IllegalArgumentException if the list is empty, too long, names a principal twice
+     *     or holds a name that is not a principal, or {@code n} is out of range
+     */
+    byte[] getGroupKey(List<TaoName> members, int n) throws IOException, TaoException;
 
     /**
      * Signs "{@code caller from now until now + 1 year says statement}".

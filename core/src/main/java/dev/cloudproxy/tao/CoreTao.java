@@ -5,6 +5,7 @@ import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.SubPrin;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The Tao: what a host offers the program it runs. The program's identity is its principal name,
@@ -20,6 +21,11 @@ import java.io.IOException;
  *       {@link UnsealException}.
  *   <li>{@link #getSharedSecret} is deterministic for the same Tao, name (or, for
  *       {@code any}, Tao alone), policy and length, across restarts.
+ *   <li>{@link #getGroupKey} answers only a caller that is one of the members; the key comes from
+ *       the nearest Tao above the caller that is an ancestor of every member, depends on the set
+ *       of members (not their order) and the length, and is the same across restarts. A host
+ *       forwards what it cannot answer to its parent, naming the program that asked
+ *       ({@link #getGroupKeyFor}); a Tao speaks for the caller's descendants only.
  *   <li>Rollback protection: counters are kept per (caller's full name, label) and no call takes
  *       a name, so no program can read, advance or create another's. {@link #rollbackProtectedSeal}
  *       advances the label's counter (durably, before it returns) and binds the new value into
@@ -60,6 +66,12 @@ public interface CoreTao {
      * control character in a log line.
      */
     int MAX_LABEL_CHARS = 64;
+    /** Most members a group key names. */
+    int MAX_GROUP_MEMBERS = 64;
+    /** Longest group key. */
+    int MAX_GROUP_KEY_BYTES = 4096;
+    /** Longest encoded name of a group member (a deep stack's name is well under 1 KiB). */
+    int MAX_GROUP_MEMBER_NAME_BYTES = 8192;
 
     /**
      * The Tao of the host that started this process: a connection to it over the Unix domain
@@ -90,6 +102,41 @@ public interface CoreTao {
      * secret across restarts.
      */
     byte[] getSharedSecret(int n, String policy) throws IOException, TaoException;
+
+    /**
+     * A key of {@code n} bytes for the group of programs named in {@code members}, the caller
+     * among them: the same as {@link #getGroupKeyFor} with the caller's full current name as the
+     * asker.
+     *
+     * @throws GroupKeyRefusedException if the caller is not a member or no Tao above it is an
+     *     ancestor of every member
+     * @throws IllegalArgumentException if the request is malformed (see {@link #getGroupKeyFor})
+     */
+    default byte[] getGroupKey(List<Prin> members, int n) throws IOException, TaoException {
+        return getGroupKeyFor(getTaoName(), members, n);
+    }
+
+    /**
+     * A key of {@code n} bytes for the group {@code members}, asked for on behalf of
+     * {@code asker}: the caller itself, or (when the caller is a host forwarding its program's
+     * request) a program below the caller.
+     *
+     * <p>The Tao answers only if {@code asker} is the caller's name or an extension of it (a host
+     * speaks for its own descendants, never for a sibling) and {@code asker} is one of the
+     * members. If this Tao is an ancestor of every member (every member's name extends this
+     * Tao's name; for a hosted program's Tao, the host's name), it derives the key from its
+     * deriving key, its name and the sorted set of the members' suffixes below it
+     * ({@link dev.cloudproxy.tao.seal.GroupKeys}); else a host with a parent Tao asks the parent
+     * on behalf of the same {@code asker}, and a Tao with no parent refuses.
+     *
+     * @param members 1 to {@link #MAX_GROUP_MEMBERS} distinct names, each at most
+     *     {@link #MAX_GROUP_MEMBER_NAME_BYTES} encoded
+     * @param n 1 to {@link #MAX_GROUP_KEY_BYTES}
+     * @throws GroupKeyRefusedException if the asker is refused or no Tao above is an ancestor of
+     *     every member
+     * @throws IllegalArgumentException if the request is malformed
+     */
+    byte[] getGroupKeyFor(Prin asker, List<Prin> members, int n) throws IOException, TaoException;
 
     /** Signs "{@code caller from now until now + 1 year says message}". */
     default Attestation attest(Form message) throws IOException, TaoException {

@@ -166,6 +166,107 @@ public abstract class AbstractTaoContractTest {
         assertThat(again.getSharedSecret(48, CoreTao.SEAL_POLICY_ANY)).isEqualTo(any);
     }
 
+    // ---- group keys ----
+
+    /** A principal under no Tao of the test (another key). */
+    private static Prin stranger() {
+        byte[] hash = new byte[32];
+        hash[0] = 7;
+        return Prin.key(hash).extend(ext("Program", 1));
+    }
+
+    @Test
+    void groupKey_isDeterministic_whateverTheMemberOrder_andDependsOnLength() throws Exception {
+        CoreTao t = tao();
+        Prin me = t.getTaoName();
+        Prin peer = me.extend(ext("Peer", 1));
+        byte[] key = t.getGroupKey(List.of(me, peer), 32);
+        assertThat(key).hasSize(32);
+        assertThat(t.getGroupKey(List.of(peer, me), 32)).isEqualTo(key);
+        assertThat(Arrays.copyOf(t.getGroupKey(List.of(me, peer), 64), 32)).isNotEqualTo(key);
+        assertThat(t.getGroupKey(List.of(me), 32)).isNotEqualTo(key);
+        assertThat(key).isNotEqualTo(t.getSharedSecret(32, CoreTao.SEAL_POLICY_SELF))
+                .isNotEqualTo(t.getSharedSecret(32, CoreTao.SEAL_POLICY_ANY));
+    }
+
+    @Test
+    void groupKey_callerNotAMember_isRefused() throws Exception {
+        CoreTao t = tao();
+        Prin me = t.getTaoName();
+        assertThrows(GroupKeyRefusedException.class,
+                () -> t.getGroupKey(List.of(me.extend(ext("Peer", 1)), me.extend(ext("Peer", 2))), 32));
+    }
+
+    @Test
+    void groupKey_memberUnderNoAncestorOfTheCaller_isRefused() throws Exception {
+        CoreTao t = tao();
+        assertThrows(GroupKeyRefusedException.class, () -> t.getGroupKey(List.of(t.getTaoName(), stranger()), 32));
+    }
+
+    @Test
+    void groupKey_afterTheCallerExtendedItsName_isAnotherKey() throws Exception {
+        CoreTao t = tao();
+        Prin peer = t.getTaoName().extend(ext("Peer", 1));
+        byte[] before = t.getGroupKey(List.of(t.getTaoName(), peer), 32);
+        t.extendTaoName(ext("Policy", 1));
+        byte[] after = t.getGroupKey(List.of(t.getTaoName(), peer), 32);
+        assertThat(after).isNotEqualTo(before);
+    }
+
+    @Test
+    void groupKey_differsBetweenTaos() throws Exception {
+        CoreTao a = tao();
+        CoreTao b = tao();
+        assertThat(a.getGroupKey(List.of(a.getTaoName()), 32)).isNotEqualTo(b.getGroupKey(List.of(b.getTaoName()), 32));
+    }
+
+    @Test
+    void groupKey_isStableAcrossRestarts() throws Exception {
+        CoreTao t = tao();
+        List<Prin> group = List.of(t.getTaoName(), t.getTaoName().extend(ext("Peer", 1)));
+        byte[] key = t.getGroupKey(group, 48);
+        assertThat(restarted(t).getGroupKey(group, 48)).isEqualTo(key);
+    }
+
+    @Test
+    void groupKey_badArguments_areMisuse() throws Exception {
+        CoreTao t = tao();
+        Prin me = t.getTaoName();
+        assertThrows(IllegalArgumentException.class, () -> t.getGroupKey(List.of(me), 0));
+        assertThrows(IllegalArgumentException.class, () -> t.getGroupKey(List.of(me), CoreTao.MAX_GROUP_KEY_BYTES + 1));
+        assertThrows(IllegalArgumentException.class, () -> t.getGroupKey(List.of(), 32));
+        assertThrows(IllegalArgumentException.class, () -> t.getGroupKey(List.of(me, me), 32));
+        List<Prin> tooMany = new ArrayList<>(List.of(me));
+        for (int i = 0; i < CoreTao.MAX_GROUP_MEMBERS; i++) {
+            tooMany.add(me.extend(ext("Peer", i)));
+        }
+        assertThrows(IllegalArgumentException.class, () -> t.getGroupKey(tooMany, 32));
+        Prin longName = me.extend(SubPrin.of(PrinExt.of("Blob", new Bytes(new byte[CoreTao.MAX_GROUP_MEMBER_NAME_BYTES]))));
+        assertThrows(IllegalArgumentException.class, () -> t.getGroupKey(List.of(me, longName), 32));
+    }
+
+    @Test
+    void groupKeyFor_aDescendantOfTheCaller_getsTheKeyTheDescendantItselfGets() throws Exception {
+        CoreTao t = tao();
+        Prin child = t.getTaoName().extend(ext("Child", 1));
+        List<Prin> group = List.of(child, t.getTaoName().extend(ext("Peer", 1)));
+        byte[] forChild = t.getGroupKeyFor(child, group, 32);
+        t.extendTaoName(ext("Child", 1));
+        assertThat(t.getGroupKey(group, 32)).isEqualTo(forChild);
+    }
+
+    @Test
+    void groupKeyFor_anAskerNotBelowTheCaller_isRefused() throws Exception {
+        CoreTao t = tao();
+        Prin me = t.getTaoName();
+        Prin sibling = me.parent().orElse(me).extend(ext("Sibling", 1));
+        Prin peer = me.extend(ext("Peer", 1));
+        assertThrows(GroupKeyRefusedException.class, () -> t.getGroupKeyFor(stranger(), List.of(stranger(), peer), 32));
+        if (!me.ext().isEmpty()) {
+            assertThrows(GroupKeyRefusedException.class, () -> t.getGroupKeyFor(sibling, List.of(sibling, peer), 32));
+        }
+    }
+
     // ---- sealing ----
 
     @Test

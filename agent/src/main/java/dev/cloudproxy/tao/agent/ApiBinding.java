@@ -1,5 +1,6 @@
 package dev.cloudproxy.tao.agent;
 
+import dev.cloudproxy.tao.GroupKeyRefusedException;
 import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.SignedStatement;
 import dev.cloudproxy.tao.StaleStateException;
@@ -12,6 +13,7 @@ import dev.cloudproxy.tao.spi.TaoBinding;
 import dev.cloudproxy.tao.spi.TaoProvider;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -77,6 +79,7 @@ final class ApiBinding implements TaoProvider {
         return switch (r.kind()) {
             case UNSEAL -> new UnsealException();
             case STALE -> new StaleStateException(r.counter(), r.expected());
+            case GROUP_REFUSED -> new GroupKeyRefusedException(r.getMessage());
             case REFUSED -> new TaoException(r.getMessage());
         };
     }
@@ -111,6 +114,13 @@ final class ApiBinding implements TaoProvider {
         @Override
         public byte[] getSharedSecret(int n, SealPolicy policy) throws IOException, TaoException {
             return crossing(() -> bridge.sharedSecret(n, policy.text()));
+        }
+
+        @Override
+        public byte[] getGroupKey(List<TaoName> members, int n) throws IOException, TaoException {
+            List<TaoBridge.Name> names = List.copyOf(members).stream()
+                    .map(m -> new TaoBridge.Name(m.text(), m.encoded())).toList();
+            return crossing(() -> bridge.groupKey(names, n));
         }
 
         @Override

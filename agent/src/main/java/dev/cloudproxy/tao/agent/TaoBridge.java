@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.agent;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,8 @@ public interface TaoBridge {
     byte[] randomBytes(int n) throws IOException, Refusal;
 
     byte[] sharedSecret(int n, String policy) throws IOException, Refusal;
+
+    byte[] groupKey(List<Name> members, int n) throws IOException, Refusal;
 
     Signed attest(String statement) throws IOException, Refusal;
 
@@ -114,7 +117,9 @@ public interface TaoBridge {
             /** {@code UnsealException}: one message for every cause. */
             UNSEAL,
             /** {@code StaleStateException} with {@link #counter()} and {@link #expected()}. */
-            STALE
+            STALE,
+            /** {@code GroupKeyRefusedException} with this message. */
+            GROUP_REFUSED
         }
 
         private final Kind kind;

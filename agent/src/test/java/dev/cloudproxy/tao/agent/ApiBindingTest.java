@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloudproxy.tao.GroupKeyRefusedException;
 import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.Tao;
@@ -11,6 +12,7 @@ import dev.cloudproxy.tao.TaoName;
 import dev.cloudproxy.tao.UnsealException;
 import dev.cloudproxy.tao.Unsealed;
 import java.net.InetAddress;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +50,9 @@ class ApiBindingTest {
             assertThat(e.expected()).isEqualTo(2);
         });
         assertThatThrownBy(() -> refused.getCounter("x")).isExactlyInstanceOf(TaoException.class).hasMessage("no counter");
+        Tao group = new ApiBinding(new FixedBridge(null, new TaoBridge.Refusal(TaoBridge.Refusal.Kind.GROUP_REFUSED, "not a member", 0, 0))).parent();
+        assertThatThrownBy(() -> group.getGroupKey(List.of(TaoName.of("key([01])", new byte[] {1})), 32))
+                .isExactlyInstanceOf(GroupKeyRefusedException.class).hasMessage("not a member");
     }
 
     /** Answers with {@code who} and fixed plaintexts, or throws {@code refusal} from every Tao call. */
@@ -76,6 +81,11 @@ class ApiBindingTest {
 
         @Override
         public byte[] sharedSecret(int n, String policy) throws Refusal {
+            return answer(new byte[n]);
+        }
+
+        @Override
+        public byte[] groupKey(List<Name> members, int n) throws Refusal {
             return answer(new byte[n]);
         }
 

@@ -17,6 +17,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +125,11 @@ class TaoBindingTest {
 
         @Override
         public byte[] getSharedSecret(int n, SealPolicy policy) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public byte[] getGroupKey(List<TaoName> members, int n) {
             throw new UnsupportedOperationException();
         }
 

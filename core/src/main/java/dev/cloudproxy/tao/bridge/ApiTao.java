@@ -16,6 +16,8 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.PrinTail;
 import dev.cloudproxy.tao.auth.Term;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -70,6 +72,24 @@ public final class ApiTao implements Tao {
     @Override
     public byte[] getSharedSecret(int n, SealPolicy policy) throws IOException, TaoException {
         return tao.getSharedSecret(n, policy.text());
+    }
+
+    /** The members by their encodings (what a name's equality is); the text of a {@link TaoName} plays no part. */
+    @Override
+    public byte[] getGroupKey(List<TaoName> members, int n) throws IOException, TaoException {
+        Objects.requireNonNull(members, "members");
+        if (members.size() > MAX_GROUP_MEMBERS) {
+            throw new IllegalArgumentException("a group has 1.." + MAX_GROUP_MEMBERS + " members");
+        }
+        List<Prin> group = new ArrayList<>(members.size());
+        for (TaoName m : members) {
+            try {
+                group.add(Prin.decode(Objects.requireNonNull(m, "member").encoded()));
+            } catch (AuthFormatException e) {
+                throw new IllegalArgumentException("a group member is not a principal: " + e.getMessage());
+            }
+        }
+        return tao.getGroupKey(group, n);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.rpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cloudproxy.tao.GroupKeyRefusedException;
 import dev.cloudproxy.tao.StaleStateException;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.UnsealException;
@@ -18,6 +19,7 @@ public final class RpcProtocol {
     public static final String EXTEND_TAO_NAME = "Tao.ExtendTaoName";
     public static final String GET_RANDOM_BYTES = "Tao.GetRandomBytes";
     public static final String GET_SHARED_SECRET = "Tao.GetSharedSecret";
+    public static final String GET_GROUP_KEY = "Tao.GetGroupKey";
     public static final String ATTEST = "Tao.Attest";
     public static final String SEAL = "Tao.Seal";
     public static final String UNSEAL = "Tao.Unseal";
@@ -77,6 +79,7 @@ public final class RpcProtocol {
     /**
      * The error kind the host sends for a failure: {@link UnsealException} is {@code UNSEAL},
      * {@link StaleStateException} {@code STALE} (sent with {@link #stale}),
+     * {@link GroupKeyRefusedException} {@code GROUP_REFUSED},
      * other {@link TaoException}s {@code TAO}, {@link IllegalArgumentException} (misuse)
      * {@code INVALID_ARGUMENT}; anything else is the host's own failure, {@code INTERNAL}.
      */
@@ -85,6 +88,8 @@ public final class RpcProtocol {
             return TaoRpcError.TAO_RPC_UNSEAL;
         } else if (t instanceof StaleStateException) {
             return TaoRpcError.TAO_RPC_STALE;
+        } else if (t instanceof GroupKeyRefusedException) {
+            return TaoRpcError.TAO_RPC_GROUP_REFUSED;
         } else if (t instanceof TaoException) {
             return TaoRpcError.TAO_RPC_TAO;
         } else if (t instanceof IllegalArgumentException) {
@@ -95,7 +100,8 @@ public final class RpcProtocol {
 
     /**
      * Throws what a response's error means on the program's side: {@link UnsealException} (with
-     * its one fixed message), {@link StaleStateException} (with the two counters), {@link TaoException} for refusals, {@link IllegalArgumentException}
+     * its one fixed message), {@link StaleStateException} (with the two counters),
+     * {@link GroupKeyRefusedException}, {@link TaoException} for other refusals, {@link IllegalArgumentException}
      * for misuse, and {@link IOException} when the host could not read the request or failed.
      * Returns normally for a successful response.
      */
@@ -112,6 +118,7 @@ public final class RpcProtocol {
                 }
                 throw new StaleStateException(r.getCounter(), r.getExpectedCounter());
             }
+            case TAO_RPC_GROUP_REFUSED -> throw new GroupKeyRefusedException(msg);
             case TAO_RPC_INVALID_ARGUMENT -> throw new IllegalArgumentException(msg);
             case TAO_RPC_TAO -> throw new TaoException(msg);
             case TAO_RPC_REFUSED -> throw new TaoException("refused by the Tao host: " + msg);

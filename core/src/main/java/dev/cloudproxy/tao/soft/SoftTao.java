@@ -12,6 +12,7 @@ import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.seal.GroupKeys;
 import dev.cloudproxy.tao.seal.SealFormat;
 import dev.cloudproxy.tao.seal.RollbackCounters;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -28,7 +30,8 @@ import java.util.Objects;
  * <p>Its name is {@code key([hash of its public key])}, extended by {@link #extendTaoName}. It
  * signs attestations with that key directly (no delegation: the name is the key's extension),
  * seals with its AES-256-GCM key in {@link SealFormat} and derives shared secrets with its HKDF
- * key, binding {@code self} to its full current name and {@code any} to its key principal.
+ * key, binding {@code self} to its full current name and {@code any} to its key principal. It
+ * derives group keys for groups whose members are all its key principal or extensions of it.
  *
  * <p>Nothing here protects the keys from whoever can read the key directory with the password;
  * that is what a hardware root is for.
@@ -138,6 +141,11 @@ public final class SoftTao implements CoreTao, AutoCloseable {
     @Override
     public byte[] getSharedSecret(int n, String policy) {
         return SealFormat.sharedSecret(keys.deriver(), n, policy, name, root);
+    }
+
+    @Override
+    public byte[] getGroupKeyFor(Prin asker, List<Prin> members, int n) throws TaoException {
+        return GroupKeys.answerAsRoot(keys.deriver(), root, name, asker, members, n);
     }
 
     @Override

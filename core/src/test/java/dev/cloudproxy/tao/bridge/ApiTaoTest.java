@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloudproxy.tao.GroupKeyRefusedException;
 import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.SignedStatement;
 import dev.cloudproxy.tao.StaleStateException;
@@ -13,7 +14,10 @@ import dev.cloudproxy.tao.Unsealed;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.AuthBinary;
 import dev.cloudproxy.tao.soft.SoftTao;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The API view of a real (soft) Tao gives the same name, secrets and blobs as the Tao itself. */
@@ -46,6 +50,18 @@ class ApiTaoTest {
         assertThatThrownBy(() -> tao.extendTaoName("")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> tao.extendTaoName("Role(1) or true")).isInstanceOf(IllegalArgumentException.class);
         assertThat(tao.getTaoName().text()).isEqualTo(before);
+    }
+
+    @Test
+    void getGroupKey_byApiNames_isTheTaosKey_andRefusalsAndBadNamesAreTyped() throws Exception {
+        Prin peer = soft.getTaoName().extend(PrinExt.of("Peer"));
+
+        assertThat(tao.getGroupKey(List.of(ApiTao.name(peer), tao.getTaoName()), 32))
+                .isEqualTo(soft.getGroupKey(List.of(soft.getTaoName(), peer), 32));
+        assertThatThrownBy(() -> tao.getGroupKey(List.of(ApiTao.name(peer)), 32))
+                .isInstanceOf(GroupKeyRefusedException.class);
+        assertThatThrownBy(() -> tao.getGroupKey(List.of(TaoName.of("nonsense", new byte[] {42})), 32))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

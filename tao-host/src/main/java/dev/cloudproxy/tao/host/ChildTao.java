@@ -9,6 +9,7 @@ import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.guard.Guard;
+import dev.cloudproxy.tao.seal.GroupKeys;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
 import java.util.List;
@@ -24,6 +25,12 @@ import java.util.Optional;
  * every seal and unseal of it, before anything is opened: the program's full current name must be
  * authorized for {@code AppState} with the app id. The app's rollback counters are keyed by the
  * app ({@link SealFormat#appOwner}), not by a name, so every admitted version shares them.
+ *
+ * <p>Group keys: the host answers for a group whose members are all below it (strict extensions
+ * of its name) with its own deriving key; any other group it forwards to its parent Tao, if it
+ * has one, on behalf of the same asker (the program or, when the program is itself a host, one of
+ * the program's descendants), so the same group gets the same key from the same ancestor
+ * whichever member asks.
  */
 final class ChildTao implements CoreTao {
     private final Host host;
@@ -57,6 +64,21 @@ final class ChildTao implements CoreTao {
     @Override
     public byte[] getSharedSecret(int n, String policy) {
         return SealFormat.sharedSecret(host.keys().deriver(), n, policy, getTaoName(), host.name());
+    }
+
+    @Override
+    public byte[] getGroupKeyFor(Prin asker, List<Prin> members, int n) throws IOException, TaoException {
+        List<Prin> group = GroupKeys.checkRequest(members, n);
+        GroupKeys.checkAsker(getTaoName(), asker, group);
+        if (GroupKeys.hostIsAncestorOfAll(host.name(), group)) {
+            return GroupKeys.derive(host.keys().deriver(), host.name(), group, n);
+        }
+        Optional<CoreTao> parent = host.parent();
+        if (parent.isEmpty()) {
+            throw GroupKeys.notAnAncestor();
+        }
+        // The parent knows this host by its name, and checks that the asker extends it.
+        return parent.get().getGroupKeyFor(asker, group, n);
     }
 
     @Override

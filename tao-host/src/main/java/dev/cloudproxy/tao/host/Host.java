@@ -23,7 +23,12 @@ import java.util.Optional;
  * and that delegation rides along with every attestation so that a verifier can follow the chain
  * to the parent's root.
  *
- * <p>The host does not own the keys: whoever made them closes them, after the host is done.
+ * <p>A stacked host that knows its parent Tao ({@link #withParent}) forwards the group-key
+ * requests of its programs that it cannot answer itself to that parent, on the asking program's
+ * behalf ({@link CoreTao#getGroupKeyFor}); a host without one refuses them.
+ *
+ * <p>The host does not own the keys (nor the parent): whoever made them closes them, after the
+ * host is done.
  */
 public final class Host {
     private final Keys keys;
@@ -33,18 +38,21 @@ public final class Host {
     private final SecureRandom random = new SecureRandom();
     private final RollbackCounters counters;
     private final Guard guard;
+    private final CoreTao parent;
 
-    private Host(Keys keys, Prin name, Attestation delegation, Clock clock, RollbackCounters counters, Guard guard) {
+    private Host(Keys keys, Prin name, Attestation delegation, Clock clock, RollbackCounters counters, Guard guard,
+            CoreTao parent) {
         this.keys = keys;
         this.name = name;
         this.delegation = delegation;
         this.clock = clock;
         this.counters = counters;
         this.guard = guard;
+        this.parent = parent;
     }
 
     private Host(Keys keys, Prin name, Attestation delegation, Clock clock) {
-        this(keys, name, delegation, clock, RollbackCounters.inMemory(), null);
+        this(keys, name, delegation, clock, RollbackCounters.inMemory(), null, null);
     }
 
     /**
@@ -53,7 +61,7 @@ public final class Host {
      * stops).
      */
     public Host withCounters(RollbackCounters counters) {
-        return new Host(keys, name, delegation, clock, Objects.requireNonNull(counters, "counters"), guard);
+        return new Host(keys, name, delegation, clock, Objects.requireNonNull(counters, "counters"), guard, parent);
     }
 
     /**
@@ -64,7 +72,22 @@ public final class Host {
      * without a guard refuses app policies.
      */
     public Host withGuard(Guard guard) {
-        return new Host(keys, name, delegation, clock, counters, Objects.requireNonNull(guard, "guard"));
+        return new Host(keys, name, delegation, clock, counters, Objects.requireNonNull(guard, "guard"), parent);
+    }
+
+    /**
+     * This host with {@code parent} as the Tao it runs on: a group-key request of one of its
+     * programs that names a member outside this host goes to {@code parent}, which checks that
+     * the asking program's name extends this host's name (the name {@code parent} knows this host
+     * by) before it answers. Only for a stacked host whose name the parent gave.
+     *
+     * @throws IllegalStateException if this host has no delegation (a root host has no parent)
+     */
+    public Host withParent(CoreTao parent) {
+        if (delegation == null) {
+            throw new IllegalStateException("a root host has no parent Tao");
+        }
+        return new Host(keys, name, delegation, clock, counters, guard, Objects.requireNonNull(parent, "parent"));
     }
 
     /** A root host whose name is its key principal: its attestations need no delegation. */
@@ -136,6 +159,11 @@ public final class Host {
     /** The guard that decides app seals, if this host has one. */
     Optional<Guard> guard() {
         return Optional.ofNullable(guard);
+    }
+
+    /** The Tao this host runs on, for a stacked host that was given it. */
+    Optional<CoreTao> parent() {
+        return Optional.ofNullable(parent);
     }
 
     RollbackCounters counters() {

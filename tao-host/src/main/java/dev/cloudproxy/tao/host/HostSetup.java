@@ -389,7 +389,8 @@ public final class HostSetup {
      * Opens a stacked host: the parent unseals its keys, must still have the name the host was
      * made under, and delegates that name to the host's key afresh (so the delegation's window
      * starts now). The host keeps its programs' rollback counters with the parent
-     * ({@link HostCounters}), so {@code parent} must stay open while the host serves.
+     * ({@link HostCounters}) and forwards its programs' group-key requests to it ({@link Host#withParent}),
+     * so {@code parent} must stay open while the host serves.
      *
      * @throws dev.cloudproxy.tao.StaleStateException if the host's counter table is older than
      *     the parent's counter for it (the directory was restored from an older copy)
@@ -411,7 +412,8 @@ public final class HostSetup {
             }
             Attestation delegation = delegate(parent, keys, config.name());
             writeDelegation(dir, delegation);
-            Host host = Host.stacked(keys, delegation).withCounters(HostCounters.stacked(dir, keys, parent));
+            Host host = Host.stacked(keys, delegation).withCounters(HostCounters.stacked(dir, keys, parent))
+                    .withParent(parent);
             return open(dir, config, keys, host);
         } catch (IOException | TaoException | RuntimeException e) {
             keys.close();

@@ -415,7 +415,8 @@ public final class TaoRpcServer implements AutoCloseable {
 
     /** The operation names counted by name; any other counts as {@code unknown} (bounded labels). */
     private static final Set<String> OPERATIONS = Set.of(RpcProtocol.GET_TAO_NAME, RpcProtocol.EXTEND_TAO_NAME,
-            RpcProtocol.GET_RANDOM_BYTES, RpcProtocol.GET_SHARED_SECRET, RpcProtocol.ATTEST, RpcProtocol.SEAL,
+            RpcProtocol.GET_RANDOM_BYTES, RpcProtocol.GET_SHARED_SECRET, RpcProtocol.GET_GROUP_KEY, RpcProtocol.ATTEST,
+            RpcProtocol.SEAL,
             RpcProtocol.UNSEAL, RpcProtocol.INIT_COUNTER, RpcProtocol.GET_COUNTER, RpcProtocol.ROLLBACK_PROTECTED_SEAL,
             RpcProtocol.ROLLBACK_PROTECTED_UNSEAL);
 
@@ -432,6 +433,13 @@ public final class TaoRpcServer implements AutoCloseable {
                 case RpcProtocol.EXTEND_TAO_NAME -> tao.extendTaoName(subprin(r));
                 case RpcProtocol.GET_RANDOM_BYTES -> out.setData(ByteString.copyFrom(tao.getRandomBytes(size(r))));
                 case RpcProtocol.GET_SHARED_SECRET -> out.setData(ByteString.copyFrom(tao.getSharedSecret(size(r), policy(r))));
+                case RpcProtocol.GET_GROUP_KEY -> {
+                    List<Prin> members = members(r);
+                    byte[] key = r.hasAsker() ? tao.getGroupKeyFor(principal(r.getAsker(), "asker"), members, size(r))
+                            : tao.getGroupKey(members, size(r));
+                    out.setData(ByteString.copyFrom(key));
+                    Arrays.fill(key, (byte) 0);
+                }
                 case RpcProtocol.ATTEST -> out.setData(ByteString.copyFrom(tao.attest(attestRequest(r)).serialize()));
                 case RpcProtocol.SEAL -> out.setData(ByteString.copyFrom(tao.seal(data(r), policy(r))));
                 case RpcProtocol.UNSEAL -> {
@@ -502,6 +510,33 @@ public final class TaoRpcServer implements AutoCloseable {
             throw new BadRequest(r.getOp() + " needs data");
         }
         return r.getData().toByteArray();
+    }
+
+    /**
+     * The group of a GetGroupKey request, bounded before anything is decoded: the count and each
+     * name's length (the frame bound alone would let 17 MiB of names through the decoder).
+     */
+    private static List<Prin> members(TaoRpcRequest r) throws BadRequest {
+        int count = r.getMembersCount();
+        if (count < 1 || count > CoreTao.MAX_GROUP_MEMBERS) {
+            throw new BadRequest(r.getOp() + " needs 1.." + CoreTao.MAX_GROUP_MEMBERS + " members");
+        }
+        List<Prin> members = new ArrayList<>(count);
+        for (ByteString m : r.getMembersList()) {
+            members.add(principal(m, "member"));
+        }
+        return members;
+    }
+
+    private static Prin principal(ByteString encoded, String what) throws BadRequest {
+        if (encoded.size() > CoreTao.MAX_GROUP_MEMBER_NAME_BYTES) {
+            throw new BadRequest(what + " name longer than " + CoreTao.MAX_GROUP_MEMBER_NAME_BYTES + " bytes");
+        }
+        try {
+            return Prin.decode(encoded.toByteArray());
+        } catch (AuthFormatException e) {
+            throw new BadRequest(what + " is not a binary principal");
+        }
     }
 
     private static SubPrin subprin(TaoRpcRequest r) throws BadRequest {

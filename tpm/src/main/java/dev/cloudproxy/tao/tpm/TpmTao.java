@@ -19,6 +19,7 @@ import dev.cloudproxy.tao.io.AtomicFiles;
 import dev.cloudproxy.tao.keys.Crypter;
 import dev.cloudproxy.tao.keys.Deriver;
 import dev.cloudproxy.tao.keys.Verifier;
+import dev.cloudproxy.tao.seal.GroupKeys;
 import dev.cloudproxy.tao.seal.RollbackCounters;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
@@ -81,7 +82,8 @@ import tss.tpm.TPM_SE;
  * {@link #unseal} fails, and so does opening the Tao.
  *
  * <p><b>Shared secrets</b> are derived from the TPM-sealed deriving key as in
- * {@link SealFormat#sharedSecret}.
+ * {@link SealFormat#sharedSecret}, and <b>group keys</b> as in {@link GroupKeys} for groups whose
+ * members all extend this Tao's name as it was opened (a TPM Tao has no parent to ask).
  *
  * <p><b>Rollback counters</b> ({@link #rollbackProtectedSeal}) are kept in {@value #COUNTERS_FILE}
  * in this Tao's directory, encrypted under a key derived from the TPM-sealed deriving key and
@@ -534,6 +536,11 @@ public final class TpmTao implements CoreTao, AutoCloseable {
     @Override
     public byte[] getSharedSecret(int n, String policy) {
         return SealFormat.sharedSecret(deriver, n, policy, name, root);
+    }
+
+    @Override
+    public byte[] getGroupKeyFor(Prin asker, List<Prin> members, int n) throws TaoException {
+        return GroupKeys.answerAsRoot(deriver, root, name, asker, members, n);
     }
 
     @Override

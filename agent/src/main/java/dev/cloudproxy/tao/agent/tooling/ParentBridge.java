@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.CoreTao;
+import dev.cloudproxy.tao.GroupKeyRefusedException;
 import dev.cloudproxy.tao.SealPolicy;
 import dev.cloudproxy.tao.SignedStatement;
 import dev.cloudproxy.tao.StaleStateException;
@@ -15,6 +16,7 @@ import dev.cloudproxy.tao.auth.AuthText;
 import dev.cloudproxy.tao.bridge.ApiTao;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.List;
 
 /**
  * Tier 3's side of {@link TaoBridge}: the agent's own connection to its parent Tao (the one premain
@@ -51,6 +53,12 @@ final class ParentBridge implements TaoBridge {
     @Override
     public byte[] sharedSecret(int n, String policy) throws IOException, Refusal {
         return refusing(() -> tao.getSharedSecret(n, SealPolicy.fromText(policy)));
+    }
+
+    @Override
+    public byte[] groupKey(List<Name> members, int n) throws IOException, Refusal {
+        List<TaoName> names = members.stream().map(m -> TaoName.of(m.text(), m.encoded())).toList();
+        return refusing(() -> tao.getGroupKey(names, n));
     }
 
     @Override
@@ -131,6 +139,9 @@ final class ParentBridge implements TaoBridge {
         }
         if (e instanceof UnsealException) {
             return new Refusal(Refusal.Kind.UNSEAL, e.getMessage(), 0, 0);
+        }
+        if (e instanceof GroupKeyRefusedException) {
+            return new Refusal(Refusal.Kind.GROUP_REFUSED, e.getMessage(), 0, 0);
         }
         return new Refusal(Refusal.Kind.REFUSED, e.getMessage(), 0, 0);
     }

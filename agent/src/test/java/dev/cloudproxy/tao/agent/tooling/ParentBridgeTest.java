@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloudproxy.tao.agent.TaoBridge;
 import dev.cloudproxy.tao.agent.TaoBridge.Refusal;
 import dev.cloudproxy.tao.auth.AuthBinary;
+import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.soft.SoftTao;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Tier 3's side of the bridge over a real (soft) Tao: values cross as JDK types, refusals by kind. */
@@ -63,6 +66,18 @@ class ParentBridgeTest {
     void counter_unknownLabel_isARefusalWithTheTaosMessage() {
         assertThatThrownBy(() -> bridge.counter("never")).isInstanceOfSatisfying(Refusal.class,
                 r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.REFUSED));
+    }
+
+    @Test
+    void groupKey_isTheTaosKey_andANonMembersRequestIsAGroupRefusal() throws Exception {
+        TaoBridge.Name me = bridge.name();
+        byte[] peer = AuthBinary.encode(soft.getTaoName().extend(PrinExt.of("Peer")));
+        TaoBridge.Name other = new TaoBridge.Name("peer", peer);
+
+        assertThat(bridge.groupKey(List.of(me, other), 32))
+                .isEqualTo(soft.getGroupKey(List.of(soft.getTaoName(), Prin.decode(peer)), 32));
+        assertThatThrownBy(() -> bridge.groupKey(List.of(other), 32)).isInstanceOfSatisfying(Refusal.class,
+                r -> assertThat(r.kind()).isEqualTo(Refusal.Kind.GROUP_REFUSED));
     }
 
     @Test
