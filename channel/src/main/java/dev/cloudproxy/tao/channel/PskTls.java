@@ -29,7 +29,7 @@ import org.bouncycastle.tls.TlsPSKExternal;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCrypto;
 import org.bouncycastle.tls.crypto.TlsSecret;
-import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
 /**
  * The two TLS 1.3 peers of the PSK mode, on BouncyCastle's TLS API, and the mapping of its
@@ -55,8 +55,13 @@ final class PskTls {
 
     private PskTls() {}
 
+    /**
+     * BouncyCastle's TLS over the JDK's JCA providers: the JDK's AES-GCM uses the processor's AES
+     * instructions, about ten times as fast as BouncyCastle's own Java AES on 1 MiB messages
+     * (ChannelCpuCost).
+     */
     static TlsCrypto crypto() {
-        return new BcTlsCrypto(RANDOM);
+        return new JcaTlsCryptoProvider().create(RANDOM);
     }
 
     /** The TLS PSK for {@code identity} from the pair's group key; zeroes nothing it did not make. */
