@@ -117,6 +117,12 @@ public final class PskChannels {
         }
     }
 
+    /** These channels with {@code policy} instead of their peer policy (a listener's own, say). */
+    public PskChannels withPeerPolicy(PeerPolicy policy) {
+        return builder(self, keys).peerPolicy(policy).handshakeTimeout(handshakeTimeout).maxMessageBytes(maxMessageBytes)
+                .build();
+    }
+
     /** This program's name, the one its channels claim. */
     public Prin self() {
         return self;
