@@ -2,6 +2,9 @@ package dev.cloudproxy.tao.channel;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.cloudproxy.tao.channel.Tasks.await;
+import static dev.cloudproxy.tao.channel.Tasks.failureOf;
+import static dev.cloudproxy.tao.channel.Tasks.host;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.auth.Prin;
@@ -20,9 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.PskKeyExchangeMode;
@@ -38,15 +38,14 @@ class PskChannelsTest {
     private static final int EXT_PSK_KEY_EXCHANGE_MODES = 45;
     private static final int EXT_KEY_SHARE = 51;
 
-    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final Tasks tasks = new Tasks();
     private final TestGroupKeys host = new TestGroupKeys();
     private final Prin alice = host.program();
     private final Prin bob = host.program();
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        tasks.close();
     }
 
     private PskChannels channels(TestGroupKeys keys, Prin self) {
@@ -54,21 +53,7 @@ class PskChannelsTest {
     }
 
     private <T> Future<T> async(Callable<T> task) {
-        return executor.submit(task);
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        return f.get(20, TimeUnit.SECONDS);
-    }
-
-    private static <X extends Throwable> X failureOf(Future<?> f, Class<X> type) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
-        assertThat(e.getCause()).isInstanceOf(type);
-        return type.cast(e.getCause());
-    }
-
-    private static String host() {
-        return InetAddress.getLoopbackAddress().getHostAddress();
+        return tasks.async(task);
     }
 
     @Test

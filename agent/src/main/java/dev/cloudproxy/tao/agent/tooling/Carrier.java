@@ -48,37 +48,46 @@ interface Carrier {
 
     /** The app's side of a relayed connection: a plain socket. */
     static Carried plain(Socket s) {
-        return new Carried() {
-            @Override
-            public InputStream in() throws IOException {
-                return s.getInputStream();
-            }
+        return new SocketCarried(s);
+    }
 
-            @Override
-            public OutputStream out() throws IOException {
-                return s.getOutputStream();
-            }
+    /** A connection over a socket's own streams; it names no peer. */
+    class SocketCarried implements Carried {
+        final Socket socket;
 
-            @Override
-            public void shutdownOutput() throws IOException {
-                s.shutdownOutput();
-            }
+        SocketCarried(Socket socket) {
+            this.socket = socket;
+        }
 
-            @Override
-            public String peerName() {
-                throw new UnsupportedOperationException("the app's side has no Tao peer");
-            }
+        @Override
+        public InputStream in() throws IOException {
+            return socket.getInputStream();
+        }
 
-            @Override
-            public Prin peerPrincipal() throws IOException {
-                throw new IOException("the app's side has no Tao peer");
-            }
+        @Override
+        public OutputStream out() throws IOException {
+            return socket.getOutputStream();
+        }
 
-            @Override
-            public void close() throws IOException {
-                s.close();
-            }
-        };
+        @Override
+        public void shutdownOutput() throws IOException {
+            socket.shutdownOutput();
+        }
+
+        @Override
+        public String peerName() throws IOException {
+            throw new IOException("a plain socket has no Tao peer");
+        }
+
+        @Override
+        public Prin peerPrincipal() throws IOException {
+            throw new IOException("a plain socket has no Tao peer");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     /** Certificate Tao channels: TLS from {@code tls}, mutual authentication. */
@@ -113,17 +122,7 @@ interface Carrier {
     }
 
     private static Carried tlsCarried(SSLSocket s, TlsProvider tls) {
-        return new Carried() {
-            @Override
-            public InputStream in() throws IOException {
-                return s.getInputStream();
-            }
-
-            @Override
-            public OutputStream out() throws IOException {
-                return s.getOutputStream();
-            }
-
+        return new SocketCarried(s) {
             @Override
             public void shutdownOutput() throws IOException {
                 try {
@@ -141,11 +140,6 @@ interface Carrier {
             @Override
             public Prin peerPrincipal() throws IOException {
                 return tls.peerPrincipal(s.getSession());
-            }
-
-            @Override
-            public void close() throws IOException {
-                s.close();
             }
         };
     }
