@@ -6,6 +6,8 @@ import dev.cloudproxy.tao.auth.PrinExt;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.channel.AttestedChannels;
 import dev.cloudproxy.tao.channel.AttestedCredentials;
+import dev.cloudproxy.tao.channel.GroupKeySource;
+import dev.cloudproxy.tao.channel.PskChannels;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
 import dev.cloudproxy.tao.channel.TaoChannel;
 import dev.cloudproxy.tao.channel.TaoChannels;
@@ -57,6 +59,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * The servers run in this JVM, one thread each, accepting and echoing inline. Bulk is one 1 MiB
  * message and a 2-byte acknowledgement on an open connection.
  *
+ * <p>The PSK mode ({@link PskChannels}) has no resumption: every setup is a full handshake (PSK
+ * with x25519). Its key source here returns a fixed group key, as a Tao's {@code getGroupKey}
+ * would, without the cost of asking a host for it (one host RPC on each side, see
+ * {@code HostRpcBenchmark}).
+ *
  * <pre>java -jar benchmarks/target/benchmarks.jar ChannelBenchmark</pre>
  */
 @State(Scope.Benchmark)
@@ -83,8 +90,12 @@ public class ChannelBenchmark {
     private int attestedPort;
     private SSLContext jdkClient;
     private int jdkPort;
+    private PskChannels pskClient;
+    private Prin pskServerName;
+    private int pskPort;
 
     private TaoChannel taoBulk;
+    private TaoChannel pskBulk;
     private SSLSocket jdkBulk;
     private byte[] bulk;
     private final byte[] one = {42};
@@ -128,11 +139,24 @@ public class ChannelBenchmark {
         jdkPort = jdkListener.getLocalPort();
         serveJdk("jdk-echo", jdkListener, false);
 
+        byte[] groupKey = new byte[GroupKeySource.KEY_BYTES];
+        new SecureRandom().nextBytes(groupKey);
+        GroupKeySource ancestor = members -> groupKey.clone();
+        pskServerName = programName(6);
+        PskChannels pskServer = PskChannels.builder(pskServerName, ancestor).build();
+        pskClient = PskChannels.builder(programName(7), ancestor).build();
+        TaoListener pskListener = pskServer.listen(LOOPBACK);
+        pskPort = pskListener.port();
+        serve("psk-echo", pskListener, false);
+
         bulk = new byte[BULK_BYTES];
         new SecureRandom().nextBytes(bulk);
         TaoListener taoBulkListener = taoServer.listen(LOOPBACK);
         serve("tao-bulk", taoBulkListener, true);
         taoBulk = taoClient.dial(HOST, taoBulkListener.port());
+        TaoListener pskBulkListener = pskServer.listen(LOOPBACK);
+        serve("psk-bulk", pskBulkListener, true);
+        pskBulk = pskClient.dial(HOST, pskBulkListener.port(), pskServerName);
         SSLServerSocket jdkBulkListener = (SSLServerSocket) jdkServer.getServerSocketFactory().createServerSocket(
                 0, 50, InetAddress.getLoopbackAddress());
         jdkBulkListener.setNeedClientAuth(true);
@@ -144,6 +168,7 @@ public class ChannelBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         taoBulk.close();
+        pskBulk.close();
         jdkBulk.close();
         for (AutoCloseable c : closeables) {
             c.close();
@@ -160,11 +185,14 @@ public class ChannelBenchmark {
     private Issued issue(int n) {
         Signer key = Signer.generate();
         keys.add(key);
+        return new Issued(key, ProgramCertificate.issue(policyKey, policyCert, key.verifier(), programName(n),
+                Duration.ofDays(1), Instant.now()));
+    }
+
+    private static Prin programName(int n) {
         byte[] hash = new byte[32];
         hash[0] = (byte) n;
-        Prin name = Prin.key(new byte[32]).extend(PrinExt.of("Program", new Bytes(hash)));
-        return new Issued(key, ProgramCertificate.issue(policyKey, policyCert, key.verifier(), name,
-                Duration.ofDays(1), Instant.now()));
+        return Prin.key(new byte[32]).extend(PrinExt.of("Program", new Bytes(hash)));
     }
 
     private ProgramCredentials credentials(int n) throws Exception {
@@ -336,6 +364,20 @@ public class ChannelBenchmark {
             c.session().invalidate();
             return echo;
         }
+    }
+
+    @Benchmark
+    public byte[] setupPsk() throws IOException {
+        try (TaoChannel c = pskClient.dial(HOST, pskPort, pskServerName)) {
+            c.send(one);
+            return c.receive();
+        }
+    }
+
+    @Benchmark
+    public byte[] bulk1MiBPsk() throws IOException {
+        pskBulk.send(bulk);
+        return pskBulk.receive();
     }
 
     @Benchmark

@@ -34,7 +34,9 @@ public final class ChannelCpuCost {
             variants.put("setupResumedTao", b::setupResumedTao);
             variants.put("setupResumedJdk", b::setupResumedJdk);
             variants.put("setupFullAttested", b::setupFullAttested);
+            variants.put("setupPsk", b::setupPsk);
             variants.put("bulk1MiBTao", b::bulk1MiBTao);
+            variants.put("bulk1MiBPsk", b::bulk1MiBPsk);
             variants.put("bulk1MiBJdk", b::bulk1MiBJdk);
             ThreadMXBean mx = ManagementFactory.getThreadMXBean();
             Map<String, double[]> totals = new LinkedHashMap<>();

@@ -5,6 +5,8 @@ import dev.cloudproxy.tao.events.TaoEvents;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -18,7 +20,8 @@ import javax.net.ssl.SSLSocket;
  * length-prefixed messages: the papers' {@code DialWithKeys} and {@code OpenTaoChannel}.
  *
  * <p>A channel exists only after its peer was authenticated: by its program certificate
- * ({@link TaoChannels}) or by its attestation ({@link AttestedChannels}), and accepted by the
+ * ({@link TaoChannels}), by its attestation ({@link AttestedChannels}) or by a key that only the
+ * two programs' common ancestor Tao gives out ({@link PskChannels}), and accepted by the
  * {@link PeerPolicy}. {@link #peer()} is that verified name. Messages are at most the configured
  * bound (1 MiB by default) in both directions.
  *
@@ -30,14 +33,30 @@ import javax.net.ssl.SSLSocket;
  * {@code TCP_NODELAY} set.
  */
 public final class TaoChannel implements Closeable {
-    private final SSLSocket socket;
+    /** The socket timeouts apply to and whose remote address is shown: the TLS socket, or the TCP one under BouncyCastle's TLS. */
+    private final Socket socket;
+    /** Closes the TLS connection (close_notify) and the socket. */
+    private final Closeable connection;
     private final MessageStream stream;
     private final Prin peer;
+    /** Null for a PSK channel, which JSSE does not make. */
+    private final SSLSession session;
 
-    private TaoChannel(SSLSocket socket, MessageStream stream, Prin peer) {
+    private TaoChannel(Socket socket, Closeable connection, MessageStream stream, Prin peer, SSLSession session) {
         this.socket = socket;
+        this.connection = connection;
         this.stream = stream;
         this.peer = peer;
+        this.session = session;
+    }
+
+    /**
+     * A channel over a TLS connection that is not a JSSE socket (the PSK mode): {@code in} and
+     * {@code out} are its application data streams, {@code connection} closes it and {@code socket}.
+     */
+    static TaoChannel overStreams(Socket socket, Closeable connection, InputStream in, OutputStream out, Prin peer,
+            int maxMessageBytes) {
+        return new TaoChannel(socket, connection, new MessageStream(in, out, maxMessageBytes), peer, null);
     }
 
     /**
@@ -75,7 +94,7 @@ public final class TaoChannel implements Closeable {
             MessageStream stream = new MessageStream(socket.getInputStream(), socket.getOutputStream(),
                     config.maxMessageBytes());
             event.end(role, remote(socket), peer.toString(), null);
-            return new TaoChannel(socket, stream, peer);
+            return new TaoChannel(socket, socket, stream, peer, socket.getSession());
         } catch (IOException | RuntimeException e) {
             event.end(role, remote(socket), null, e.getMessage());
             closeQuietly(socket, e);
@@ -92,7 +111,7 @@ public final class TaoChannel implements Closeable {
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + socket.getPort();
     }
 
-    private static void closeQuietly(Socket s, Exception primary) {
+    static void closeQuietly(Closeable s, Exception primary) {
         try {
             s.close();
         } catch (IOException e) {
@@ -125,7 +144,11 @@ public final class TaoChannel implements Closeable {
         return stream.receive();
     }
 
-    /** How long {@link #receive()} waits; zero (the default) waits for ever. */
+    /**
+     * How long {@link #receive()} waits; zero (the default) waits for ever. On a PSK channel a
+     * receive that times out ends the channel (BouncyCastle's TLS fails the connection on any read
+     * error), so PSK channels should use a timeout only as a bound on a dead peer.
+     */
     public void setReceiveTimeout(Duration timeout) throws SocketException {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("negative timeout");
@@ -138,9 +161,17 @@ public final class TaoChannel implements Closeable {
         return stream.maxMessageBytes();
     }
 
-    /** The TLS session (protocol, cipher suite, peer certificates). */
+    /**
+     * The TLS session (protocol, cipher suite, peer certificates) of a certificate or
+     * certificate-free channel.
+     *
+     * @throws IllegalStateException for a PSK channel, whose TLS is not JSSE's
+     */
     public SSLSession session() {
-        return socket.getSession();
+        if (session == null) {
+            throw new IllegalStateException("a PSK channel has no JSSE session");
+        }
+        return session;
     }
 
     public boolean isClosed() {
@@ -150,7 +181,11 @@ public final class TaoChannel implements Closeable {
     /** Closes the connection (sending TLS close_notify); idempotent. */
     @Override
     public void close() throws IOException {
-        socket.close();
+        try {
+            connection.close();
+        } finally {
+            socket.close();
+        }
     }
 
     @Override

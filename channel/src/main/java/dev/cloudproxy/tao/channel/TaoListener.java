@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.Objects;
 import javax.net.ssl.SSLSocket;
 
@@ -33,11 +34,17 @@ import javax.net.ssl.SSLSocket;
  * own threads, with {@link TaoChannels#sslContext()}.
  */
 public final class TaoListener implements Closeable {
-    private final ChannelConfig config;
+    /** Runs the handshake and the mode's authentication on an accepted connection. */
+    @FunctionalInterface
+    interface Opener {
+        TaoChannel open(Socket accepted) throws IOException;
+    }
+
+    private final Opener opener;
     private final ServerSocket server;
 
-    private TaoListener(ChannelConfig config, ServerSocket server) {
-        this.config = config;
+    private TaoListener(Opener opener, ServerSocket server) {
+        this.opener = opener;
         this.server = server;
     }
 
@@ -53,13 +60,23 @@ public final class TaoListener implements Closeable {
         Objects.requireNonNull(address, "address");
         // The configured factory's server sockets require client certificates, TLS 1.3 only.
         ServerSocket server = config.context().getServerSocketFactory().createServerSocket();
+        return bind(server, address, accepted -> TaoChannel.open(config, (SSLSocket) accepted));
+    }
+
+    /** Listens with a plain TCP server socket, each accepted connection handed to {@code opener}. */
+    static TaoListener bindPlain(InetSocketAddress address, Opener opener) throws IOException {
+        Objects.requireNonNull(address, "address");
+        return bind(new ServerSocket(), address, opener);
+    }
+
+    private static TaoListener bind(ServerSocket server, InetSocketAddress address, Opener opener) throws IOException {
         try {
             server.bind(address);
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
         }
-        return new TaoListener(config, server);
+        return new TaoListener(opener, server);
     }
 
     /**
@@ -70,14 +87,14 @@ public final class TaoListener implements Closeable {
      * @throws IOException if the listener is closed or the connection failed
      */
     public TaoChannel accept() throws IOException {
-        SSLSocket tls = (SSLSocket) server.accept();
+        Socket accepted = server.accept();
         try {
-            tls.setTcpNoDelay(true);
+            accepted.setTcpNoDelay(true);
         } catch (IOException | RuntimeException e) {
-            tls.close();
+            accepted.close();
             throw e;
         }
-        return TaoChannel.open(config, tls);
+        return opener.open(accepted);
     }
 
     /** The address it listens on (with the port chosen when bound to port 0). */

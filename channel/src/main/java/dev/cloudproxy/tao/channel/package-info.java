@@ -9,7 +9,10 @@
  * {@link dev.cloudproxy.tao.channel.TaoListener}. Certificate-free mode
  * ({@link dev.cloudproxy.tao.channel.AttestedCredentials},
  * {@link dev.cloudproxy.tao.channel.AttestedChannels}): peers exchange Tao attestations for their
- * TLS keys. Which peers are accepted is a {@link dev.cloudproxy.tao.channel.PeerPolicy}, such as a
+ * TLS keys. PSK mode ({@link dev.cloudproxy.tao.channel.PskChannels}): two programs with a
+ * common ancestor Tao authenticate with the key it derives for the pair
+ * ({@link dev.cloudproxy.tao.channel.GroupKeySource}), in TLS 1.3 with an external PSK and (EC)DHE.
+ * Which peers are accepted is a {@link dev.cloudproxy.tao.channel.PeerPolicy}, such as a
  * guard. See {@code docs/channels.md}.
  */
 package dev.cloudproxy.tao.channel;

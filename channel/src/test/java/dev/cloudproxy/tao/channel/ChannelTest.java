@@ -2,6 +2,9 @@ package dev.cloudproxy.tao.channel;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.cloudproxy.tao.channel.Tasks.await;
+import static dev.cloudproxy.tao.channel.Tasks.failureOf;
+import static dev.cloudproxy.tao.channel.Tasks.host;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cloudproxy.tao.VerificationException;
@@ -19,9 +22,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class ChannelTest {
     private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
-    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final Tasks tasks = new Tasks();
     private TestDomain domain;
     private TestDomain otherDomain;
 
@@ -49,29 +49,13 @@ class ChannelTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        executor.shutdownNow();
-        assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        tasks.close();
         domain.close();
         otherDomain.close();
     }
 
     private <T> Future<T> async(Callable<T> task) {
-        return executor.submit(task);
-    }
-
-    private static <T> T await(Future<T> f) throws Exception {
-        return f.get(20, TimeUnit.SECONDS);
-    }
-
-    /** The exception a task threw, which must be of {@code type}. */
-    private static <X extends Throwable> X failureOf(Future<?> f, Class<X> type) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
-        assertThat(e.getCause()).isInstanceOf(type);
-        return type.cast(e.getCause());
-    }
-
-    private static String host() {
-        return InetAddress.getLoopbackAddress().getHostAddress();
+        return tasks.async(task);
     }
 
     @Test

@@ -18,10 +18,13 @@ import java.util.Objects;
  * @param firstPort lowest port, 0..65535
  * @param lastPort highest port, firstPort..65535
  * @param action what happens to a matching connection
- * @param peers for {@code in ... TAO} only: the Tao principals whose programs, or extensions of
- *     them, may connect (their verified name is one of these or extends one); empty: every program
- *     the domain certified. Each must be writable in a rule (no white space, {@code ;}, {@code #}
- *     or {@code |} in its compact text), since the rules travel as text in the agent's options.
+ * @param peers for {@code in ... TAO} and {@code in ... TAO-PSK}: the Tao principals whose
+ *     programs, or extensions of them, may connect (their verified name is one of these or extends
+ *     one); empty: every program the domain certified ({@code TAO}) or every program the common
+ *     ancestor gives a key for ({@code TAO-PSK}). For {@code out ... TAO-PSK}: exactly one, the
+ *     full name of the program listening at the destination (the key is that pair's). Each must be
+ *     writable in a rule (no white space, {@code ;}, {@code #} or {@code |} in its compact text),
+ *     since the rules travel as text in the agent's options.
  */
 public record ChannelRule(Direction direction, Network network, int firstPort, int lastPort, Action action,
         List<Prin> peers) {
@@ -34,8 +37,24 @@ public record ChannelRule(Direction direction, Network network, int firstPort, i
         PLAIN,
         /** Carried over a mutually authenticated Tao channel; fails if that is not possible. */
         TAO,
+        /**
+         * Carried over a PSK Tao channel (the key from the two programs' common ancestor Tao, no
+         * domain service); fails if that is not possible. Written {@code TAO-PSK}.
+         */
+        TAO_PSK,
         /** Refused: the connect or bind fails. */
-        DENY
+        DENY;
+
+        /** As written in rules: {@code PLAIN}, {@code TAO}, {@code TAO-PSK}, {@code DENY}. */
+        @Override
+        public String toString() {
+            return name().replace('_', '-');
+        }
+
+        /** Whether connections get a Tao channel of either kind. */
+        public boolean isTao() {
+            return this == TAO || this == TAO_PSK;
+        }
     }
 
     public ChannelRule {
@@ -46,10 +65,15 @@ public record ChannelRule(Direction direction, Network network, int firstPort, i
         if (firstPort < 0 || lastPort > 65535 || firstPort > lastPort) {
             throw new IllegalArgumentException("bad port range " + firstPort + "-" + lastPort);
         }
-        if (!peers.isEmpty() && (direction != Direction.IN || action != Action.TAO)) {
+        if (direction == Direction.OUT && action == Action.TAO_PSK) {
+            if (peers.size() != 1) {
+                throw new IllegalArgumentException("an 'out ... TAO-PSK' rule needs exactly one peer=NAME: the full name "
+                        + "of the program listening there (the pre-shared key is that pair's)");
+            }
+        } else if (!peers.isEmpty() && (direction != Direction.IN || !action.isTao())) {
             // Unenforced would be worse than refused: the user would believe the peers checked.
-            throw new IllegalArgumentException("peer= is only for 'in ... TAO' rules (outgoing Tao channels do not "
-                    + "check peer names yet)");
+            throw new IllegalArgumentException("peer= is only for 'in ... TAO' rules and TAO-PSK rules (outgoing "
+                    + "certificate channels do not check peer names yet)");
         }
         for (Prin p : peers) {
             checkWritable(p);

@@ -24,9 +24,15 @@ import java.util.regex.Pattern;
  * out          192.168.7.3        *           DENY
  * in           *                  9000-9099   TAO
  * in           127.0.0.1          5000        TAO    peer=key([..]).Jvm([..])
+ * out          127.0.0.1          7000        TAO-PSK peer=key([..]).Jvm([..])
+ * in           127.0.0.1          7000        TAO-PSK peer=key([..]).Jvm([..])
  * </pre>
- * An {@code in ... TAO} rule may end with {@code peer=NAME} fields: then only programs whose
- * verified Tao name is one of those names, or an extension of one, may connect.
+ * An {@code in ... TAO} or {@code in ... TAO-PSK} rule may end with {@code peer=NAME} fields: then
+ * only programs whose verified Tao name is one of those names, or an extension of one, may
+ * connect. An {@code out ... TAO-PSK} rule must name exactly one peer, the program listening there.
+ * {@code TAO-PSK} carries connections over PSK channels (docs/channels.md), whose key comes from the
+ * common ancestor Tao of the two programs, with no domain service. One listening port cannot take
+ * both kinds, so {@code in} rules of the two kinds may not share a port.
  * Addresses are IP literals or CIDR blocks, never host names: the hook sees the address the JDK
  * resolved, and resolving names while parsing would make the rules depend on DNS. The parser
  * bounds its input ({@value #MAX_TEXT_CHARS} characters, {@value #MAX_RULES} rules,
@@ -54,7 +60,24 @@ public final class ChannelRules {
         if (rules.size() > MAX_RULES) {
             throw new IllegalArgumentException("more than " + MAX_RULES + " rules");
         }
+        checkIncomingKinds(rules);
         return new ChannelRules(rules);
+    }
+
+    /**
+     * Refuses {@code in ... TAO} and {@code in ... TAO-PSK} rules that share a port: a bind of the
+     * wildcard address would be selected by both, and one listening socket speaks one protocol.
+     */
+    private static void checkIncomingKinds(List<ChannelRule> rules) {
+        for (ChannelRule a : rules) {
+            for (ChannelRule b : rules) {
+                if (a.direction() == Direction.IN && b.direction() == Direction.IN && a.action() == Action.TAO
+                        && b.action() == Action.TAO_PSK && a.firstPort() <= b.lastPort() && b.firstPort() <= a.lastPort()) {
+                    throw new IllegalArgumentException("the rules '" + a + "' and '" + b + "' share a port: one listening "
+                            + "socket cannot take both certificate and PSK Tao channels");
+                }
+            }
+        }
     }
 
     public List<ChannelRule> rules() {
@@ -70,9 +93,14 @@ public final class ChannelRules {
         return rules.stream().anyMatch(r -> r.action() != Action.PLAIN);
     }
 
-    /** Whether any rule asks for Tao channels. */
+    /** Whether any rule asks for certificate Tao channels (and so for a domain service). */
     public boolean needsTao() {
         return rules.stream().anyMatch(r -> r.action() == Action.TAO);
+    }
+
+    /** Whether any rule asks for PSK Tao channels (and so for the Tao's group keys). */
+    public boolean needsPsk() {
+        return rules.stream().anyMatch(r -> r.action() == Action.TAO_PSK);
     }
 
     /** The action for a connection or bind: {@link #select}'s. */
@@ -123,7 +151,7 @@ public final class ChannelRules {
             }
             earlier.add(span);
         }
-        for (Action a : List.of(Action.DENY, Action.TAO)) {
+        for (Action a : List.of(Action.DENY, Action.TAO, Action.TAO_PSK)) {
             if (reachable.containsKey(a)) {
                 return new Selection(a, reachable.get(a));
             }
@@ -135,10 +163,7 @@ public final class ChannelRules {
     public ChannelRules then(ChannelRules more) {
         List<ChannelRule> all = new ArrayList<>(rules);
         all.addAll(more.rules);
-        if (all.size() > MAX_RULES) {
-            throw new IllegalArgumentException("more than " + MAX_RULES + " rules");
-        }
-        return new ChannelRules(all);
+        return of(all);
     }
 
     /** The canonical one-line form ({@code ;} between rules), as the agent takes it in its options. */
@@ -184,7 +209,11 @@ public final class ChannelRules {
             }
             out.add(parseRule(line, where));
         }
-        return new ChannelRules(out);
+        try {
+            return of(out);
+        } catch (IllegalArgumentException e) {
+            throw new ChannelRulesException(e.getMessage());
+        }
     }
 
     private static ChannelRule parseRule(String line, int where) throws ChannelRulesException {
@@ -213,9 +242,10 @@ public final class ChannelRules {
         }
         Action action = switch (f[3].toUpperCase(Locale.ROOT)) {
             case "TAO" -> Action.TAO;
+            case "TAO-PSK" -> Action.TAO_PSK;
             case "PLAIN" -> Action.PLAIN;
             case "DENY" -> Action.DENY;
-            default -> throw error(where, "action must be TAO, PLAIN or DENY, not " + quote(f[3]));
+            default -> throw error(where, "action must be TAO, TAO-PSK, PLAIN or DENY, not " + quote(f[3]));
         };
         List<Prin> peers = new ArrayList<>();
         for (int i = 4; i < f.length; i++) {

@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import dev.cloudproxy.tao.channel.PskChannels;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
@@ -12,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -89,7 +91,12 @@ public final class AgentInstaller {
                     + c.getSubjectX500Principal().getName() + ", serial " + c.getSerialNumber().toString(16)
                     + ", valid until " + c.getNotAfter().toInstant()));
         }
-        TaoChannels channels = credentials == null ? TaoChannels.unavailable() : TaoChannels.over(credentials, lines);
+        Optional<PskChannels> psk = opts.rules().needsPsk() ? pskChannels(tao) : Optional.empty();
+        if (opts.rules().needsPsk() && psk.isEmpty()) {
+            lines.print("tao-agent: WARNING: this program's Tao gives the agent no group keys yet, so every connection "
+                    + "and bind that a TAO-PSK rule selects will be refused");
+        }
+        TaoChannels channels = TaoChannels.of(Optional.ofNullable(credentials), psk, lines);
         if (opts.rules().needsHooks()) {
             appendBootstrap.run();
             RuleUse use = new RuleUse(opts.rules());
@@ -105,6 +112,17 @@ public final class AgentInstaller {
             return null;
         };
         return Map.of("restore", restore, "flush", flush, "tao", new ParentBridge(tao, channels));
+    }
+
+    /**
+     * PSK channels for {@code TAO-PSK} rules, named with the program's full name (read after the
+     * paradigm has extended it) and keyed by its Tao's group keys. None until {@code CoreTao} has
+     * {@code getGroupKey} (issue 22 point 1): then this is
+     * {@code Optional.of(PskChannels.builder(tao.getTaoName(), GroupKeySource.of(tao::getGroupKey)).build())},
+     * and until then every {@code TAO-PSK} connection fails closed ({@link TaoChannels}).
+     */
+    private static Optional<PskChannels> pskChannels(CoreTao tao) {
+        return Optional.empty();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.cloudproxy.tao.agent.tooling;
 
 import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
+import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.events.TaoEvents;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,12 +18,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLSocket;
 
 /**
  * The in-agent relay for outgoing {@code TAO} connections. Each destination gets a listener on a
  * loopback port; the network hook sends the app's connect there, and the relay carries the bytes
- * to the destination over TLS from the {@link TlsProvider}, which authenticates both sides.
+ * to the destination over a Tao channel of the route's {@link Carrier} (TLS from the
+ * {@link TlsProvider}, or a PSK channel), which authenticates both sides.
  *
  * <p>Fails closed: a connection the relay cannot wrap (handshake or provider failure) is closed,
  * so the app sees its connection end; nothing is ever sent in plaintext. Since that end tells the
@@ -36,7 +37,8 @@ final class ChannelRelay implements AutoCloseable {
     static final int MAX_DESTINATIONS = 256;
     private static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(30);
 
-    private final TlsProvider tls;
+    /** How routes that name none carry their connections; null if every route must name its own. */
+    private final Carrier defaultCarrier;
     private final AgentLines lines;
     private final Map<InetSocketAddress, Listener> listeners = new ConcurrentHashMap<>();
     /** By the app socket's local port: the peer once the handshake is done, or its failure. */
@@ -49,12 +51,29 @@ final class ChannelRelay implements AutoCloseable {
 
     /** A relay that reports failed channels and refused connections on {@code lines}. */
     ChannelRelay(TlsProvider tls, AgentLines lines) {
-        this.tls = tls;
+        this(Carrier.tls(tls), lines);
+    }
+
+    /** A relay whose routes carry connections with {@code defaultCarrier} unless they name another (null: none). */
+    ChannelRelay(Carrier defaultCarrier, AgentLines lines) {
+        this.defaultCarrier = defaultCarrier;
         this.lines = lines;
     }
 
     /** Where the app should connect to reach {@code remote}:{@code port} over a Tao channel. */
     InetSocketAddress route(InetAddress remote, int port) throws IOException {
+        if (defaultCarrier == null) {
+            throw new IOException("the Tao channel relay has no default way to carry connections");
+        }
+        return route(remote, port, defaultCarrier, Optional.empty());
+    }
+
+    /**
+     * Where the app should connect to reach {@code remote}:{@code port} over a channel of
+     * {@code carrier}, whose peer must be {@code peer} if present. The first route to a
+     * destination decides how all connections to it are carried.
+     */
+    InetSocketAddress route(InetAddress remote, int port, Carrier carrier, Optional<Prin> peer) throws IOException {
         InetSocketAddress dest = new InetSocketAddress(remote, port);
         Listener l = listeners.get(dest);
         if (l == null) {
@@ -67,7 +86,7 @@ final class ChannelRelay implements AutoCloseable {
                     if (listeners.size() >= MAX_DESTINATIONS) {
                         throw new IOException("the Tao channel relay serves at most " + MAX_DESTINATIONS + " destinations");
                     }
-                    l = new Listener(dest);
+                    l = new Listener(dest, carrier, peer);
                     listeners.put(dest, l);
                     lines.info("tao-agent: Tao channels to " + l.destination() + " go through the relay on "
                             + TaoChannels.hostPort(l.server.getInetAddress(), l.server.getLocalPort()));
@@ -121,10 +140,14 @@ final class ChannelRelay implements AutoCloseable {
 
     private final class Listener {
         final InetSocketAddress dest;
+        final Carrier carrier;
+        final Optional<Prin> expected;
         final ServerSocket server;
 
-        Listener(InetSocketAddress dest) throws IOException {
+        Listener(InetSocketAddress dest, Carrier carrier, Optional<Prin> expected) throws IOException {
             this.dest = dest;
+            this.carrier = carrier;
+            this.expected = expected;
             this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             Thread t = new Thread(this::acceptLoop, "tao-relay-accept " + TaoChannels.hostPort(dest.getAddress(), dest.getPort()));
             t.setDaemon(true);
@@ -163,19 +186,16 @@ final class ChannelRelay implements AutoCloseable {
                     return; // another process: not ours to carry
                 }
                 a.setTcpNoDelay(true);
-                try (SSLSocket peer = (SSLSocket) tls.sslContext().getSocketFactory().createSocket()) {
-                    handshake = TaoEvents.handshake();
-                    peer.connect(dest);
-                    peer.setTcpNoDelay(true);
-                    peer.startHandshake();
-                    String name = tls.peerName(peer.getSession());
-                    handshake.end("client", destination(), name, null);
+                handshake = TaoEvents.handshake();
+                try (Carrier.Carried peer = carrier.dial(dest, expected)) {
+                    handshake.end("client", destination(), peer.peerName(), null);
                     handshake = null;
-                    peerName.complete(name);
-                    Thread up = new Thread(() -> copy(a, peer), "tao-relay-up " + appPort);
+                    peerName.complete(peer.peerName());
+                    Carrier.Carried appSide = Carrier.plain(a);
+                    Thread up = new Thread(() -> copy(appSide, peer), "tao-relay-up " + appPort);
                     up.setDaemon(true);
                     up.start();
-                    copy(peer, a);
+                    copy(peer, appSide);
                     up.join();
                 }
             } catch (IOException | InterruptedException | RuntimeException e) {
@@ -196,17 +216,17 @@ final class ChannelRelay implements AutoCloseable {
     }
 
     /** Copies until end of stream, then half-closes the other side (closes it if it cannot). */
-    static void copy(Socket from, Socket to) {
+    static void copy(Carrier.Carried from, Carrier.Carried to) {
         byte[] buf = new byte[16 * 1024];
         try {
-            InputStream in = from.getInputStream();
-            OutputStream out = to.getOutputStream();
+            InputStream in = from.in();
+            OutputStream out = to.out();
             for (int n; (n = in.read(buf)) >= 0; ) {
                 out.write(buf, 0, n);
                 out.flush();
             }
             try {
-                to.shutdownOutput(); // TLS 1.3 half-closes with close_notify
+                to.shutdownOutput();
             } catch (IOException | UnsupportedOperationException noHalfClose) {
                 to.close();
             }

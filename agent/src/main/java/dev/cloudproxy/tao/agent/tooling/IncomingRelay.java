@@ -25,13 +25,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLSocket;
 
 /**
  * The in-agent relay for incoming {@code TAO} connections: the app's listening socket is moved to
- * a loopback port only the relay uses, and the relay listens where the app asked, speaks TLS from
- * the {@link TlsProvider} with each client (mutual authentication: a client without a program
- * certificate of the domain never gets past the handshake), and carries the bytes to the app.
+ * a loopback port only the relay uses, and the relay listens where the app asked, makes a Tao
+ * channel of the listener's {@link Carrier} with each client (TLS from the {@link TlsProvider}
+ * with mutual authentication: a client without a program certificate of the domain never gets
+ * past the handshake; or a PSK channel), and carries the bytes to the app.
  * If the rule names peers ({@code peer=}), a client whose verified principal is not one of them
  * (or an extension of one) is closed after its handshake, before anything reaches the app.
  *
@@ -61,7 +61,8 @@ final class IncomingRelay implements AutoCloseable {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
     private static final InetAddress LOOPBACK = loopback();
 
-    private final TlsProvider tls;
+    /** How listeners that name none carry their connections; null if every listener must name its own. */
+    private final Carrier defaultCarrier;
     private final AgentLines lines;
     /** Active listeners, by the app's socket. */
     private final Map<Object, Listener> byApp = Collections.synchronizedMap(new WeakHashMap<>());
@@ -83,7 +84,12 @@ final class IncomingRelay implements AutoCloseable {
 
     /** A relay that reports the connections it refuses on {@code lines}. */
     IncomingRelay(TlsProvider tls, AgentLines lines) {
-        this.tls = tls;
+        this(Carrier.tls(tls), lines);
+    }
+
+    /** A relay whose listeners carry connections with {@code defaultCarrier} unless they name another (null: none). */
+    IncomingRelay(Carrier defaultCarrier, AgentLines lines) {
+        this.defaultCarrier = defaultCarrier;
         this.lines = lines;
     }
 
@@ -102,6 +108,15 @@ final class IncomingRelay implements AutoCloseable {
      */
     InetSocketAddress prepare(Object app, InetAddress local, int port, Optional<PeerPolicy> peers, String why)
             throws IOException {
+        if (defaultCarrier == null) {
+            throw new BindException("tao-agent: the Tao channel relay has no default way to carry connections");
+        }
+        return prepare(app, local, port, peers, why, defaultCarrier);
+    }
+
+    /** As {@link #prepare(Object, InetAddress, int, Optional, String)}, the clients' channels made by {@code carrier}. */
+    InetSocketAddress prepare(Object app, InetAddress local, int port, Optional<PeerPolicy> peers, String why,
+            Carrier carrier) throws IOException {
         InetSocketAddress requested = new InetSocketAddress(local == null ? anyLocal() : local, port);
         synchronized (open) {
             if (closed) {
@@ -121,7 +136,7 @@ final class IncomingRelay implements AutoCloseable {
                 b.initCause(e);
                 throw b;
             }
-            Listener l = new Listener(app, server, peers, why);
+            Listener l = new Listener(app, server, peers, why, carrier);
             open.add(l);
             byApp.put(app, l);
             startWatcher();
@@ -260,23 +275,25 @@ final class IncomingRelay implements AutoCloseable {
         final ServerSocket server;
         final Optional<PeerPolicy> allowed;
         final String rule;
+        final Carrier carrier;
         volatile InetSocketAddress target;
         private volatile Thread acceptor;
 
-        Listener(Object app, ServerSocket server, Optional<PeerPolicy> peers, String rule) {
+        Listener(Object app, ServerSocket server, Optional<PeerPolicy> peers, String rule, Carrier carrier) {
             this.app = new WeakReference<>(app);
             this.server = server;
             this.allowed = peers;
             this.rule = rule;
+            this.carrier = carrier;
         }
 
-        /** Null if the rules let {@code session}'s verified peer connect, else why not. */
-        private String refusal(javax.net.ssl.SSLSession session) {
+        /** Null if the rules let the verified peer of {@code channel} connect, else why not. */
+        private String refusal(Carrier.Carried channel) {
             if (allowed.isEmpty()) {
                 return null;
             }
             try {
-                Prin who = tls.peerPrincipal(session);
+                Prin who = channel.peerPrincipal();
                 return allowed.get().accepts(who) ? null : "its program " + who + " is not one the rule '" + rule
                         + "' lets connect";
             } catch (IOException | RuntimeException e) {
@@ -365,19 +382,15 @@ final class IncomingRelay implements AutoCloseable {
             Pending p = null;
             InetSocketAddress source = null;
             boolean handshaking = true;
+            Carrier.Carried channel = null;
             try {
-                SSLSocket tlsSocket = (SSLSocket) tls.sslContext().getSocketFactory().createSocket(client, null, true);
-                client.setTcpNoDelay(true);
-                tlsSocket.setUseClientMode(false);
-                tlsSocket.setNeedClientAuth(true);
-                tlsSocket.setSoTimeout((int) HANDSHAKE_WAIT.toMillis());
                 String peer;
                 String refused;
                 TaoEvents.Handshake handshake = TaoEvents.handshake();
                 try {
-                    tlsSocket.startHandshake();
-                    peer = tls.peerName(tlsSocket.getSession());
-                    refused = refusal(tlsSocket.getSession());
+                    channel = carrier.accept(client, HANDSHAKE_WAIT);
+                    peer = channel.peerName();
+                    refused = refusal(channel);
                 } catch (IOException e) {
                     peer = null;
                     refused = "no Tao channel of this domain (" + AgentLines.detail(e) + ")";
@@ -393,7 +406,6 @@ final class IncomingRelay implements AutoCloseable {
                 }
                 handshakes.release();
                 handshaking = false;
-                tlsSocket.setSoTimeout(0);
 
                 // The source port is registered before connecting, so the accept hook knows it.
                 toApp.bind(new InetSocketAddress(LOOPBACK, 0));
@@ -408,10 +420,12 @@ final class IncomingRelay implements AutoCloseable {
                 } catch (TimeoutException | ExecutionException e) {
                     return; // the app never accepted it: nothing was sent
                 }
-                Thread up = new Thread(() -> ChannelRelay.copy(tlsSocket, toApp), "tao-relay-in-up " + from.getPort());
+                Carrier.Carried tao = channel;
+                Carrier.Carried appSide = Carrier.plain(toApp);
+                Thread up = new Thread(() -> ChannelRelay.copy(tao, appSide), "tao-relay-in-up " + from.getPort());
                 up.setDaemon(true);
                 up.start();
-                ChannelRelay.copy(toApp, tlsSocket);
+                ChannelRelay.copy(appSide, tao);
                 up.join();
             } catch (IOException | RuntimeException e) {
                 // not a Tao channel of this domain, a handshake too slow, or the app is gone:
@@ -428,6 +442,13 @@ final class IncomingRelay implements AutoCloseable {
                     pending.remove(source, p);
                 }
                 closeQuietly(toApp);
+                if (channel != null) {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // closing anyway
+                    }
+                }
                 closeQuietly(client);
             }
         }

@@ -40,7 +40,7 @@ final class NetPolicy implements NetHooks.Handler {
             case PLAIN -> null;
             case DENY -> throw new ConnectException("tao-agent: connection to " + TaoChannels.hostPort(remote, port)
                     + " denied by rule '" + rule + "'");
-            case TAO -> channels.routeOutgoing(remote, port, rule);
+            case TAO, TAO_PSK -> channels.routeOutgoing(remote, port, rule);
         };
     }
 
@@ -57,7 +57,7 @@ final class NetPolicy implements NetHooks.Handler {
             case DENY -> throw new BindException("tao-agent: listening on " + TaoChannels.hostPort(local, port)
                     + " denied by rule '" + rule + "'" + (local != null && local.isAnyLocalAddress()
                             ? " (a bind of the wildcard address accepts connections on every address)" : ""));
-            case TAO -> channels.routeIncoming(fd, local, port, selection);
+            case TAO, TAO_PSK -> channels.routeIncoming(fd, local, port, selection);
         };
     }
 

@@ -43,7 +43,7 @@ final class RuleUse {
 
     /** One line for each {@code TAO} rule that has not selected anything, in rule order. */
     List<String> unmatched() {
-        return rules.rules().stream().filter(r -> r.action() == Action.TAO && !used.containsKey(r))
+        return rules.rules().stream().filter(r -> r.action().isTao() && !used.containsKey(r))
                 .map(r -> "tao-agent: rule '" + r + "' matched no connection or bind: the program did not "
                         + (r.direction() == ChannelRule.Direction.IN ? "listen on" : "connect to")
                         + " an address and port it selects, so it protected nothing (check them against the program's)")

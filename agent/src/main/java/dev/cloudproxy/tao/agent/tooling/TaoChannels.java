@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.agent.bootstrap.NetHooks;
 import dev.cloudproxy.tao.agent.rules.ChannelRule;
 import dev.cloudproxy.tao.agent.rules.Selection;
+import dev.cloudproxy.tao.channel.PskChannels;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.net.BindException;
@@ -16,7 +17,9 @@ import java.util.stream.Collectors;
  * The seam between the network hooks and Tao channels. A {@code TAO} connection is sent to an
  * in-agent relay that speaks TLS from a {@link TlsProvider} to the real peer; until a provider
  * exists (the channel module, and the program's certificate from the Tao paradigm), every
- * {@code TAO} connection fails: nothing selected for a Tao channel ever goes out in plaintext.
+ * {@code TAO} connection fails: nothing selected for a Tao channel ever goes out in plaintext. A
+ * {@code TAO-PSK} connection goes through the same relays over a PSK channel
+ * ({@link PskChannels}, keys from the common ancestor Tao); without one it fails the same way.
  *
  * <p>Outgoing connections go through {@link ChannelRelay}: redirected to a loopback listener,
  * which serves only sockets of this process, and carried over TLS to the destination. Incoming
@@ -24,19 +27,30 @@ import java.util.stream.Collectors;
  * each client; the app's socket moves to a loopback port that accepts only the relay's connections.
  */
 final class TaoChannels {
+    private static final String NO_GROUP_KEYS = "this program has no source of group keys for PSK channels (its Tao "
+            + "does not give group keys to the agent yet)";
+
     private final Optional<TlsProvider> provider;
+    private final Optional<PskChannels> psk;
     private final ChannelRelay relay;
     private final IncomingRelay incoming;
 
-    private TaoChannels(Optional<TlsProvider> provider, AgentLines lines) {
+    private TaoChannels(Optional<TlsProvider> provider, Optional<PskChannels> psk, AgentLines lines) {
         this.provider = provider;
-        this.relay = provider.map(p -> new ChannelRelay(p, lines)).orElse(null);
-        this.incoming = provider.map(p -> new IncomingRelay(p, lines)).orElse(null);
+        this.psk = psk;
+        if (provider.isEmpty() && psk.isEmpty()) {
+            this.relay = null;
+            this.incoming = null;
+        } else {
+            Carrier certificates = provider.map(Carrier::tls).orElse(null);
+            this.relay = new ChannelRelay(certificates, lines);
+            this.incoming = new IncomingRelay(certificates, lines);
+        }
     }
 
-    /** Channels with no provider: every TAO connection fails closed. */
+    /** Channels with no provider: every TAO and TAO-PSK connection fails closed. */
     static TaoChannels unavailable() {
-        return new TaoChannels(Optional.empty(), AgentLines.STDERR);
+        return new TaoChannels(Optional.empty(), Optional.empty(), AgentLines.STDERR);
     }
 
     /** Channels whose relay wraps connections in TLS from {@code provider}. */
@@ -46,11 +60,28 @@ final class TaoChannels {
 
     /** As {@link #over(TlsProvider)}, the relays printing on {@code lines}. */
     static TaoChannels over(TlsProvider provider, AgentLines lines) {
-        return new TaoChannels(Optional.of(provider), lines);
+        return new TaoChannels(Optional.of(provider), Optional.empty(), lines);
     }
 
-    /** Where to connect for a TAO connection to {@code remote}:{@code port}. */
+    /**
+     * Channels for {@code TAO} rules over {@code provider} (if present) and for {@code TAO-PSK}
+     * rules over {@code psk} (if present), the relays printing on {@code lines}. What is absent
+     * fails closed.
+     */
+    static TaoChannels of(Optional<TlsProvider> provider, Optional<PskChannels> psk, AgentLines lines) {
+        return new TaoChannels(provider, psk, lines);
+    }
+
+    /** Where to connect for a TAO or TAO-PSK connection to {@code remote}:{@code port}. */
     InetSocketAddress routeOutgoing(InetAddress remote, int port, ChannelRule rule) throws IOException {
+        if (rule.action() == ChannelRule.Action.TAO_PSK) {
+            if (psk.isEmpty()) {
+                throw new ConnectException("tao-agent: the connection to " + hostPort(remote, port)
+                        + " must be a PSK Tao channel (rule '" + rule + "'), but " + NO_GROUP_KEYS
+                        + "; refused rather than sent in plaintext");
+            }
+            return relay.route(remote, port, Carrier.psk(psk.get()), Optional.of(rule.peers().get(0)));
+        }
         if (provider.isEmpty()) {
             throw new ConnectException("tao-agent: the connection to " + hostPort(remote, port)
                     + " must be a Tao channel (rule '" + rule + "'), but this program has no Tao channel credentials"
@@ -66,12 +97,23 @@ final class TaoChannels {
     InetSocketAddress routeIncoming(FileDescriptor app, InetAddress local, int port, Selection selection)
             throws IOException {
         ChannelRule rule = selection.rule().orElseThrow();
+        String why = selection.rules().stream().map(ChannelRule::toString).collect(Collectors.joining("' and '"));
+        if (selection.action() == ChannelRule.Action.TAO_PSK) {
+            if (psk.isEmpty()) {
+                throw new BindException("tao-agent: listening on " + hostPort(local, port)
+                        + " must take PSK Tao channels (rule '" + rule + "'), but " + NO_GROUP_KEYS
+                        + "; refused rather than served in plaintext");
+            }
+            // The rule's peers are enforced by the PSK handshake itself and again by the relay.
+            PskChannels listener = selection.peerPolicy()
+                    .map(p -> psk.get().withPeerPolicy(p)).orElse(psk.get());
+            return incoming.prepare(app, local, port, selection.peerPolicy(), why, Carrier.psk(listener));
+        }
         if (provider.isEmpty()) {
             throw new BindException("tao-agent: listening on " + hostPort(local, port)
                     + " must take Tao channels (rule '" + rule + "'), but this program has no Tao channel credentials"
                     + " (give the launcher --domain-service and --policy-cert); refused rather than served in plaintext");
         }
-        String why = selection.rules().stream().map(ChannelRule::toString).collect(Collectors.joining("' and '"));
         return incoming.prepare(app, local, port, selection.peerPolicy(), why);
     }
 

@@ -185,4 +185,33 @@ class ChannelRulesTest {
                 List.of(Prin.parse("key([01]).Ext(\"a b\")"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be written in a rule");
     }
+
+    private static final String NAME = "key([0102]).Program([03])";
+
+    @Test
+    void parse_taoPskRules_readBackToTheSameText() throws Exception {
+        String text = "out 127.0.0.1 7000 TAO-PSK peer=" + NAME + ";in 127.0.0.1 7001 TAO-PSK peer=" + NAME
+                + ";in * 7002 TAO-PSK";
+        ChannelRules r = ChannelRules.parse(text);
+        assertThat(r.rules()).extracting(ChannelRule::action).containsOnly(Action.TAO_PSK);
+        assertThat(r.toLine()).isEqualTo(text);
+        assertThat(ChannelRules.parse(r.toLine()).rules()).isEqualTo(r.rules());
+        assertThat(r.needsPsk()).isTrue();
+        assertThat(r.needsTao()).as("no domain service needed").isFalse();
+        assertThat(r.decide(Direction.IN, ip("0.0.0.0"), 7002)).isEqualTo(Action.TAO_PSK);
+    }
+
+    @Test
+    void parse_outgoingTaoPskWithoutExactlyOnePeer_refused() {
+        assertThatThrownBy(() -> ChannelRules.parse("out 127.0.0.1 7000 TAO-PSK"))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("exactly one peer=NAME");
+        assertThatThrownBy(() -> ChannelRules.parse("out 127.0.0.1 7000 TAO-PSK peer=" + NAME + " peer=" + NAME))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("exactly one peer=NAME");
+    }
+
+    @Test
+    void parse_incomingTaoAndTaoPskSharingAPort_refused() {
+        assertThatThrownBy(() -> ChannelRules.parse("in 127.0.0.1 7000-7010 TAO\nin 10.0.0.1 7005 TAO-PSK"))
+                .isInstanceOf(ChannelRulesException.class).hasMessageContaining("share a port");
+    }
 }
