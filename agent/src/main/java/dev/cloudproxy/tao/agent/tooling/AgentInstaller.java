@@ -3,6 +3,7 @@ package dev.cloudproxy.tao.agent.tooling;
 import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.TaoException;
 import dev.cloudproxy.tao.agent.rules.ChannelRulesException;
+import dev.cloudproxy.tao.channel.GroupKeySource;
 import dev.cloudproxy.tao.channel.PskChannels;
 import dev.cloudproxy.tao.seal.SealFormat;
 import java.io.IOException;
@@ -93,7 +94,7 @@ public final class AgentInstaller {
         }
         Optional<PskChannels> psk = opts.rules().needsPsk() ? pskChannels(tao) : Optional.empty();
         if (opts.rules().needsPsk() && psk.isEmpty()) {
-            lines.print("tao-agent: WARNING: this program's Tao gives the agent no group keys yet, so every connection "
+            lines.print("tao-agent: WARNING: this program's Tao name cannot be read, so every connection "
                     + "and bind that a TAO-PSK rule selects will be refused");
         }
         TaoChannels channels = TaoChannels.of(Optional.ofNullable(credentials), psk, lines);
@@ -116,13 +117,17 @@ public final class AgentInstaller {
 
     /**
      * PSK channels for {@code TAO-PSK} rules, named with the program's full name (read after the
-     * paradigm has extended it) and keyed by its Tao's group keys. None until {@code CoreTao} has
-     * {@code getGroupKey} (issue 22 point 1): then this is
-     * {@code Optional.of(PskChannels.builder(tao.getTaoName(), GroupKeySource.of(tao::getGroupKey)).build())},
-     * and until then every {@code TAO-PSK} connection fails closed ({@link TaoChannels}).
+     * paradigm has extended it) and keyed by its Tao's group keys ({@code getGroupKey} of this
+     * program and its peer: the Tao answers if it, or a host above it, is an ancestor of both).
+     * Empty if the name cannot be read: then every {@code TAO-PSK} connection fails closed
+     * ({@link TaoChannels}).
      */
     private static Optional<PskChannels> pskChannels(CoreTao tao) {
-        return Optional.empty();
+        try {
+            return Optional.of(PskChannels.builder(tao.getTaoName(), GroupKeySource.of(tao::getGroupKey)).build());
+        } catch (IOException | TaoException e) {
+            return Optional.empty();
+        }
     }
 
     /**
