@@ -23,11 +23,9 @@ import dev.cloudproxy.tao.keys.Argon2Params;
 import dev.cloudproxy.tao.keys.Signer;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -47,10 +45,9 @@ class LaunchServiceTest {
     @TempDir
     Path tmp;
 
-    private final Signer policyKey = Signer.generate();
-    private final X509Certificate policyCert = PolicyCertificate.create(policyKey, "launch test",
-            DomainTemplate.X509Details.NONE, 30);
-    private final List<Signer> keys = new java.util.ArrayList<>();
+    private final TestLaunchDomain domain = new TestLaunchDomain();
+    private final Signer policyKey = domain.policyKey;
+    private final X509Certificate policyCert = domain.policyCert;
     private OpenedHost opened;
     private HostService host;
     private X509Certificate hostCert;
@@ -73,8 +70,7 @@ class LaunchServiceTest {
         HostSetup.initRoot(d, PASSWORD, Optional.empty(), Argon2Params.FLOOR);
         opened = HostSetup.openRoot(d, PASSWORD);
         host = HostService.start(opened);
-        hostCert = ProgramCertificate.issue(policyKey, policyCert, opened.host().tlsSigner().verifier(),
-                opened.host().name(), Duration.ofDays(1), Instant.now());
+        hostCert = domain.certifyHost(opened);
         guard = AclGuard.inMemory();
         guard.authorize(alice, LaunchService.OPERATION, List.of("hello"));
         guard.authorize(alice, LaunchService.OPERATION, List.of("chatty"));
@@ -85,21 +81,13 @@ class LaunchServiceTest {
                 + "Launchable(\"chatty\", \"process\", \"" + chatty + "\", \"run\", 0)\n"
                 + "Launchable(\"nobody\", \"process\", \"" + script + "\", \"run\", 0)\n")
                 .getBytes(StandardCharsets.UTF_8));
-        TaoChannels hostChannels = TaoChannels.of(ProgramCredentials.of(opened.host().tlsSigner(), List.of(hostCert),
-                policyCert));
         LaunchService.Limits limits = new LaunchService.Limits(8, 2, 2, 4096, Duration.ofSeconds(30),
                 Duration.ofSeconds(10));
-        service = LaunchService.start(new InetSocketAddress("127.0.0.1", 0), hostChannels, host.runner(), guard,
-                catalog, limits);
+        service = domain.serve(opened, host, hostCert, guard, catalog, limits);
     }
 
-    /** A script every user may read and run (a root host runs it under a program user). */
     private Path script(String name, String body) throws IOException {
-        Path p = tmp.resolve(name);
-        Files.writeString(p, "#!/bin/sh\n" + body);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
+        return TestLaunchDomain.script(tmp, name, body);
     }
 
     @AfterEach
@@ -113,16 +101,11 @@ class LaunchServiceTest {
         if (opened != null) {
             opened.close();
         }
-        keys.forEach(Signer::close);
-        policyKey.close();
+        domain.close();
     }
 
     private TaoChannels channelsOf(Prin who) throws Exception {
-        Signer k = Signer.generate();
-        keys.add(k);
-        X509Certificate cert = ProgramCertificate.issue(policyKey, policyCert, k.verifier(), who, Duration.ofDays(1),
-                Instant.now());
-        return TaoChannels.of(ProgramCredentials.of(k, List.of(cert), policyCert));
+        return domain.client(who);
     }
 
     private LaunchClient.Result launch(Prin who, String name, String... args) throws Exception {
@@ -212,8 +195,7 @@ class LaunchServiceTest {
     void verify_recordSignedByAnotherHostKey_fails() throws Exception {
         LaunchClient.Result r = launch(alice, "hello", "world");
         // The same host name certified for another key: the record's key is not the certified one.
-        Signer other = Signer.generate();
-        keys.add(other);
+        Signer other = domain.newKey();
         X509Certificate otherCert = ProgramCertificate.issue(policyKey, policyCert, other.verifier(),
                 opened.host().name(), Duration.ofDays(1), Instant.now());
         VerificationException e = assertThrows(VerificationException.class,
