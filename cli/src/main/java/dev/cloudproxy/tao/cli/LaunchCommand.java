@@ -160,6 +160,16 @@ final class LaunchCommand implements Callable<Integer> {
             throw new InputException("cannot write the output: " + e.getMessage());
         }
         LaunchRecord r = v.record();
+        if (r.mode().equals(LaunchCatalog.INTERACTIVE)) {
+            // The client connects with LaunchClient.connect(record), which pins the recorded key.
+            io.out().println("endpoint: " + r.endpoint());
+            io.out().println("key: " + HexFormat.of().formatHex(r.programKey()));
+            io.out().flush();
+            io.err().println("tao launch: " + r.program() + " runs as pid " + r.pid() + " on " + v.host()
+                    + "; record verified, written to " + record);
+            io.err().flush();
+            return TaoCli.EXIT_OK;
+        }
         io.err().println("tao launch: " + r.program() + " ran as pid " + r.pid() + " on " + v.host() + ", exit "
                 + r.exitStatus() + "; record verified, written to " + record);
         io.err().flush();
@@ -255,6 +265,10 @@ final class LaunchCommand implements Callable<Integer> {
             out.print("nonce: " + hex.formatHex(r.nonce()) + "\n");
             out.print("pid: " + r.pid() + "\n");
             out.print("mode: " + r.mode() + "\n");
+            if (r.mode().equals(LaunchCatalog.INTERACTIVE)) {
+                out.print("endpoint: " + r.endpoint() + "\n");
+                out.print("key: " + hex.formatHex(r.programKey()) + "\n");
+            }
             out.print("output sha256: " + hex.formatHex(r.outputSha256()) + (outputChecked ? " (matches --output)" : " (output not checked)") + "\n");
             out.print("exit status: " + r.exitStatus() + "\n");
             out.print("issued: " + v.issuedAt() + "\n");

@@ -46,7 +46,9 @@ import java.util.regex.Pattern;
  *       as {@code tao run --jvm} does);
  *   <li>path: absolute; it is read, measured and copied at every launch, so a binary replaced on
  *       disk is launched, and recorded, under its new measurement;
- *   <li>mode: {@value #RUN} (run to completion, the record covers the output and the exit status);
+ *   <li>mode: {@value #RUN} (run to completion, the record covers the output and the exit status)
+ *       or {@value #INTERACTIVE} (a server: the record names its endpoint and its Tao-attested
+ *       TLS key, {@link LaunchService});
  *   <li>client args allowed: 0 to {@value #MAX_CLIENT_ARGS}.
  * </ul>
  *
@@ -62,6 +64,8 @@ public final class LaunchCatalog {
     public static final int MAX_CLIENT_ARGS = 64;
     /** Run to completion: the record covers a digest of the output and the exit status. */
     public static final String RUN = "run";
+    /** A server that keeps running: the record names its endpoint and its attested TLS key. */
+    public static final String INTERACTIVE = "interactive";
 
     private static final String PREDICATE = "Launchable";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -82,8 +86,8 @@ public final class LaunchCatalog {
             if (!path.isAbsolute()) {
                 throw new IllegalArgumentException("the path must be absolute");
             }
-            if (!mode.equals(RUN)) {
-                throw new IllegalArgumentException("the mode is \"" + RUN + "\"");
+            if (!mode.equals(RUN) && !mode.equals(INTERACTIVE)) {
+                throw new IllegalArgumentException("the mode is \"" + RUN + "\" or \"" + INTERACTIVE + "\"");
             }
             if (clientArgs < 0 || clientArgs > MAX_CLIENT_ARGS) {
                 throw new IllegalArgumentException("client args allowed: 0 to " + MAX_CLIENT_ARGS);

@@ -58,6 +58,44 @@ public final class LaunchClient {
         }
     }
 
+    /**
+     * Connects to the endpoint an interactive launch record names and completes a TLS 1.3
+     * handshake in which the endpoint must present the record's program key (its certificate is
+     * otherwise ignored: the record, verified with {@link LaunchRecordVerifier}, is what vouches
+     * for the key). Any other key aborts the handshake with an {@link javax.net.ssl.SSLException}.
+     *
+     * @param record a record that verified; its mode must be {@link LaunchCatalog#INTERACTIVE}
+     */
+    public static SSLSocket connect(LaunchRecord record) throws IOException {
+        if (!record.mode().equals(LaunchCatalog.INTERACTIVE)) {
+            throw new IllegalArgumentException("the record is not of an interactive launch");
+        }
+        String endpoint = record.endpoint();
+        int colon = endpoint.lastIndexOf(':');
+        String host = endpoint.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(endpoint.substring(colon + 1));
+        javax.net.ssl.SSLContext ctx;
+        try {
+            ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new PinnedKeyTrustManager(record.programKey())}, null);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("no TLS 1.3", e);
+        }
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        try {
+            s.setEnabledProtocols(new String[] {"TLSv1.3"});
+            int timeout = (int) CONNECT_TIMEOUT.toMillis();
+            s.connect(new InetSocketAddress(host, port), timeout);
+            s.setSoTimeout(timeout);
+            s.startHandshake();
+            s.setSoTimeout(0);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
     /** A fresh random nonce of 32 bytes. */
     public static byte[] newNonce() {
         byte[] n = new byte[32];

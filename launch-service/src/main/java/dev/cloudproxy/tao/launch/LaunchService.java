@@ -74,6 +74,14 @@ public final class LaunchService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LaunchService.class.getName());
     /** The operation the guard is asked about: {@code Authorized(client, "Launch", "name")}. */
     public static final String OPERATION = "Launch";
+    /**
+     * What an interactive program writes as its first line of standard output once it listens:
+     * {@code TAO-LAUNCH-READY <port> <hex of its attestation "P says key(K) speaksfor P">
+     * <hex of K, PKIX>}, where {@code K} is the key its TLS server presents.
+     */
+    public static final String READY = "TAO-LAUNCH-READY";
+    /** Longest ready line. */
+    public static final int MAX_READY_LINE = 64 * 1024;
     /** How long a launch record stays valid after the launch. */
     public static final Duration RECORD_LIFETIME = Duration.ofDays(7);
 
@@ -228,7 +236,7 @@ public final class LaunchService implements AutoCloseable {
                 return;
             }
             socket.setSoTimeout(0);
-            respond(socket, launch(client, request));
+            respond(socket, launch(client, request, socket.getLocalAddress().getHostAddress()));
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "launch service: connection of " + client + " failed: " + e.getMessage());
         } finally {
@@ -241,8 +249,12 @@ public final class LaunchService implements AutoCloseable {
         LaunchProtocol.write(socket.getOutputStream(), LaunchProtocol.encode(r));
     }
 
-    /** Decides and, if allowed, runs one launch; never throws for what the client sent. */
-    Response launch(Prin client, Request request) {
+    /**
+     * Decides and, if allowed, runs one launch; never throws for what the client sent.
+     * {@code endpointHost} is the address the client reached this service at: an interactive
+     * program's endpoint is that address and the port the program announced.
+     */
+    Response launch(Prin client, Request request, String endpointHost) {
         LaunchCatalog.Entry entry = catalog.find(request.name()).orElse(null);
         if (entry == null) {
             return Response.refused("no program named \"" + request.name() + "\" in this host's launch catalog");
@@ -263,6 +275,16 @@ public final class LaunchService implements AutoCloseable {
         if (!launches.tryAcquire()) {
             return Response.refused("the host runs " + limits.maxConcurrentLaunches() + " launches already; try later");
         }
+        if (entry.mode().equals(LaunchCatalog.INTERACTIVE)) {
+            // The permit stays taken while the program runs: interactive programs count against
+            // the bound until they exit.
+            try {
+                return runInteractive(client, entry, spec, request.nonce(), endpointHost);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "launch service: launch of " + entry.name() + " failed", e);
+                return Response.refused("internal error");
+            }
+        }
         try {
             return runToCompletion(client, entry, spec, request.nonce());
         } catch (RuntimeException | NoSuchAlgorithmException e) {
@@ -271,6 +293,66 @@ public final class LaunchService implements AutoCloseable {
         } finally {
             launches.release();
         }
+    }
+
+    /** Starts an interactive program, waits for its ready line and signs a record naming its endpoint and key. */
+    private Response runInteractive(Prin client, LaunchCatalog.Entry entry, dev.cloudproxy.tao.host.ProgramSpec spec,
+            byte[] nonce, String endpointHost) {
+        RunningProgram p;
+        try {
+            p = runner.start(spec, true);
+        } catch (ProgramStartException e) {
+            launches.release();
+            return Response.refused("the host did not start \"" + entry.name() + "\": " + e.getMessage());
+        }
+        p.exit().whenComplete((status, failure) -> launches.release());
+        LOG.log(Level.INFO, "launch service: " + client + " launched \"" + entry.name() + "\" (interactive) as program "
+                + p.id());
+        CompletableFuture<Void> deadline = CompletableFuture.runAsync(() -> {
+            p.kill(); // no ready line in time; a program that announced itself is not killed (cancelled below)
+        }, CompletableFuture.delayedExecutor(limits.runTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        closeQuietly(p.process().getOutputStream());
+        workers.execute(() -> discard(p.process().getErrorStream()));
+        InputStream out = p.process().getInputStream();
+        Ready ready;
+        try {
+            ready = Ready.parse(readLine(out, MAX_READY_LINE));
+        } catch (IOException | dev.cloudproxy.tao.VerificationException e) {
+            p.kill();
+            return Response.refused("\"" + entry.name() + "\" did not announce an endpoint and a Tao-attested key: "
+                    + e.getMessage());
+        } finally {
+            deadline.cancel(false);
+        }
+        // Keep reading, so that a program that prints more does not block on a full pipe.
+        workers.execute(() -> discard(out));
+        Prin program;
+        try {
+            program = ready.check(runner.host(), p.name());
+        } catch (dev.cloudproxy.tao.VerificationException e) {
+            p.kill();
+            return Response.refused("\"" + entry.name() + "\" announced a key its Tao did not attest: " + e.getMessage());
+        }
+        String endpoint = (endpointHost.contains(":") ? "[" + endpointHost + "]" : endpointHost) + ":" + ready.port();
+        LaunchRecord record = new LaunchRecord(program, entry.name(), nonce, p.pid(), LaunchCatalog.INTERACTIVE,
+                endpoint, ready.key(), new byte[0], -1);
+        Attestation signed = runner.host().say(record.toForm(), RECORD_LIFETIME);
+        return new Response(new byte[0], signed.serialize(), hostCertificate, null);
+    }
+
+    /** One line of at most {@code max} bytes, without its newline. */
+    private static String readLine(InputStream in, int max) throws IOException {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new IOException("it exited or closed its output first");
+            }
+            if (line.size() == max) {
+                throw new IOException("its first line is longer than " + max + " bytes");
+            }
+            line.write(b);
+        }
+        return line.toString(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private Response runToCompletion(Prin client, LaunchCatalog.Entry entry, dev.cloudproxy.tao.host.ProgramSpec spec,
