@@ -213,6 +213,10 @@ final class LaunchCommand implements Callable<Integer> {
         @Option(names = "--crl", paramLabel = "FILE", description = "The domain's CRL (DER or PEM): the host certificate must not be on it.")
         private Path crl;
 
+        @Option(names = "--domain-service", paramLabel = "HOST:PORT",
+                description = "Fetch the domain's CRL from its domain service instead of --crl.")
+        private String domainService;
+
         @Option(names = "--at", paramLabel = "UNIX_SECONDS", description = "Verify as of this time instead of now.")
         private Long at;
 
@@ -225,10 +229,24 @@ final class LaunchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws InputException {
-            LaunchRecordVerifier verifier = LaunchRecordVerifier.forDomain(readCertificate(policyCert));
+            X509Certificate policy = readCertificate(policyCert);
+            LaunchRecordVerifier verifier = LaunchRecordVerifier.forDomain(policy);
+            if (crl != null && domainService != null) {
+                throw new InputException("--crl and --domain-service exclude each other");
+            }
             try {
                 if (crl != null) {
                     verifier = verifier.withCrl(AtomicFiles.readAtMost(crl, 4 << 20));
+                }
+                if (domainService != null) {
+                    try {
+                        verifier = verifier.withCrl(dev.cloudproxy.tao.domain.DomainServiceClient.create(
+                                DomainServiceCommand.parseListen(domainService), policy).fetchCrlDer());
+                    } catch (IllegalArgumentException x) {
+                        throw new InputException("--domain-service: " + x.getMessage());
+                    } catch (dev.cloudproxy.tao.TaoException x) {
+                        throw new InputException("the domain service's CRL: " + x.getMessage());
+                    }
                 }
                 if (at != null) {
                     verifier = verifier.at(Instant.ofEpochSecond(at));
@@ -245,7 +263,7 @@ final class LaunchCommand implements Callable<Integer> {
                 VerifiedLaunch v = output == null ? verifier.verify(e.record(), e.hostCertificate(), expected)
                         : verifier.verify(e.record(), e.hostCertificate(), expected,
                                 AtomicFiles.readAtMost(output, 64 << 20));
-                print(v, crl != null, output != null);
+                print(v, verifier.checksRevocation(), output != null);
                 return TaoCli.EXIT_OK;
             } catch (VerificationException x) {
                 throw new InputException(x.getMessage());
@@ -273,7 +291,7 @@ final class LaunchCommand implements Callable<Integer> {
             out.print("exit status: " + r.exitStatus() + "\n");
             out.print("issued: " + v.issuedAt() + "\n");
             out.print("root: " + (v.rootedInTpmQuote() ? "TPM 2.0 quote" : "software key") + "\n");
-            out.print("revocation: " + (revocation ? "checked against the CRL" : "NOT checked (no --crl)") + "\n");
+            out.print("revocation: " + (revocation ? "checked against the CRL" : "NOT checked (no --crl or --domain-service)") + "\n");
             out.flush();
         }
     }
