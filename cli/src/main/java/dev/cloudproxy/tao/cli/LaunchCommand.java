@@ -149,7 +149,7 @@ final class LaunchCommand implements Callable<Integer> {
             throw new InputException("the launch record does not verify: " + e.getMessage());
         }
         try {
-            AtomicFiles.write(record, LaunchEvidence.of(result).encode(), READABLE);
+            AtomicFiles.write(record, result.evidence().encode(), READABLE);
         } catch (IOException e) {
             throw InputException.file("cannot write " + record, record, e);
         }

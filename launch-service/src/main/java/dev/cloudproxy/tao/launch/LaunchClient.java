@@ -25,15 +25,13 @@ public final class LaunchClient {
     private LaunchClient() {}
 
     /**
-     * What came back: what the program printed, the record, the host certificate (DER), the nonce
-     * this client sent and the host's principal as its TLS certificate names it. Not a secret.
+     * What came back: what the program printed, the evidence (record, host certificate, the nonce
+     * this client sent) and the host's principal as its TLS certificate names it. Not a secret.
      */
-    public record Result(byte[] output, byte[] record, byte[] hostCertificate, byte[] nonce, Prin host) {
+    public record Result(byte[] output, LaunchEvidence evidence, Prin host) {
         public Result {
             output = output.clone();
-            record = record.clone();
-            hostCertificate = hostCertificate.clone();
-            nonce = nonce.clone();
+            Objects.requireNonNull(evidence, "evidence");
             Objects.requireNonNull(host, "host");
         }
 
@@ -42,19 +40,16 @@ public final class LaunchClient {
             return output.clone();
         }
 
-        @Override
         public byte[] record() {
-            return record.clone();
+            return evidence.record();
         }
 
-        @Override
         public byte[] hostCertificate() {
-            return hostCertificate.clone();
+            return evidence.hostCertificate();
         }
 
-        @Override
         public byte[] nonce() {
-            return nonce.clone();
+            return evidence.nonce();
         }
     }
 
@@ -129,7 +124,7 @@ public final class LaunchClient {
             if (r.refusal() != null) {
                 throw new LaunchRefusedException(r.refusal());
             }
-            return new Result(r.output(), r.record(), r.hostCertificate(), nonce, host);
+            return new Result(r.output(), new LaunchEvidence(r.record(), r.hostCertificate(), nonce), host);
         }
     }
 }

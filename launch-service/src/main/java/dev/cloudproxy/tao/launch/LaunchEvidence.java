@@ -22,11 +22,6 @@ public record LaunchEvidence(byte[] record, byte[] hostCertificate, byte[] nonce
         nonce = nonce.clone();
     }
 
-    /** The evidence of a launch that came back to this client. */
-    public static LaunchEvidence of(LaunchClient.Result r) {
-        return new LaunchEvidence(r.record(), r.hostCertificate(), r.nonce());
-    }
-
     @Override
     public byte[] record() {
         return record.clone();

@@ -67,16 +67,7 @@ class InteractiveLaunchTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (service != null) {
-            service.close();
-        }
-        if (host != null) {
-            host.close();
-        }
-        if (opened != null) {
-            opened.close();
-        }
-        domain.close();
+        domain.closeWith(service, host, opened);
     }
 
     private VerifiedLaunch launch(String... args) throws Exception {

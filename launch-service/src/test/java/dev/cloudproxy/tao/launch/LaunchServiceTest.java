@@ -92,16 +92,7 @@ class LaunchServiceTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (service != null) {
-            service.close();
-        }
-        if (host != null) {
-            host.close();
-        }
-        if (opened != null) {
-            opened.close();
-        }
-        domain.close();
+        domain.closeWith(service, host, opened);
     }
 
     private TaoChannels channelsOf(Prin who) throws Exception {

@@ -71,6 +71,23 @@ final class TestLaunchDomain implements AutoCloseable {
         return p;
     }
 
+    /** Stops a host's launch service, then the host, then closes its keys and this domain; nulls are skipped. */
+    void closeWith(LaunchService service, HostService host, OpenedHost opened) throws IOException {
+        try {
+            if (service != null) {
+                service.close();
+            }
+            if (host != null) {
+                host.close();
+            }
+        } finally {
+            if (opened != null) {
+                opened.close();
+            }
+            close();
+        }
+    }
+
     @Override
     public void close() {
         keys.forEach(Signer::close);
