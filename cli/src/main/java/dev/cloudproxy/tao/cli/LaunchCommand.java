@@ -197,7 +197,13 @@ final class LaunchCommand implements Callable<Integer> {
                 "",
                 "On success print 'verified' and the record, one 'name: value' per line."
             },
-            footer = {"", "Exit status: 0 if it verifies, 1 if it does not or cannot be read, 2 on a usage error."})
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao launch verify --policy-cert policy.cert.pem --output out.txt --crl crl.pem hello.launch",
+                "  tao launch verify --policy-cert policy.cert.pem --domain-service ca:8124 --nonce 0a1b.. hello.launch",
+                "",
+                "Exit status: 0 if it verifies, 1 if it does not or cannot be read, 2 on a usage error."
+            })
     static final class Verify implements Callable<Integer> {
         private final Io io;
 
@@ -303,6 +309,13 @@ final class LaunchCommand implements Callable<Integer> {
                         + "--cert). Needs the policy password: --policy-password-file, else " + HostCommand.POLICY_ENV
                         + ", else a prompt. Prints the key's principal, the name the guard must authorize: "
                         + "Authorized(key([..]), \"Launch\", \"NAME\")."
+            },
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  tao domain newsoft me/",
+                "  tao launch certify --domain mydomain/ --keys me/ --out me.cert.pem",
+                "",
+                "Exit status: 0 on success, 1 if the domain, key set or password does not work, 2 on a usage error."
             })
     static final class Certify implements Callable<Integer> {
         private final Io io;

@@ -33,7 +33,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -124,7 +123,7 @@ public final class LaunchService implements AutoCloseable {
     });
     private final Semaphore connections;
     private final Semaphore launches;
-    private final Map<Prin, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final Map<Prin, Integer> perClient = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
 
@@ -221,9 +220,11 @@ public final class LaunchService implements AutoCloseable {
             LOG.log(Level.DEBUG, "launch service: handshake failed: " + e.getMessage());
             return;
         }
-        AtomicInteger count = perClient.computeIfAbsent(client, c -> new AtomicInteger());
+        // Counted and uncounted atomically per principal (merge/computeIfPresent), so a count
+        // removed at zero is never incremented behind the map's back.
+        int count = perClient.merge(client, 1, Integer::sum);
         try {
-            if (count.incrementAndGet() > limits.maxConnectionsPerClient()) {
+            if (count > limits.maxConnectionsPerClient()) {
                 respond(socket, Response.refused("too many connections from " + client));
                 return;
             }
@@ -240,8 +241,7 @@ public final class LaunchService implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "launch service: connection of " + client + " failed: " + e.getMessage());
         } finally {
-            count.decrementAndGet();
-            perClient.computeIfPresent(client, (c, n) -> n.get() == 0 ? null : n);
+            perClient.computeIfPresent(client, (c, n) -> n == 1 ? null : n - 1);
         }
     }
 

@@ -303,4 +303,30 @@ class LaunchServiceTest {
         }
         assertThat(host.runner().find(1)).isEmpty();
     }
+
+    @Test
+    void connectionsOfOneClientOverTheBound_areRefused_whileAnotherClientIsServed() throws Exception {
+        TaoChannels aliceChannels = channelsOf(alice);
+        java.util.List<javax.net.ssl.SSLSocket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) { // the test's bound: 2 per client; these send nothing
+                javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) aliceChannels.sslContext().getSocketFactory()
+                        .createSocket(service.address().getAddress(), service.address().getPort());
+                s.startHandshake();
+                held.add(s);
+            }
+            Thread.sleep(500); // the server has counted both
+
+            LaunchRefusedException e = assertThrows(LaunchRefusedException.class, () -> LaunchClient.launch(
+                    aliceChannels, service.address(), "hello", List.of(), LaunchClient.newNonce()));
+            assertThat(e).hasMessageContaining("too many connections");
+            LaunchRefusedException other = assertThrows(LaunchRefusedException.class, () -> launch(mallory, "hello"));
+            assertThat(other).hasMessageContaining("Authorized("); // served: refused by the guard, not the bound
+        } finally {
+            for (javax.net.ssl.SSLSocket s : held) {
+                s.close();
+            }
+        }
+        assertThat(host.runner().find(1)).isEmpty();
+    }
 }
