@@ -342,6 +342,12 @@ final class HostCommand extends CommandGroup {
         @Mixin
         private DomainFeedOptions domainFeed;
 
+        @Option(names = "--launch-service", paramLabel = "HOST:PORT",
+                description = "Also serve the launch service on HOST:PORT: TLS with the host certificate; clients "
+                        + "of the domain launch programs of the host's launch.catalog and get host-signed launch "
+                        + "records (docs/launch.md). Needs a host in a domain.")
+        private String launchService;
+
         Start(Io io) {
             this.io = io;
         }
@@ -357,6 +363,13 @@ final class HostCommand extends CommandGroup {
                     metricsAddress = DomainServiceCommand.parseListen(metrics);
                 } catch (IllegalArgumentException e) {
                     throw new InputException("--metrics: " + e.getMessage());
+                }
+            }
+            if (launchService != null) {
+                try {
+                    DomainServiceCommand.parseListen(launchService);
+                } catch (IllegalArgumentException e) {
+                    throw new InputException("--launch-service: " + e.getMessage());
                 }
             }
             HostDirectory dir = host.directory(io);
@@ -452,6 +465,24 @@ final class HostCommand extends CommandGroup {
                         + endpoint.address().getPort() + MetricsEndpoint.PATH);
                 io.err().flush();
             }
+            dev.cloudproxy.tao.launch.LaunchService launch = null;
+            if (launchService != null) {
+                try {
+                    launch = LaunchCommand.serve(dir, config, opened, service,
+                            DomainServiceCommand.parseListen(launchService));
+                } catch (InputException e) {
+                    if (endpoint != null) {
+                        endpoint.close();
+                    }
+                    closeQuietly(service);
+                    opened.close();
+                    closeParent(keptParent);
+                    throw e;
+                }
+                io.err().println("tao host: launch service on " + launch.address().getAddress().getHostAddress() + ":"
+                        + launch.address().getPort());
+                io.err().flush();
+            }
             Thread hook = new Thread(() -> closeQuietly(service), "tao-host-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             io.out().println(READY + opened.host().name() + " (pid " + ProcessHandle.current().pid() + ")");
@@ -466,6 +497,13 @@ final class HostCommand extends CommandGroup {
                 }
                 if (feed != null) {
                     feed.close();
+                }
+                if (launch != null) {
+                    try {
+                        launch.close();
+                    } catch (IOException e) {
+                        // Stopping anyway.
+                    }
                 }
                 closeQuietly(service);
                 opened.close();
@@ -516,6 +554,9 @@ final class HostCommand extends CommandGroup {
                 cmd.addAll(List.of("--metrics", metrics));
             }
             cmd.addAll(domainFeed.arguments());
+            if (launchService != null) {
+                cmd.addAll(List.of("--launch-service", launchService));
+            }
             if (needsPassword) {
                 cmd.addAll(List.of("--password-file", "/dev/stdin"));
             }

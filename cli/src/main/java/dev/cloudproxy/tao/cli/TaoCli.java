@@ -42,6 +42,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             MeasureCommand.class,
             HostCommand.class,
             ProgramCommands.Run.class,
+            LaunchCommand.class,
             ProgramCommands.ListPrograms.class,
             ProgramCommands.Stop.class,
             ProgramCommands.Kill.class,

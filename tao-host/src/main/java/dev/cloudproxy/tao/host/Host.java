@@ -2,14 +2,18 @@ package dev.cloudproxy.tao.host;
 
 import dev.cloudproxy.tao.CoreTao;
 import dev.cloudproxy.tao.attestation.Attestation;
+import dev.cloudproxy.tao.auth.Form;
 import dev.cloudproxy.tao.auth.Prin;
+import dev.cloudproxy.tao.auth.Says;
 import dev.cloudproxy.tao.auth.Speaksfor;
 import dev.cloudproxy.tao.auth.SubPrin;
 import dev.cloudproxy.tao.guard.Guard;
 import dev.cloudproxy.tao.keys.Keys;
+import dev.cloudproxy.tao.keys.Signer;
 import dev.cloudproxy.tao.seal.RollbackCounters;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -145,6 +149,35 @@ public final class Host {
     /** The delegation from the host's parent, for a stacked host. */
     public Optional<Attestation> delegation() {
         return Optional.ofNullable(delegation);
+    }
+
+    /**
+     * The host itself says {@code message}, from now for {@code lifetime}: signed by the host's
+     * key, with the parent's delegation attached for a stacked host (so the chain reaches the
+     * root, a TPM quote on a TPM-rooted host). For statements the host makes on its own account,
+     * such as launch records; a program's statements go through {@link #taoFor}, which names the
+     * program as the speaker.
+     */
+    public Attestation say(Form message, Duration lifetime) {
+        Objects.requireNonNull(message, "message");
+        if (lifetime.isNegative() || lifetime.isZero()) {
+            throw new IllegalArgumentException("a statement's lifetime must be positive");
+        }
+        long now = clock.instant().getEpochSecond();
+        Says statement = Says.during(name, now,
+                now + lifetime.toSeconds(), message);
+        return delegation != null ? Attestation.sign(keys.signer(), statement, delegation)
+                : Attestation.sign(keys.signer(), statement);
+    }
+
+    /**
+     * The host's signing key, for a TLS listener of the host's own that presents the host
+     * certificate (the launch service). The key stays the host's: callers must not close it, and
+     * never hand it to a program. TLS 1.3 signs under its own context string, so a handshake
+     * signature can never pass for an attestation ({@link Attestation#SIGNING_CONTEXT}).
+     */
+    public Signer tlsSigner() {
+        return keys.signer();
     }
 
     /** The Tao that {@code program} sees. */
