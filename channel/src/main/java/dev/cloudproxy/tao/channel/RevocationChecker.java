@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -109,6 +110,18 @@ public final class RevocationChecker {
         Objects.requireNonNull(domainService, "domainService");
         return builder(policyCertificate, CrlSource.domainService(
                 DomainServiceClient.create(domainService, policyCertificate).withTimeout(FETCH_TIMEOUT)));
+    }
+
+    /**
+     * As {@link #fromDomainService(X509Certificate, InetSocketAddress)}, from the replicas at
+     * {@code domainServices}, tried in turn.
+     *
+     * @throws VerificationException if the policy certificate's key is not a P-256 key
+     */
+    public static Builder fromDomainService(X509Certificate policyCertificate, List<InetSocketAddress> domainServices)
+            throws VerificationException {
+        return builder(policyCertificate, CrlSource.domainService(
+                DomainServiceClient.create(domainServices, policyCertificate).withTimeout(FETCH_TIMEOUT)));
     }
 
     /** Optional settings; every one has a fail-closed default. */

@@ -103,6 +103,11 @@ final class DomainFeedOptions {
         return out;
     }
 
+    /** The domain service replicas given (empty without --domain-service). */
+    List<InetSocketAddress> services() throws InputException {
+        return services == null ? List.of() : addresses();
+    }
+
     private List<InetSocketAddress> addresses() throws InputException {
         try {
             return DomainServiceClient.parseAddresses(services);

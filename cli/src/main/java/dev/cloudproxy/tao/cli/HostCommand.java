@@ -345,7 +345,8 @@ final class HostCommand extends CommandGroup {
         @Option(names = "--launch-service", paramLabel = "HOST:PORT",
                 description = "Also serve the launch service on HOST:PORT: TLS with the host certificate; clients "
                         + "of the domain launch programs of the host's launch.catalog and get host-signed launch "
-                        + "records (docs/launch.md). Needs a host in a domain.")
+                        + "records (docs/launch.md). Needs a host in a domain and --domain-service (clients are "
+                        + "checked against the domain's CRL).")
         private String launchService;
 
         Start(Io io) {
@@ -469,7 +470,7 @@ final class HostCommand extends CommandGroup {
             if (launchService != null) {
                 try {
                     launch = LaunchCommand.serve(dir, config, opened, service,
-                            DomainServiceCommand.parseListen(launchService));
+                            DomainServiceCommand.parseListen(launchService), domainFeed.services());
                 } catch (InputException e) {
                     if (endpoint != null) {
                         endpoint.close();

@@ -2,6 +2,7 @@ package dev.cloudproxy.tao.cli;
 
 import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.channel.ProgramCredentials;
+import dev.cloudproxy.tao.channel.RevocationChecker;
 import dev.cloudproxy.tao.channel.TaoChannels;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainException;
@@ -373,16 +374,23 @@ final class LaunchCommand implements Callable<Integer> {
      * the catalog in the host directory.
      */
     static LaunchService serve(HostDirectory dir, HostConfig config, OpenedHost opened, HostService service,
-            InetSocketAddress address) throws InputException {
+            InetSocketAddress address, List<InetSocketAddress> domainServices) throws InputException {
         try {
             X509Certificate hostCert = HostSetup.readCertificate(dir).orElseThrow(() -> new InputException(
                     "--launch-service needs a host in a domain, with a host certificate (tao host init --domain)"));
             Path domainDir = Path.of(config.domain().orElseThrow(() -> new InputException(
                     "--launch-service needs a host in a domain (tao host init --domain)")));
+            if (domainServices.isEmpty()) {
+                // Clients are certified by the domain: without its CRL a revoked client could still launch.
+                throw new InputException("--launch-service needs --domain-service HOST:PORT: the launch service "
+                        + "refuses revoked clients by the domain's CRL");
+            }
             X509Certificate policy = Domain.load(domainDir).policyCertificate();
             LaunchCatalog catalog = LaunchCatalog.load(dir.root());
-            TaoChannels channels = TaoChannels.of(ProgramCredentials.of(opened.host().tlsSigner(), List.of(hostCert),
-                    policy));
+            TaoChannels channels = TaoChannels.builder(ProgramCredentials.of(opened.host().tlsSigner(),
+                    List.of(hostCert), policy))
+                    .revocation(RevocationChecker.fromDomainService(policy, domainServices).build())
+                    .build();
             return LaunchService.start(address, channels, service.runner(), opened.guard(), catalog,
                     LaunchService.Limits.DEFAULT);
         } catch (CatalogException | DomainException | HostException e) {

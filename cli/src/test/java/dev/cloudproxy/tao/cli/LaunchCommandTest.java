@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloudproxy.tao.cli.CliRunner.Result;
 import dev.cloudproxy.tao.domain.Domain;
 import dev.cloudproxy.tao.domain.DomainTemplate;
+import dev.cloudproxy.tao.domainservice.DomainService;
 import dev.cloudproxy.tao.host.HostDirectory;
 import dev.cloudproxy.tao.host.HostService;
 import dev.cloudproxy.tao.host.HostSetup;
@@ -21,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,17 @@ class LaunchCommandTest {
         String operator = certify.out().strip();
         assertThat(tao(env("TAO_POLICY_PASSWORD", POLICY), "launch", "certify", "--domain", domainDir.toString(),
                 "--keys", strangerKeys.toString(), "--out", strangerCert.toString()).status()).isZero();
+        // A second certificate of the operator's key, revoked: the service must refuse it.
+        Path revokedCert = tmp.resolve("revoked.cert.pem");
+        assertThat(tao(env("TAO_POLICY_PASSWORD", POLICY), "launch", "certify", "--domain", domainDir.toString(),
+                "--keys", operatorKeys.toString(), "--out", revokedCert.toString()).status()).isZero();
+        String revokedSerial;
+        try (InputStream in = Files.newInputStream(revokedCert)) {
+            revokedSerial = ((java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                    .getInstance("X.509").generateCertificate(in)).getSerialNumber().toString(16);
+        }
+        Result revoke = tao(env("TAO_PASSWORD", POLICY), "domain", "revoke", domainDir.toString(), revokedSerial);
+        assertThat(revoke.status()).as(revoke.err()).isZero();
         Result policy = tao(env("TAO_PASSWORD", POLICY), "domain", "policy", domainDir.toString(),
                 "--add", "Authorized(" + operator + ", \"Launch\", \"hello\")",
                 "--add", "Authorized(" + hostName + ".Program([" + hash + "]), \"Execute\")");
@@ -90,11 +103,22 @@ class LaunchCommandTest {
 
         Path policyCert = domainDir.resolve(Domain.POLICY_CERT_FILE);
         Path evidence = tmp.resolve("hello.launch");
-        try (OpenedHost opened = HostSetup.openRoot(dir, PASSWORD.toCharArray());
+        try (Domain domain = Domain.loadWithKeys(domainDir, POLICY.toCharArray());
+                DomainService domainService = DomainService.builder(domain)
+                        .listen(new InetSocketAddress("127.0.0.1", 0)).start();
+                OpenedHost opened = HostSetup.openRoot(dir, PASSWORD.toCharArray());
                 HostService service = HostService.start(opened);
                 LaunchService launch = LaunchCommand.serve(dir, HostSetup.readConfig(dir), opened, service,
-                        new InetSocketAddress("127.0.0.1", 0))) {
+                        new InetSocketAddress("127.0.0.1", 0), List.of(domainService.address()))) {
             String address = "127.0.0.1:" + launch.address().getPort();
+
+            Result revoked = tao(env("TAO_PASSWORD", OPERATOR), "launch", "--host", address, "--policy-cert",
+                    policyCert.toString(), "--keys", operatorKeys.toString(), "--cert", revokedCert.toString(),
+                    "--record", tmp.resolve("revoked.launch").toString(), "hello", "world");
+            assertThat(revoked.status()).as(revoked.out()).isNotZero();
+            // The same key and name as the operator's good certificate: only the revocation refuses it.
+            assertThat(revoked.err()).contains("certificate_unknown");
+            assertThat(tmp.resolve("revoked.launch")).doesNotExist();
 
             Result r = tao(env("TAO_PASSWORD", OPERATOR), "launch", "--host", address, "--policy-cert",
                     policyCert.toString(), "--keys", operatorKeys.toString(), "--cert", operatorCert.toString(),
@@ -109,7 +133,7 @@ class LaunchCommandTest {
             assertThat(refused.status()).isEqualTo(TaoCli.EXIT_INPUT);
             assertThat(refused.err()).contains("the host refused").contains("\"Launch\", \"hello\"");
             assertThat(tmp.resolve("no.launch")).doesNotExist();
-            assertThat(service.runner().find(2)).isEmpty(); // only the operator's launch got an id
+            assertThat(service.runner().find(2)).isEmpty(); // only the operator's one launch got an id
         }
 
         Path out = tmp.resolve("out.txt");
@@ -131,6 +155,21 @@ class LaunchCommandTest {
                 "00".repeat(32), evidence.toString());
         assertThat(otherNonce.status()).isEqualTo(TaoCli.EXIT_INPUT);
         assertThat(otherNonce.err()).contains("nonce");
+    }
+
+    @Test
+    void hostStart_launchServiceWithoutADomainService_isRefused_forItCouldNotRefuseRevokedClients() throws Exception {
+        Path domainDir = tmp.resolve("domain");
+        DomainTemplate t = DomainTemplate.parse("name = D\nguard = datalog\n".getBytes(StandardCharsets.UTF_8), "t");
+        Domain.create(domainDir, t, POLICY.toCharArray(), Argon2Params.FLOOR).close();
+        assertThat(tao(env("TAO_PASSWORD", PASSWORD, "TAO_POLICY_PASSWORD", POLICY), "host", "init", "--root",
+                "--domain", domainDir.toString()).status()).isZero();
+
+        Result r = tao(env("TAO_PASSWORD", PASSWORD), "host", "start", "--foreground", "--launch-service",
+                "127.0.0.1:0");
+
+        assertThat(r.status()).isEqualTo(TaoCli.EXIT_INPUT);
+        assertThat(r.err()).contains("--launch-service needs --domain-service");
     }
 
     @Test
