@@ -124,6 +124,12 @@ public final class LaunchService implements AutoCloseable {
     private final Semaphore connections;
     private final Semaphore launches;
     private final Map<Prin, Integer> perClient = new ConcurrentHashMap<>();
+    /**
+     * Connections per source address, counted from the accept on: before a handshake names the
+     * client only its address bounds it, so one machine stalling handshakes holds at most half
+     * of the slots ({@link #maxPerSource}) and others are still served.
+     */
+    private final Map<java.net.InetAddress, Integer> perSource = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
 
@@ -187,7 +193,14 @@ public final class LaunchService implements AutoCloseable {
                 }
                 continue;
             }
+            java.net.InetAddress source = s.getInetAddress();
+            if (perSource.merge(source, 1, Integer::sum) > maxPerSource()) {
+                leave(source);
+                closeQuietly(s); // this source holds its share: turned away before any handshake work
+                continue;
+            }
             if (!connections.tryAcquire()) {
+                leave(source);
                 closeQuietly(s); // at the bound: turned away before any handshake work
                 continue;
             }
@@ -197,14 +210,30 @@ public final class LaunchService implements AutoCloseable {
                         serve((SSLSocket) s);
                     } finally {
                         connections.release();
+                        leave(source);
                         closeQuietly(s);
                     }
                 });
             } catch (RuntimeException e) {
                 connections.release();
+                leave(source);
                 closeQuietly(s);
             }
         }
+    }
+
+    /** Connections one source address may hold at once: half of all, at least one. */
+    int maxPerSource() {
+        return Math.max(1, limits.maxConnections() / 2);
+    }
+
+    private void leave(java.net.InetAddress source) {
+        perSource.computeIfPresent(source, (a, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** Connections {@code source} holds now (tests). */
+    int connectionsFrom(java.net.InetAddress source) {
+        return perSource.getOrDefault(source, 0);
     }
 
     private void serve(SSLSocket socket) {

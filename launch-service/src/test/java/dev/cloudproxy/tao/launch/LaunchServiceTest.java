@@ -329,4 +329,38 @@ class LaunchServiceTest {
         }
         assertThat(host.runner().find(1)).isEmpty();
     }
+
+    @Test
+    void connectionsOfOneSourceStallingTheirHandshakes_areBoundedToHalfTheSlots_whileAnotherSourceIsServed()
+            throws Exception {
+        java.net.InetAddress otherSource = java.net.InetAddress.getByName("127.0.0.2");
+        java.util.List<java.net.Socket> stalled = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < service.maxPerSource(); i++) { // TCP only: no handshake, nothing sent
+                java.net.Socket s = new java.net.Socket();
+                s.bind(new java.net.InetSocketAddress(otherSource, 0));
+                s.connect(service.address());
+                stalled.add(s);
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (service.connectionsFrom(otherSource) < service.maxPerSource() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(service.connectionsFrom(otherSource)).isEqualTo(service.maxPerSource());
+
+            // One more from that source is closed before any handshake work.
+            try (java.net.Socket extra = new java.net.Socket()) {
+                extra.bind(new java.net.InetSocketAddress(otherSource, 0));
+                extra.connect(service.address());
+                extra.setSoTimeout(10_000);
+                assertThat(extra.getInputStream().read()).isEqualTo(-1);
+            }
+            // Another source is still served.
+            assertThat(launch(alice, "hello").output()).isNotNull();
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
 }
