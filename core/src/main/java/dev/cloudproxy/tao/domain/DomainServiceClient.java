@@ -6,6 +6,7 @@ import dev.cloudproxy.tao.VerificationException;
 import dev.cloudproxy.tao.attestation.Attestation;
 import dev.cloudproxy.tao.auth.Prin;
 import dev.cloudproxy.tao.guard.RuleSetGuard;
+import dev.cloudproxy.tao.io.ServerTrustManager;
 import dev.cloudproxy.tao.keys.Verifier;
 import dev.cloudproxy.tao.proto.DomainServiceProtos;
 import dev.cloudproxy.tao.proto.DomainServiceProtos.DomainServiceOp;
@@ -33,10 +34,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The program's side of the domain service protocol: sends an attestation for a key and returns
@@ -639,8 +638,13 @@ public final class DomainServiceClient {
     }
 
     /** Accepts exactly the service's certificate from this domain; never a client. */
-    private final class ServiceTrustManager extends X509ExtendedTrustManager {
-        private void checkService(X509Certificate[] chain) throws CertificateException {
+    private final class ServiceTrustManager extends ServerTrustManager {
+        ServiceTrustManager() {
+            super("a domain service client trusts no clients");
+        }
+
+        @Override
+        protected void checkServer(X509Certificate[] chain) throws CertificateException {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the domain service sent no certificate");
             }
@@ -656,40 +660,6 @@ public final class DomainServiceClient {
                 throw new CertificateException("the peer's certificate names " + named + ", not the domain service "
                         + servicePrincipal);
             }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            checkService(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            checkService(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            checkService(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a domain service client trusts no clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("a domain service client trusts no clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a domain service client trusts no clients");
         }
 
         @Override
